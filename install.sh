@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Install kubectl-ml into an isolated virtual environment, put `kubectl-ml` (and the completion
+# helper `kubectl_complete-ml`) on the PATH, and show the demo on the bundled snapshot.
+#
+#   ./install.sh            install and run the demo
+#   ./install.sh --no-demo  install only
+#
+# Environment: KUBECTL_ML_HOME (default ~/.local/share/kubectl-ml), KUBECTL_ML_BIN (default
+# /usr/local/bin when writable, else ~/.local/bin).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+home="${KUBECTL_ML_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/kubectl-ml}"
+if [ -n "${KUBECTL_ML_BIN:-}" ]; then
+  bin="$KUBECTL_ML_BIN"
+elif [ -w /usr/local/bin ]; then
+  bin=/usr/local/bin
+else
+  bin="$HOME/.local/bin"
+fi
+demo=1
+[ "${1:-}" = "--no-demo" ] && demo=0
+
+python="$(command -v python3 || true)"
+if [ -z "$python" ] || ! "$python" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing python3 and python3-venv with apt-get…" >&2
+    apt-get update -qq && apt-get install -y -qq python3 python3-venv >/dev/null
+    python="$(command -v python3)"
+  else
+    echo "error: kubectl-ml needs Python 3.10+ with venv (Debian: apt-get install python3-venv)." >&2
+    exit 1
+  fi
+fi
+
+echo "Creating the environment in $home…" >&2
+"$python" -m venv --clear "$home/venv"
+"$home/venv/bin/python" -m pip install --quiet --upgrade pip >/dev/null
+"$home/venv/bin/python" -m pip install --quiet "$here"
+
+mkdir -p "$bin"
+ln -sf "$home/venv/bin/kubectl-ml" "$bin/kubectl-ml"
+# kubectl >= 1.26 asks `kubectl_complete-ml` to complete `kubectl ml …` (kubernetes/kubernetes#105867).
+cat > "$bin/kubectl_complete-ml" <<'SHIM'
+#!/usr/bin/env bash
+# Completion for `kubectl ml …`: kubectl passes the words after the plugin name (the last one being
+# the word to complete); typer's bash protocol answers one candidate per line.
+COMP_WORDS="kubectl-ml $*" COMP_CWORD=$# _KUBECTL_ML_COMPLETE=complete_bash exec kubectl-ml
+SHIM
+chmod +x "$bin/kubectl_complete-ml"
+
+case ":$PATH:" in
+  *":$bin:"*) ;;
+  *) echo "note: add $bin to your PATH (e.g. export PATH=\"$bin:\$PATH\")." >&2 ;;
+esac
+echo "Installed: $("$bin/kubectl-ml" version --client)" >&2
+if command -v kubectl >/dev/null; then
+  PATH="$bin:$PATH" kubectl plugin list 2>/dev/null | grep -q kubectl-ml && echo "kubectl finds the plugin: try 'kubectl ml --help'." >&2
+fi
+
+if [ "$demo" = 1 ]; then
+  echo >&2
+  echo "Demo: kubectl ml doctor -A --snapshot fixtures/demo" >&2
+  echo >&2
+  "$bin/kubectl-ml" doctor -A --snapshot "$here/fixtures/demo" --fail-on never
+fi

@@ -1,0 +1,55 @@
+"""Options shared by every command, as ``Annotated`` aliases (one definition, used everywhere).
+
+kubectl passes every flag after the plugin name through to us, so we parse kubectl's usual flags
+ourselves: ``--kubeconfig``, ``--context``, ``-n``, ``-A``, ``--request-timeout``.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+
+from kubectl_ml.errors import UsageError
+
+
+class OutputFormat(str, Enum):
+    """``-o`` values of the read commands."""
+
+    text = "text"
+    json = "json"
+    yaml = "yaml"
+
+
+class FailOn(str, Enum):
+    """``--fail-on`` values."""
+
+    error = "error"
+    warning = "warning"
+    info = "info"
+    never = "never"
+
+
+# typer reads these annotations at run time; Optional[...] keeps them valid on Python 3.10.
+Kubeconfig = Annotated[Optional[str], typer.Option("--kubeconfig", help="Path to the kubeconfig file (no KUBECONFIG merge).", rich_help_panel="Cluster")]  # noqa: UP045
+Context = Annotated[Optional[str], typer.Option("--context", help="The kubeconfig context to use.", rich_help_panel="Cluster")]  # noqa: UP045
+Namespace = Annotated[Optional[str], typer.Option("--namespace", "-n", help="Namespace (default: the context's).", rich_help_panel="Cluster")]  # noqa: UP045
+AllNamespaces = Annotated[bool, typer.Option("--all-namespaces", "-A", help="Every namespace.", rich_help_panel="Cluster")]
+RequestTimeout = Annotated[str, typer.Option("--request-timeout", help="Per-request timeout, e.g. 10s, 1m (0: none).", rich_help_panel="Cluster")]
+Snapshot = Annotated[Optional[str], typer.Option("--snapshot", help="Read a saved cluster folder instead of the live cluster.", rich_help_panel="Cluster")]  # noqa: UP045
+Output = Annotated[OutputFormat, typer.Option("--output", "-o", help="Output format.", case_sensitive=False)]
+FailOnOption = Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 when a finding is at least this severe.", case_sensitive=False)]
+Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks and the API requests sent.")]
+
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)?$")
+
+
+def parse_timeout(text: str) -> float | None:
+    """Parse kubectl's ``--request-timeout`` (``0`` means none; a bare number is seconds)."""
+    match = _DURATION.match(text.strip())
+    if not match:
+        raise UsageError(f"invalid --request-timeout {text!r}", "Use a duration such as 10s, 1m or 0.")
+    value = float(match.group(1)) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600, None: 1}[match.group(2)]
+    return value or None

@@ -1,0 +1,70 @@
+"""``kubectl ml doctor``: why pods fail and what to fix."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from kubectl_ml.cli._options import (
+    AllNamespaces,
+    Context,
+    Debug,
+    FailOn,
+    FailOnOption,
+    Kubeconfig,
+    Namespace,
+    Output,
+    OutputFormat,
+    RequestTimeout,
+    Snapshot,
+)
+from kubectl_ml.cli._output import emit_report
+from kubectl_ml.cli._source import ClusterOptions, namespace_of, open_source, progress
+from kubectl_ml.errors import UsageError
+from kubectl_ml.sources.kinds import WORKLOAD_KINDS, resolve_kind
+
+
+def doctor(
+    target: Annotated[Optional[str], typer.Argument(help="POD, or KIND/NAME (deploy/x, sts/x, job/x, rs/x, ds/x, cronjob/x). Omit to scan the namespace.", show_default=False)] = None,  # noqa: UP045
+    container: Annotated[Optional[str], typer.Option("--container", "-c", help="Only this container.")] = None,  # noqa: UP045
+    namespace: Namespace = None,
+    all_namespaces: AllNamespaces = False,
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+    request_timeout: RequestTimeout = "0",
+    snapshot: Snapshot = None,
+    output: Output = OutputFormat.text,
+    fail_on: FailOnOption = FailOn.error,
+    debug: Debug = False,
+) -> None:
+    """Say why pods fail and what to fix: image pulls, crashes, OOM, probes, scheduling, quotas, GPUs.
+
+    Examples:
+      kubectl ml doctor trainer-0 -n ml-training
+      kubectl ml doctor deploy/llm-server -n ml-serving
+      kubectl ml doctor -A -o json
+    """
+    from kubectl_ml import diagnose
+
+    options = ClusterOptions(kubeconfig, context, namespace, all_namespaces, request_timeout, snapshot)
+    source = open_source(options)
+    scope = namespace_of(options, source)
+    with progress("Reading the cluster…"):
+        if target is None:
+            report = diagnose.doctor_scan(source, scope)
+            title = f"Doctor: {'all namespaces' if scope is None else 'namespace ' + scope}"
+        else:
+            if scope is None:
+                raise UsageError("-A scans every namespace; name a pod or workload with -n instead.", None)
+            kind_word, slash, name = target.partition("/")
+            if slash:
+                kind = resolve_kind(kind_word)
+                if kind is None or kind.kind not in WORKLOAD_KINDS:
+                    raise UsageError(f"unknown workload kind {kind_word!r}", "Use deploy/, sts/, ds/, job/, cronjob/ or rs/.")
+                report = diagnose.doctor_workload(source, scope, kind.kind, name)
+                title = f"Doctor: {kind.kind} {scope}/{name}"
+            else:
+                report = diagnose.doctor_pod(source, scope, target, container)
+                title = f"Doctor: pod {scope}/{target}"
+    raise typer.Exit(emit_report(report, output, fail_on, title, source if debug else None))

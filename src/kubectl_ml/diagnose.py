@@ -1,0 +1,101 @@
+"""``doctor``'s flow: gather from a source, run the rules, assemble one DoctorReport.
+
+Sits between ``cli/`` and the layers below: it may call sources and rules, and it returns data; it
+never prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from kubectl_ml.model.findings import Finding, ObjectRef, Report
+from kubectl_ml.model.pods import needs_diagnosis, pod_ref
+from kubectl_ml.rules import run_pod_rules, run_workload_rules
+from kubectl_ml.sources.base import Source
+from kubectl_ml.sources.gather import gather_pod, gather_scan, gather_workload
+from kubectl_ml.sources.view import ClusterView
+
+_WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet")
+
+
+def _sort_key(finding: Finding) -> tuple[Any, ...]:
+    workload = finding.workload or finding.object
+    return (workload.namespace, workload.kind, workload.name, finding.object.name, -finding.severity, finding.code)
+
+
+def _events_note(view: ClusterView, pods: Iterable[dict[str, Any]]) -> None:
+    """Say so when unhealthy pods have no events left: the diagnosis then rests on status alone."""
+    if not view.available.events:
+        return
+    bare = [pod_ref(pod) for pod in pods if not view.events_for(str((pod.get("metadata") or {}).get("uid", "")))]
+    if not bare:
+        return
+    names = ", ".join(ref.name for ref in bare[:3]) + (f" and {len(bare) - 3} more" if len(bare) > 3 else "")
+    view.skipped.append(
+        f"events: none left for {names} (events expire after about an hour); diagnosed from status and logs"
+    )
+
+
+def _report(view: ClusterView, source: Source, findings: list[Finding], checked: int) -> Report:
+    findings.sort(key=_sort_key)
+    return Report(kind="DoctorReport", source=source.describe(), findings=findings, skipped=view.skipped, checked=checked)
+
+
+def _filter_container(findings: list[Finding], container: str | None) -> list[Finding]:
+    if not container:
+        return findings
+    return [finding for finding in findings if finding.container in (None, container)]
+
+
+def doctor_pod(source: Source, namespace: str, name: str, container: str | None = None) -> Report:
+    """Diagnose one pod, whatever its state."""
+    view, pod = gather_pod(source, namespace, name)
+    findings = run_pod_rules(view.pod_context(pod)) if not (pod.get("metadata") or {}).get("deletionTimestamp") else []
+    if findings or needs_diagnosis(pod):
+        _events_note(view, [pod])
+    return _report(view, source, _filter_container(findings, container), 1)
+
+
+def doctor_workload(source: Source, namespace: str, kind: str, name: str) -> Report:
+    """Diagnose a workload: its pods, and the controller itself (quota, admission, suspension)."""
+    view, controller = gather_workload(source, namespace, kind, name)
+    findings = _diagnose_view(view, kinds=(kind,))
+    return _report(view, source, findings, len(view.pods) + 1)
+
+
+def doctor_scan(source: Source, namespace: str | None) -> Report:
+    """Scan a namespace (or all) for unhealthy pods and stuck controllers."""
+    view = gather_scan(source, namespace)
+    findings = _diagnose_view(view, kinds=_WORKLOAD_KINDS)
+    return _report(view, source, findings, len(view.pods))
+
+
+def _diagnose_view(view: ClusterView, kinds: Iterable[str]) -> list[Finding]:
+    unhealthy = [pod for pod in view.pods if needs_diagnosis(pod) and not _superseded_job_pod(view, pod)]
+    findings: list[Finding] = []
+    for pod in unhealthy:
+        findings.extend(run_pod_rules(view.pod_context(pod)))
+    for context in view.workload_contexts(kinds):
+        findings.extend(run_workload_rules(context))
+    diagnosed = {finding.object for finding in findings}
+    _events_note(view, [pod for pod in unhealthy if pod_ref(pod) in diagnosed])
+    return findings
+
+
+def _superseded_job_pod(view: ClusterView, pod: dict[str, Any]) -> bool:
+    """A failed pod of a Job that has since completed is history, not a problem."""
+    if (pod.get("status") or {}).get("phase") != "Failed":
+        return False
+    for owner in (pod.get("metadata") or {}).get("ownerReferences") or []:
+        if owner.get("kind") == "Job":
+            job = view.by_uid(str(owner.get("uid")))
+            conditions = (job or {}).get("status", {}).get("conditions") or []
+            if any(item.get("type") == "Complete" and item.get("status") == "True" for item in conditions):
+                return True
+    return False
+
+
+def workload_ref(kind: str, namespace: str, name: str) -> ObjectRef:
+    """An ObjectRef for a workload named on the command line."""
+    return ObjectRef(kind, namespace, name)

@@ -1,0 +1,74 @@
+"""One small exception hierarchy, mapped to exit codes in exactly one place (``cli.main``).
+
+Nothing below ``cli/`` prints or exits: it raises one of these, with a message that says what failed
+and a hint that says how to fix it.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Exit codes shared by every command (DESIGN §1)."""
+
+    OK = 0
+    FINDINGS = 1
+    USAGE = 2
+    SOURCE = 3
+    INTERRUPTED = 130
+
+
+class KubectlMlError(Exception):
+    """Base of every error the plugin reports to the user as one or two lines."""
+
+    exit_code: ExitCode = ExitCode.SOURCE
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class UsageError(KubectlMlError):
+    """Bad flags or arguments: exit 2."""
+
+    exit_code = ExitCode.USAGE
+
+
+class SourceError(KubectlMlError):
+    """The cluster, snapshot or Prometheus could not be read: exit 3."""
+
+
+class ConfigError(SourceError):
+    """The kubeconfig is missing, unreadable, or names a context that does not exist."""
+
+
+class ConnectionFailed(SourceError):
+    """The API server did not answer (refused, DNS, TLS, timeout)."""
+
+
+class ApiError(SourceError):
+    """The API server answered with an error status.
+
+    Attributes:
+        status: the HTTP status code (401, 403, 404, 429, 5xx).
+        reason: the Kubernetes ``Status.reason`` or HTTP reason phrase.
+    """
+
+    def __init__(self, message: str, hint: str | None = None, *, status: int = 0, reason: str = "") -> None:
+        super().__init__(message, hint)
+        self.status = status
+        self.reason = reason
+
+
+class Forbidden(ApiError):
+    """RBAC denied a request (403). Callers decide whether that data is optional."""
+
+
+class NotFound(ApiError):
+    """The named object does not exist (404, or absent from a snapshot)."""
+
+
+class SnapshotFormatError(SourceError):
+    """A snapshot file could not be parsed; the message names the file."""

@@ -1,0 +1,1 @@
+"""Pure data and pure functions over plain Kubernetes API dicts (standard library only)."""

@@ -1,0 +1,116 @@
+"""Resource requests of pods and what nodes offer, in exact numbers.
+
+The pod's request is computed the way the scheduler does (resourcehelper.PodRequests): the sum of the
+app containers plus restartable (sidecar) init containers, or the largest classic init container plus
+the sidecars started before it, whichever is larger; plus ``spec.overhead``. A limit without a request
+counts as the request (the API defaults it so).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
+from typing import Any
+
+from kubectl_ml.model.quantity import try_parse_quantity
+
+# Vendor prefixes of device-plugin resources (reference: scaffold-gpu-lint-anchors §1.1).
+_ACCELERATOR = re.compile(
+    r"^(nvidia\.com/(gpu|mig-[^/]+)(\.shared)?|amd\.com/[^/]+|gpu\.intel\.com/[^/]+|google\.com/tpu"
+    r"|aws\.amazon\.com/neuron(core|device)?|habana\.ai/gaudi|[^/]+/gpu(\.shared)?)$"
+)
+# Intel's NFD also exposes bookkeeping resources that are not devices.
+_NOT_DEVICES = {"gpu.intel.com/millicores", "gpu.intel.com/memory.max", "gpu.intel.com/tiles"}
+
+
+def is_accelerator(resource: str) -> bool:
+    """True for GPU/accelerator resource names (nvidia.com/gpu, MIG, shared, AMD, Intel, TPU, ...)."""
+    return resource not in _NOT_DEVICES and bool(_ACCELERATOR.match(resource))
+
+
+def looks_like_accelerator(resource: str) -> bool:
+    """Also catches misspellings such as ``nvidia.com/gpus`` that no device plugin advertises."""
+    return is_accelerator(resource) or bool(re.search(r"gpu|tpu|mig-|neuron|gaudi", resource))
+
+
+Resources = dict[str, Fraction]
+
+
+def container_requests(container: Mapping[str, Any]) -> Resources:
+    """The requests of one container, a limit standing in for a missing request."""
+    resources = container.get("resources") or {}
+    merged: dict[str, Any] = dict(resources.get("limits") or {})
+    merged.update(resources.get("requests") or {})
+    result: Resources = {}
+    for name, raw in merged.items():
+        value = try_parse_quantity(raw)
+        if value is not None:
+            result[name] = value
+    return result
+
+
+def _add(total: Resources, extra: Mapping[str, Fraction]) -> Resources:
+    combined = dict(total)
+    for name, value in extra.items():
+        combined[name] = combined.get(name, Fraction(0)) + value
+    return combined
+
+
+def _maximum(left: Resources, right: Mapping[str, Fraction]) -> Resources:
+    combined = dict(left)
+    for name, value in right.items():
+        combined[name] = max(combined.get(name, Fraction(0)), value)
+    return combined
+
+
+def pod_requests(pod: Mapping[str, Any]) -> Resources:
+    """The effective requests of a pod as the scheduler counts them."""
+    spec = pod.get("spec") or {}
+    total: Resources = {}
+    for container in spec.get("containers") or []:
+        total = _add(total, container_requests(container))
+    sidecars: Resources = {}
+    init_peak: Resources = {}
+    for container in spec.get("initContainers") or []:
+        requests = container_requests(container)
+        if container.get("restartPolicy") == "Always":
+            sidecars = _add(sidecars, requests)
+            init_peak = _maximum(init_peak, sidecars)
+        else:
+            init_peak = _maximum(init_peak, _add(requests, sidecars))
+    total = _maximum(_add(total, sidecars), init_peak)
+    overhead = {
+        name: value
+        for name, value in ((n, try_parse_quantity(v)) for n, v in (spec.get("overhead") or {}).items())
+        if value is not None
+    }
+    return _add(total, overhead)
+
+
+def node_resources(node: Mapping[str, Any], field: str = "allocatable") -> Resources:
+    """A node's ``status.allocatable`` (or ``capacity``) as numbers."""
+    result: Resources = {}
+    for name, raw in ((node.get("status") or {}).get(field) or {}).items():
+        value = try_parse_quantity(raw)
+        if value is not None:
+            result[name] = value
+    return result
+
+
+def allocated_on(pods: Iterable[Mapping[str, Any]]) -> Resources:
+    """What the given (running or pending-bound) pods hold, summed."""
+    total: Resources = {}
+    for pod in pods:
+        phase = (pod.get("status") or {}).get("phase")
+        if phase in ("Succeeded", "Failed"):
+            continue
+        total = _add(total, pod_requests(pod))
+    return total
+
+
+def accelerator_requests(pod: Mapping[str, Any]) -> Resources:
+    """The accelerator part of :func:`pod_requests` (GPUs, MIG slices, TPUs...), zero counts dropped."""
+    return {
+        name: value for name, value in pod_requests(pod).items() if looks_like_accelerator(name) and value > 0
+    }

@@ -1,0 +1,168 @@
+"""Parse every historical wording of the scheduler's FailedScheduling message.
+
+Envelopes (doctor-anchors §4.1):
+
+* ≤1.8: ``No nodes are available that match all of the following predicates:: Insufficient cpu (3),
+  PodToleratesNodeTaints (1).``
+* 1.9+: ``0/5 nodes are available: 2 Insufficient nvidia.com/gpu, 3 node(s) had untolerated taint
+  {k: v}.`` optionally followed by `` preemption: 0/5 nodes are available: ...`` (with the DRA
+  ``no new claims to deallocate,`` before it), sometimes with a double period;
+* a PreFilter rejection: ``0/5 nodes are available: persistentvolumeclaim "data" not found.``
+
+Per-node reasons changed wording several times (taints in four forms, selectors in two, volume
+affinity in two); :func:`classify_reason` maps them all to one category.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_MODERN = re.compile(r"^\s*(\d+)/(\d+) nodes are available:\s*(.*)$", re.DOTALL)
+_LEGACY = re.compile(r"^\s*No nodes are available that match all of the following predicates::?\s*(.*)$")
+_PREEMPTION_SPLIT = re.compile(r"\.?\s*(?:no new claims to deallocate,\s*)?preemption:\s*", re.IGNORECASE)
+_REASON_SPLIT = re.compile(r",\s+(?=\d+ )")
+_COUNTED = re.compile(r"^(\d+)\s+(.*)$")
+_LEGACY_COUNTED = re.compile(r"^(.*?)\s+\((\d+)\)$")
+_TAINT_BRACES = re.compile(r"\{([^:}]*):\s*([^}]*)\}")
+_INSUFFICIENT = re.compile(r"^Insufficient\s+(\S+)$")
+_PVC_NOT_FOUND = re.compile(r'persistentvolumeclaim "([^"]+)" not found')
+
+_LEGACY_PREDICATES = {
+    "PodToleratesNodeTaints": "taint",
+    "PodToleratesNodeNoExecuteTaints": "taint",
+    "MatchNodeSelector": "selector",
+    "CheckNodeUnschedulable": "unschedulable",
+    "NodeUnschedulable": "unschedulable",
+    "PodFitsHostPorts": "ports",
+    "MatchInterPodAffinity": "pod-affinity",
+    "NoVolumeZoneConflict": "volume-affinity",
+    "NoVolumeNodeConflict": "volume-affinity",
+    "CheckVolumeBinding": "pvc-unbound",
+    "HostName": "node-name",
+    "NodeUnderMemoryPressure": "node-pressure",
+    "NodeUnderDiskPressure": "node-pressure",
+}
+
+
+@dataclass(frozen=True)
+class SchedulingReason:
+    """One per-node reason (or a PreFilter message), classified.
+
+    Attributes:
+        count: how many nodes gave this reason (None for a PreFilter message).
+        text: the reason as the scheduler wrote it.
+        category: ``insufficient``, ``taint``, ``selector``, ``node-name``, ``pod-affinity``,
+            ``unschedulable``, ``too-many-pods``, ``pvc-unbound``, ``pvc-not-found``, ``volume-affinity``,
+            ``storage``, ``ports``, ``topology``, ``node-pressure``, ``preemption`` or ``other``.
+        resource: for ``insufficient``, the resource name (``nvidia.com/gpu``).
+        taint_key, taint_value: for ``taint``, when the wording still shows them (1.18 to 1.34).
+        claim: for ``pvc-not-found``, the claim's name.
+    """
+
+    count: int | None
+    text: str
+    category: str
+    resource: str | None = None
+    taint_key: str | None = None
+    taint_value: str | None = None
+    claim: str | None = None
+
+
+@dataclass(frozen=True)
+class SchedulingMessage:
+    """A parsed FailedScheduling message."""
+
+    raw: str
+    total_nodes: int | None
+    reasons: tuple[SchedulingReason, ...] = field(default_factory=tuple)
+    preemption: str | None = None
+
+    def categories(self) -> set[str]:
+        """The set of reason categories present."""
+        return {reason.category for reason in self.reasons}
+
+
+def classify_reason(text: str, count: int | None = None) -> SchedulingReason:
+    """Classify one per-node reason string of any Kubernetes version."""
+    clean = text.strip().rstrip(".").strip()
+    lower = clean.lower()
+    insufficient = _INSUFFICIENT.match(clean)
+    if insufficient:
+        return SchedulingReason(count, clean, "insufficient", resource=insufficient.group(1))
+    if "taint" in lower:
+        braces = _TAINT_BRACES.search(clean)
+        if braces:
+            return SchedulingReason(
+                count, clean, "taint", taint_key=braces.group(1).strip(), taint_value=braces.group(2).strip()
+            )
+        return SchedulingReason(count, clean, "taint")
+    if clean in _LEGACY_PREDICATES:
+        return SchedulingReason(count, clean, _LEGACY_PREDICATES[clean])
+    claim = _PVC_NOT_FOUND.search(clean)
+    if claim:
+        return SchedulingReason(count, clean, "pvc-not-found", claim=claim.group(1))
+    table = (
+        ("didn't match the requested node name", "node-name"),
+        ("node selector", "selector"),
+        ("node affinity/selector", "selector"),
+        ("persistentvolume's node affinity", "volume-affinity"),
+        ("volume node affinity conflict", "volume-affinity"),
+        ("pod affinity", "pod-affinity"),
+        ("pod anti-affinity", "pod-affinity"),
+        ("were unschedulable", "unschedulable"),
+        ("too many pods", "too-many-pods"),
+        ("unbound immediate persistentvolumeclaims", "pvc-unbound"),
+        ("available persistent volumes to bind", "pvc-unbound"),
+        ("bound to non-existent pv", "pvc-unbound"),
+        ("enough free storage", "storage"),
+        ("free ports", "ports"),
+        ("topology spread", "topology"),
+        ("preemption", "preemption"),
+        ("had condition", "node-pressure"),
+    )
+    for needle, category in table:
+        if needle in lower:
+            return SchedulingReason(count, clean, category)
+    return SchedulingReason(count, clean, "other")
+
+
+def _split_reasons(body: str) -> list[SchedulingReason]:
+    reasons: list[SchedulingReason] = []
+    for part in _REASON_SPLIT.split(body.strip().rstrip(".")):
+        part = part.strip()
+        if not part:
+            continue
+        counted = _COUNTED.match(part)
+        if counted:
+            reasons.append(classify_reason(counted.group(2), int(counted.group(1))))
+        else:
+            reasons.append(classify_reason(part))
+    return reasons
+
+
+def parse_scheduling_message(message: str) -> SchedulingMessage | None:
+    """Parse a FailedScheduling / PodScheduled message; None when it is not one of the known envelopes."""
+    text = message.strip()
+    legacy = _LEGACY.match(text)
+    if legacy:
+        reasons = []
+        for part in legacy.group(1).strip().rstrip(".").split(", "):
+            counted = _LEGACY_COUNTED.match(part.strip())
+            if counted:
+                reasons.append(classify_reason(counted.group(1), int(counted.group(2))))
+            elif part.strip():
+                reasons.append(classify_reason(part))
+        return SchedulingMessage(raw=message, total_nodes=None, reasons=tuple(reasons))
+    modern = _MODERN.match(text)
+    if not modern:
+        return None
+    body = modern.group(3)
+    preemption: str | None = None
+    split = _PREEMPTION_SPLIT.search(body)
+    if split:
+        preemption = body[split.end() :].strip().rstrip(".") or None
+        body = body[: split.start()]
+    return SchedulingMessage(
+        raw=message, total_nodes=int(modern.group(2)), reasons=tuple(_split_reasons(body)), preemption=preemption
+    )

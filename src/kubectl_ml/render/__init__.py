@@ -1,0 +1,1 @@
+"""The only place that prints: text (rich on a terminal, plain when piped), JSON and YAML."""

@@ -1,0 +1,123 @@
+"""The terminal report: findings grouped by workload, each with cause, evidence, fix and next step.
+
+On a terminal it uses colour; piped, the same layout comes out as plain text (rich drops the styles),
+and ``NO_COLOR`` is honoured by rich itself.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+
+from kubectl_ml.model.findings import Finding, ObjectRef, Report, Severity
+
+_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+_MARK = {Severity.ERROR: "✖", Severity.WARNING: "▲", Severity.INFO: "●"}
+_TEMPLATE_PATH = {
+    "Deployment": ("spec", "template"),
+    "StatefulSet": ("spec", "template"),
+    "DaemonSet": ("spec", "template"),
+    "ReplicaSet": ("spec", "template"),
+}
+_KUBECTL_KIND = {"Deployment": "deployment", "StatefulSet": "statefulset", "DaemonSet": "daemonset", "ReplicaSet": "replicaset"}
+
+
+def _patch_command(finding: Finding) -> str | None:
+    """A ready ``kubectl patch`` for the owning workload, when the patch is a pod-template change."""
+    if not finding.patch or finding.workload is None or finding.workload.kind not in _TEMPLATE_PATH:
+        return None
+    body: dict[str, Any] = {"spec": {"template": finding.patch}}
+    workload = finding.workload
+    return (
+        f"kubectl patch {_KUBECTL_KIND[workload.kind]} {workload.name} -n {workload.namespace} "
+        f"--type=strategic -p '{json.dumps(body, separators=(',', ':'))}'"
+    )
+
+
+def _line(label: str, value: str, indent: int = 4) -> Text:
+    text = Text(" " * indent)
+    text.append(f"{label:<9} ", style="dim")
+    text.append(value)
+    return text
+
+
+def _evidence_lines(finding: Finding) -> list[Text]:
+    lines: list[Text] = []
+    for index, item in enumerate(finding.evidence):
+        label = "evidence" if index == 0 else ""
+        value = item.value if isinstance(item.value, str) else json.dumps(item.value, separators=(", ", ": "))
+        head = f"{item.label}: " if item.source == "event" and item.label else f"{item.path}: "
+        if "\n" in value:
+            lines.append(_line(label, head.rstrip()))
+            lines.extend(Text("              " + part) for part in value.splitlines())
+        else:
+            lines.append(_line(label, head + value))
+    return lines
+
+
+def _finding_block(finding: Finding, others: Sequence[Finding]) -> list[Text]:
+    header = Text("  ")
+    header.append(f"{_MARK[finding.severity]} {finding.severity.label:<7}", style=_STYLE[finding.severity])
+    header.append(f" {finding.code}", style="bold")
+    where = f"  {finding.object.kind.lower()} {finding.object.name}"
+    if finding.container:
+        where += f"  container {finding.container}"
+    header.append(where, style="dim")
+    lines = [header, Text("    " + finding.summary)]
+    lines.extend(_evidence_lines(finding))
+    lines.append(_line("fix", finding.remedy))
+    command = _patch_command(finding)
+    if command:
+        lines.append(_line("apply", command))
+    elif finding.patch:
+        lines.append(_line("patch", json.dumps(finding.patch, separators=(",", ":"))))
+    for index, item in enumerate(finding.commands):
+        lines.append(_line("next" if index == 0 else "", item))
+    if others:
+        names = ", ".join(other.object.name for other in others[:5])
+        more = f" and {len(others) - 5} more" if len(others) > 5 else ""
+        lines.append(Text(f"    (the same on {len(others)} more pod{'s' if len(others) > 1 else ''}: {names}{more})", style="dim"))
+    return lines
+
+
+def _group(findings: Sequence[Finding]) -> list[tuple[ObjectRef | None, list[tuple[Finding, list[Finding]]]]]:
+    """Findings by workload; identical problems on sibling pods collapse into one block."""
+    groups: dict[ObjectRef | None, dict[tuple[str, str | None], tuple[Finding, list[Finding]]]] = {}
+    for finding in findings:
+        key = finding.workload if finding.workload else finding.object
+        same = groups.setdefault(key, {})
+        signature = (finding.code, finding.container)
+        if signature in same and finding.object != same[signature][0].object:
+            same[signature][1].append(finding)
+        elif signature in same:
+            same[(finding.code, f"{finding.container}#{len(same)}")] = (finding, [])
+        else:
+            same[signature] = (finding, [])
+    return [(key, list(blocks.values())) for key, blocks in groups.items()]
+
+
+def render_report(report: Report, console: Console, title: str) -> None:
+    """Print a DoctorReport for people."""
+    console.print(Text(title, style="bold"))
+    if not report.findings:
+        console.print(Text(f"✔ No problems found in {report.checked} pod{'s' if report.checked != 1 else ''} checked.", style="green"))
+    for workload, blocks in _group(report.findings):
+        console.print()
+        if workload is not None:
+            console.print(Text(f"{workload.kind} {workload.namespace}/{workload.name}", style="bold underline"))
+        for finding, others in blocks:
+            for line in _finding_block(finding, others):
+                console.print(line, soft_wrap=True, highlight=False)
+    console.print()
+    counts = {severity: sum(1 for finding in report.findings if finding.severity == severity) for severity in Severity}
+    summary = Text("Summary: ")
+    parts = [(counts[Severity.ERROR], "error", Severity.ERROR), (counts[Severity.WARNING], "warning", Severity.WARNING), (counts[Severity.INFO], "info", Severity.INFO)]
+    summary.append(", ".join(f"{count} {name}{'s' if count != 1 and name != 'info' else ''}" for count, name, _ in parts))
+    summary.append(f" in {report.checked} pod{'s' if report.checked != 1 else ''} checked.")
+    console.print(summary)
+    for note in report.skipped:
+        console.print(Text(f"Skipped: {note}", style="yellow"), soft_wrap=True)

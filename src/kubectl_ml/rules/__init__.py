@@ -1,0 +1,119 @@
+"""Diagnosis rules: one module per rule, registered in one explicit tuple.
+
+A rule is a pure function of a context (``PodContext`` or ``WorkloadContext``) that yields findings.
+To add one, follow ``docs/contributing.md``: module, fixtures, test, registry entry, regenerate docs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from kubectl_ml.model.codes import CODES
+from kubectl_ml.model.context import PodContext, WorkloadContext
+from kubectl_ml.model.findings import Finding
+from kubectl_ml.rules import (
+    command_not_found,
+    config_missing,
+    crash_loop,
+    create_failed,
+    cuda_oom,
+    evicted,
+    exec_format,
+    gpu_runtime,
+    image_pull,
+    job_suspended,
+    liveness_probe,
+    nccl_timeout,
+    oom_killed,
+    readiness_probe,
+    scheduling_gated,
+    shm_exhausted,
+    unschedulable,
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A registered rule.
+
+    Attributes:
+        id: kebab-case name, equal to the module name with ``_`` replaced by ``-``.
+        scope: ``pod`` or ``workload``: which context ``check`` takes.
+        codes: the finding codes it may emit.
+        check: the rule function.
+        module: the module, whose docstring documents the rule.
+    """
+
+    id: str
+    scope: str
+    codes: tuple[str, ...]
+    check: Callable[[Any], Iterable[Finding]]
+    module: Any
+
+
+def _rule(module: Any, scope: str, *codes: str) -> Rule:
+    return Rule(module.__name__.rsplit(".", 1)[-1].replace("_", "-"), scope, codes, module.check, module)
+
+
+RULES: tuple[Rule, ...] = (
+    _rule(image_pull, "pod", "image-not-found", "image-pull-unauthorized", "image-pull-rate-limited",
+          "registry-unreachable", "invalid-image-name", "image-pull-failed"),
+    _rule(config_missing, "pod", "config-missing"),
+    _rule(command_not_found, "pod", "command-not-found"),
+    _rule(exec_format, "pod", "exec-format-error"),
+    _rule(gpu_runtime, "pod", "gpu-runtime-error"),
+    _rule(oom_killed, "pod", "oom-killed"),
+    _rule(cuda_oom, "pod", "cuda-oom"),
+    _rule(shm_exhausted, "pod", "shm-exhausted"),
+    _rule(nccl_timeout, "pod", "nccl-timeout"),
+    _rule(liveness_probe, "pod", "liveness-probe-restarts"),
+    _rule(readiness_probe, "pod", "readiness-probe-failing"),
+    _rule(evicted, "pod", "evicted"),
+    _rule(crash_loop, "pod", "crash-loop"),
+    _rule(scheduling_gated, "pod", "scheduling-gated"),
+    _rule(unschedulable, "pod", "insufficient-resources", "request-exceeds-node-capacity", "untolerated-taint",
+          "node-selector-mismatch", "pvc-unbound", "gpu-resource-unknown", "scheduling-constraint"),
+    _rule(create_failed, "workload", "quota-exceeded", "admission-denied"),
+    _rule(job_suspended, "workload", "job-suspended"),
+)
+
+
+def _drop_superseded(findings: list[Finding]) -> list[Finding]:
+    """Drop a catch-all finding when a specific one explains the same container.
+
+    ``crash-loop`` gives way to ``oom-killed``, ``cuda-oom`` and the others; a liveness kill that is only
+    probable gives way to a definite cause as well.
+    """
+    specific = {
+        (finding.object, finding.container)
+        for finding in findings
+        if not CODES[finding.code].generic
+        and finding.code not in ("readiness-probe-failing",)
+    }
+    kept = []
+    for finding in findings:
+        key = (finding.object, finding.container)
+        if CODES[finding.code].generic and key in specific:
+            continue
+        kept.append(finding)
+    return kept
+
+
+def run_pod_rules(context: PodContext, rules: Iterable[Rule] = RULES) -> list[Finding]:
+    """Run every pod rule on one pod and return its findings, catch-alls resolved."""
+    findings: list[Finding] = []
+    for rule in rules:
+        if rule.scope == "pod":
+            findings.extend(rule.check(context))
+    return _drop_superseded(findings)
+
+
+def run_workload_rules(context: WorkloadContext, rules: Iterable[Rule] = RULES) -> list[Finding]:
+    """Run every workload rule on one controller."""
+    findings: list[Finding] = []
+    for rule in rules:
+        if rule.scope == "workload":
+            findings.extend(rule.check(context))
+    return findings

@@ -1,0 +1,130 @@
+"""Helpers shared by rules: building findings, evidence, ages and log tails.
+
+Kept here so rules stay short and never copy each other's skeletons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from kubectl_ml.model.codes import code_info
+from kubectl_ml.model.context import PodContext
+from kubectl_ml.model.events import Event, parse_time
+from kubectl_ml.model.findings import Evidence, Finding, ObjectRef, Severity
+from kubectl_ml.model.pods import ContainerView, pod_ref
+
+
+def age(moment: datetime | None, now: datetime | None) -> str:
+    """A short age such as ``42s``, ``5m``, ``3h``, ``2d`` (empty when unknown)."""
+    if moment is None or now is None:
+        return ""
+    seconds = max(0, int((now - moment).total_seconds()))
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "m")):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def event_evidence(event: Event, now: datetime | None) -> Evidence:
+    """Evidence for an event: its message verbatim, labelled with type, reason, count and age."""
+    parts = [event.type, event.reason]
+    if event.count > 1:
+        parts.append(f"x{event.count}")
+    when = age(event.last_seen, now)
+    label = " ".join(parts) + (f", {when} ago" if when else "")
+    return Evidence("event", event.path, event.message, label=label)
+
+
+def status_evidence(path: str, value: Any, label: str = "") -> Evidence:
+    """Evidence read from an object's status."""
+    return Evidence("status", path, value, label=label)
+
+
+def spec_evidence(path: str, value: Any, label: str = "") -> Evidence:
+    """Evidence read from an object's spec."""
+    return Evidence("spec", path, value, label=label)
+
+
+def log_evidence(container: str, line: str, previous: bool = True) -> Evidence:
+    """Evidence from a container's log (previous instance by default)."""
+    suffix = "?previous=true" if previous else ""
+    return Evidence("logs", f"logs/{container}{suffix}", line, label="previous log" if previous else "log")
+
+
+def finding(
+    code: str,
+    subject: PodContext | ObjectRef,
+    summary: str,
+    *,
+    container: str | None = None,
+    evidence: Iterable[Evidence] = (),
+    remedy: str | None = None,
+    patch: Mapping[str, Any] | None = None,
+    commands: Sequence[str] = (),
+    severity: Severity | None = None,
+    workload: ObjectRef | None = None,
+) -> Finding:
+    """Build a finding with the registered severity and fix unless the rule has better words."""
+    info = code_info(code)
+    if isinstance(subject, PodContext):
+        reference = pod_ref(subject.pod)
+        workload = workload or subject.workload
+    else:
+        reference = subject
+    return Finding(
+        code=code,
+        severity=severity or info.severity,
+        object=reference,
+        summary=summary,
+        remedy=remedy or info.fix,
+        container=container,
+        evidence=tuple(evidence),
+        patch=dict(patch) if patch is not None else None,
+        commands=tuple(commands),
+        workload=workload,
+    )
+
+
+def log_tail(text: str, lines: int = 5) -> list[str]:
+    """The last non-empty lines of a log."""
+    kept = [line.rstrip() for line in text.splitlines() if line.strip()]
+    return kept[-lines:]
+
+
+def find_line(text: str, needles: Sequence[str]) -> str | None:
+    """The last log line containing any of ``needles`` (case-sensitive), or None."""
+    for line in reversed(text.splitlines()):
+        if any(needle in line for needle in needles):
+            return line.strip()
+    return None
+
+
+def container_patch(container: ContainerView, body: Mapping[str, Any]) -> dict[str, Any]:
+    """A strategic-merge patch for one container of a pod template (``spec.containers[name=...]``)."""
+    key = "initContainers" if container.init else "containers"
+    return {"spec": {key: [{"name": container.name, **body}]}}
+
+
+def terminated_recently(termination: Mapping[str, Any], now: datetime | None, within_seconds: int) -> bool:
+    """True when the termination finished within the window, or when its time is unknown."""
+    finished = parse_time(termination.get("finishedAt"))
+    if finished is None or now is None:
+        return True
+    return (now - finished).total_seconds() <= within_seconds
+
+
+def warning_events(context: PodContext, reasons: Sequence[str], container: str | None = None) -> list[Event]:
+    """The pod's events with one of ``reasons`` (for ``container`` when given), newest first."""
+    return [
+        event
+        for event in context.events
+        if event.reason in reasons and (container is None or event.container in (None, container))
+    ]
+
+
+def logs_command(context: PodContext, container: str, previous: bool = True) -> str:
+    """The kubectl command that shows the log we quote."""
+    flag = " --previous" if previous else ""
+    return f"kubectl logs -n {context.namespace} {context.name} -c {container}{flag} --tail=100"

@@ -1,0 +1,88 @@
+"""The container's command does not exist in the image (or cannot be executed).
+
+What: the runtime could not start the process: ``executable file not found in $PATH``, ``no such file
+or directory``, or ``permission denied``; with containerd the container ends ``StartError`` with exit
+128, with docker ``ContainerCannotRun`` with exit 127, and a shell wrapper prints ``sh: x: not found``.
+
+Why it matters: the pod crash-loops with an exit code that looks like an application error.
+
+Remedy: fix ``command``/``args`` or the image's ENTRYPOINT; check the path inside the image.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from kubectl_ml.model.context import PodContext
+from kubectl_ml.model.findings import Evidence, Finding
+from kubectl_ml.model.pods import ContainerView, containers
+from kubectl_ml.rules._common import find_line, finding, log_evidence, spec_evidence, status_evidence
+
+_EXECUTABLE = re.compile(r'exec: "?\\?"?([^"\\:]+)\\?"?: (executable file not found in \$PATH|stat [^:]+: no such '
+                         r"file or directory|permission denied)")
+_SHELL_NOT_FOUND = re.compile(r"(?:^|\s)(?:/bin/)?(?:ba)?sh: (?:\d+: )?(?:line \d+: )?(\S+): (?:command )?not found")
+_START_NEEDLES = ("executable file not found", "no such file or directory", "permission denied")
+
+
+def _start_message(container: ContainerView) -> tuple[str, str] | None:
+    """The runtime's start error and its path, from the termination or the waiting state."""
+    termination, path = container.latest_termination()
+    message = str(termination.get("message") or "")
+    if termination.get("reason") in ("StartError", "ContainerCannotRun") and message:
+        return message, f"{path}.message"
+    waiting = container.waiting
+    if waiting.get("reason") in ("RunContainerError", "CreateContainerError") and waiting.get("message"):
+        return str(waiting["message"]), f"{container.status_path}.state.waiting.message"
+    return None
+
+
+def _diagnose(context: PodContext, container: ContainerView) -> Finding | None:
+    command = list(container.spec.get("command") or []) + list(container.spec.get("args") or [])
+    start = _start_message(container)
+    evidence: list[Evidence] = []
+    program: str | None = None
+    if start and "nvidia-container-cli" not in start[0] and any(item in start[0] for item in _START_NEEDLES):
+        message, path = start
+        evidence.append(status_evidence(path, message))
+        match = _EXECUTABLE.search(message)
+        program = match.group(1) if match else None
+    else:
+        log = context.previous_logs.get(container.name) or context.current_logs.get(container.name) or ""
+        line = find_line(log, (": not found",))
+        match = _SHELL_NOT_FOUND.search(line or "")
+        termination, path = container.latest_termination()
+        if not (line and match and termination.get("exitCode") == 127):
+            return None
+        program = match.group(1)
+        evidence.append(status_evidence(f"{path}.exitCode", 127))
+        evidence.append(log_evidence(container.name, line))
+    if command:
+        evidence.append(spec_evidence(f"{container.spec_path}.command", command))
+    what = f"{program!r}" if program else "its command"
+    denied = any("permission denied" in str(item.value) for item in evidence)
+    problem = "is not executable" if denied else "was not found in the image"
+    remedy = (
+        f"Make {what} executable in the image (chmod +x), or run it through its interpreter."
+        if denied
+        else f"Fix command/args so {what} names a program that exists in image "
+        f"{container.spec.get('image', '')} (use an absolute path, or check the image's PATH)."
+    )
+    image = container.spec.get("image", "")
+    return finding(
+        "command-not-found",
+        context,
+        f"Container {container.name} cannot start: {what} {problem}.",
+        container=container.name,
+        evidence=evidence,
+        remedy=remedy,
+        commands=[f"kubectl run -it --rm debug-{container.name} --image={image} --command -- sh"],
+    )
+
+
+def check(context: PodContext) -> Iterator[Finding]:
+    """Yield a finding per container whose command cannot be started."""
+    for container in containers(context.pod):
+        result = _diagnose(context, container)
+        if result is not None:
+            yield result

@@ -1,0 +1,130 @@
+"""The GPU could not be handed to the container: runtime, driver or device-plugin failures.
+
+What: recognizes, wherever they appear (sandbox events, start errors, pod admission status, logs):
+
+* ``no runtime for "nvidia" is configured``: a RuntimeClass ``nvidia`` on a node whose containerd has
+  no such handler;
+* ``nvidia-container-cli: initialization error``: driver/library version mismatch, no driver
+  (``libnvidia-ml.so.1`` missing, e.g. a non-GPU node), driver not loaded;
+* ``UnexpectedAdmissionError`` / ``OutOfnvidia.com/gpu``: the device plugin could not allocate the
+  devices (unhealthy GPUs, a kubelet restart);
+* in the application's log: ``CUDA driver version is insufficient for CUDA runtime version``,
+  ``no CUDA-capable device is detected``.
+
+Why it matters: no other tool classifies these; the fix is on the node, not in the pod.
+
+Remedy: fix the node's NVIDIA driver and container toolkit (GPU Operator), or move the pod to a
+healthy GPU node; check the RuntimeClass and the device plugin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kubectl_ml.model.context import PodContext
+from kubectl_ml.model.findings import Evidence, Finding
+from kubectl_ml.model.pods import containers
+from kubectl_ml.rules._common import event_evidence, find_line, finding, log_evidence, status_evidence
+
+_RUNTIME_NOT_CONFIGURED = 'no runtime for "nvidia" is configured'
+_CLI = "nvidia-container-cli"
+_LOG_NEEDLES = (
+    "CUDA driver version is insufficient for CUDA runtime version",
+    "no CUDA-capable device is detected",
+    "nvidia-container-cli: initialization error",
+)
+
+
+def _explain(message: str) -> tuple[str, str]:
+    """(what happened, what to do) for a runtime/driver message."""
+    if _RUNTIME_NOT_CONFIGURED in message:
+        return (
+            'the node\'s container runtime has no "nvidia" handler for the pod\'s RuntimeClass',
+            "Install/configure the NVIDIA container toolkit on the node (the GPU Operator does this), "
+            "or schedule the pod only on nodes where the nvidia RuntimeClass works.",
+        )
+    if "driver/library version mismatch" in message:
+        return (
+            "the NVIDIA kernel driver and user-space libraries on the node differ (a driver upgrade "
+            "without a reboot)",
+            "Reboot or drain the node so the new driver loads, or reinstall a matching driver.",
+        )
+    if "libnvidia-ml.so" in message or "driver not loaded" in message:
+        return (
+            "the node has no working NVIDIA driver (not installed, not loaded, or not a GPU node)",
+            "Install the NVIDIA driver on the node (GPU Operator), or keep the pod off nodes without "
+            "GPUs with a GPU request/nodeSelector.",
+        )
+    if "requested number of devices unavailable" in message or "cannot allocate unhealthy devices" in message:
+        return (
+            "the device plugin could not allocate the GPUs it had advertised (unhealthy devices or a "
+            "kubelet restart)",
+            "Delete the pod so it is rescheduled; check the node's GPU health (nvidia-smi, XID errors) "
+            "and the device plugin's log.",
+        )
+    if "CUDA driver version is insufficient" in message:
+        return (
+            "the image's CUDA runtime is newer than the node's driver supports",
+            "Use an image built for the node's CUDA driver version, or upgrade the node's driver.",
+        )
+    if "no CUDA-capable device is detected" in message:
+        return (
+            "the process sees no GPU (no GPU requested, or the runtime did not inject one)",
+            "Request the GPU in resources.limits (e.g. nvidia.com/gpu: 1) and check the NVIDIA runtime.",
+        )
+    return (
+        "the NVIDIA container runtime failed to set up the GPU",
+        "Check the node's NVIDIA driver and container toolkit (the GPU Operator's pods on that node).",
+    )
+
+
+def _gpu_finding(context: PodContext, message: str, evidence: list[Evidence], container: str | None) -> Finding:
+    what, remedy = _explain(message)
+    node = (context.pod.get("spec") or {}).get("nodeName") or ""
+    commands = [f"kubectl describe node {node}"] if node else []
+    subject = f"Container {container}" if container else f"Pod {context.name}"
+    return finding(
+        "gpu-runtime-error",
+        context,
+        f"{subject} cannot use its GPU: {what}.",
+        container=container,
+        evidence=evidence,
+        remedy=remedy,
+        commands=commands,
+    )
+
+
+def check(context: PodContext) -> Iterator[Finding]:
+    """Yield findings for GPU runtime/driver/device failures."""
+    status = context.pod.get("status") or {}
+    reason = str(status.get("reason") or "")
+    if reason in ("UnexpectedAdmissionError", "TopologyAffinityError") or (
+        reason.startswith("OutOf") and "/" in reason
+    ):
+        message = str(status.get("message") or "")
+        yield _gpu_finding(
+            context,
+            message,
+            [status_evidence("status.reason", reason), status_evidence("status.message", message)],
+            None,
+        )
+        return
+    for event in context.events:
+        if event.reason == "FailedCreatePodSandBox" and _RUNTIME_NOT_CONFIGURED in event.message:
+            yield _gpu_finding(context, event.message, [event_evidence(event, context.now)], None)
+            return
+    for container in containers(context.pod):
+        termination, path = container.latest_termination()
+        waiting = container.waiting
+        for text, text_path in (
+            (str(termination.get("message") or ""), f"{path}.message"),
+            (str(waiting.get("message") or ""), f"{container.status_path}.state.waiting.message"),
+        ):
+            if _CLI in text:
+                yield _gpu_finding(context, text, [status_evidence(text_path, text)], container.name)
+                break
+        else:
+            log = context.previous_logs.get(container.name) or ""
+            line = find_line(log, _LOG_NEEDLES)
+            if line:
+                yield _gpu_finding(context, line, [log_evidence(container.name, line)], container.name)

@@ -1,0 +1,112 @@
+"""Restarts caused by the liveness (or startup) probe, told apart from OOM kills.
+
+What: the kubelet killed the container because its liveness or startup probe failed: ``Unhealthy``
+events ``Liveness probe failed: ...`` and ``Killing`` events ``Container c failed liveness probe, will
+be restarted``. When those events expired, a last exit of 137 (SIGKILL) that is not ``OOMKilled`` in a
+container with a liveness probe is reported as a probable probe kill.
+
+Why it matters: a model that loads for ten minutes is killed by a liveness probe sized for a web app,
+forever; raising memory (the usual guess for exit 137) does nothing.
+
+Remedy: add a startupProbe whose budget (failureThreshold × periodSeconds) covers loading, or relax the
+liveness probe; fix the endpoint if it is wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from kubectl_ml.model.context import PodContext
+from kubectl_ml.model.findings import Evidence, Finding, Severity
+from kubectl_ml.model.pods import ContainerView, containers
+from kubectl_ml.rules._common import container_patch, event_evidence, finding, spec_evidence, status_evidence
+
+
+def kill_budget(probe: Mapping[str, Any]) -> int:
+    """Seconds before a probe that never succeeds kills the container: delay + failures × period."""
+    return int(probe.get("initialDelaySeconds") or 0) + int(probe.get("failureThreshold") or 3) * int(
+        probe.get("periodSeconds") or 10
+    )
+
+
+def _startup_probe_from(liveness: Mapping[str, Any]) -> dict[str, Any]:
+    """A startupProbe with the liveness probe's handler and a 10-minute budget."""
+    handler = {key: value for key, value in liveness.items() if key in ("httpGet", "tcpSocket", "exec", "grpc")}
+    return {**handler, "periodSeconds": 10, "failureThreshold": 60}
+
+
+def _diagnose(context: PodContext, container: ContainerView) -> Finding | None:
+    liveness = container.spec.get("livenessProbe")
+    startup = container.spec.get("startupProbe")
+    kills = [
+        event
+        for event in context.events
+        if event.reason == "Killing"
+        and event.container in (None, container.name)
+        and ("failed liveness probe" in event.message or "failed startup probe" in event.message)
+    ]
+    failures = [
+        event
+        for event in context.events
+        if event.reason == "Unhealthy"
+        and event.container in (None, container.name)
+        and event.message.startswith(("Liveness probe failed", "Startup probe failed"))
+    ]
+    evidence: list[Evidence] = [event_evidence(event, context.now) for event in (kills[:1] + failures[:1])]
+    termination, path = container.latest_termination()
+    probable = False
+    if not kills:
+        if not (liveness and container.restart_count and termination.get("exitCode") in (137, 143)):
+            return None
+        if termination.get("reason") == "OOMKilled":
+            return None
+        if not failures:
+            probable = True
+        evidence.append(status_evidence(f"{path}.exitCode", termination.get("exitCode")))
+    which = "startup" if kills and "startup" in kills[0].message else "liveness"
+    probe = startup if which == "startup" else liveness
+    budget = kill_budget(probe) if probe else 0
+    if probe:
+        evidence.append(spec_evidence(f"{container.spec_path}.{which}Probe", dict(probe)))
+    times = f" {container.restart_count} times" if container.restart_count else ""
+    if probable:
+        summary = (
+            f"Container {container.name} was killed{times} with SIGKILL (exit 137) but not for memory: "
+            f"probably its liveness probe, which kills it after {budget}s without success."
+        )
+    else:
+        summary = f"Container {container.name} was restarted{times} by its failing {which} probe (budget {budget}s)."
+    patch = None
+    if which == "liveness" and liveness and not startup:
+        remedy = (
+            f"The liveness probe gives up after {budget}s. If the server needs longer to start (loading a "
+            "model), add a startupProbe covering the load time (the patch allows 10 minutes); otherwise "
+            "fix the endpoint or raise timeoutSeconds/failureThreshold."
+        )
+        patch = container_patch(container, {"startupProbe": _startup_probe_from(liveness)})
+    elif which == "startup":
+        remedy = (
+            f"The startup probe gives up after {budget}s: raise its failureThreshold so "
+            "failureThreshold × periodSeconds covers the real start-up time, or fix the endpoint."
+        )
+    else:
+        remedy = "Check the liveness endpoint and timeoutSeconds; under load a slow reply counts as a failure."
+    return finding(
+        "liveness-probe-restarts",
+        context,
+        summary,
+        container=container.name,
+        evidence=evidence,
+        remedy=remedy,
+        patch=patch,
+        severity=Severity.WARNING if probable else None,
+    )
+
+
+def check(context: PodContext) -> Iterator[Finding]:
+    """Yield a finding per container restarted by its liveness or startup probe."""
+    for container in containers(context.pod):
+        result = _diagnose(context, container)
+        if result is not None:
+            yield result

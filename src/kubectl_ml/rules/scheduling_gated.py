@@ -1,0 +1,38 @@
+"""Pods held by scheduling gates (Kueue and other admission controllers).
+
+What: ``spec.schedulingGates`` is non-empty, the ``PodScheduled`` condition says ``SchedulingGated``.
+
+Why it matters: the scheduler does not look at the pod at all until the gate is removed; the pod is
+Pending with no FailedScheduling event, which confuses every other tool.
+
+Remedy: look at the controller that owns the gate (for Kueue: the Workload and its ClusterQueue).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kubectl_ml.model.context import PodContext
+from kubectl_ml.model.findings import Finding
+from kubectl_ml.rules._common import finding, spec_evidence
+
+
+def check(context: PodContext) -> Iterator[Finding]:
+    """Yield a finding for a pod held by scheduling gates."""
+    gates = (context.pod.get("spec") or {}).get("schedulingGates") or []
+    if not gates or (context.pod.get("status") or {}).get("phase") != "Pending":
+        return
+    names = [str(gate.get("name")) for gate in gates]
+    kueue = any("kueue" in name for name in names)
+    yield finding(
+        "scheduling-gated",
+        context,
+        f"Pod {context.name} is held by scheduling gates {', '.join(names)}: the scheduler ignores it until they are removed.",
+        evidence=[spec_evidence("spec.schedulingGates", gates)],
+        remedy=(
+            "Kueue has not admitted the workload: check its Workload's QuotaReserved condition and the ClusterQueue's quota."
+            if kueue
+            else "Check the controller that added the gate; it removes the gate when its condition is met."
+        ),
+        commands=[f"kubectl get workloads -n {context.namespace}"] if kueue else [],
+    )

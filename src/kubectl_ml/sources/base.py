@@ -1,0 +1,39 @@
+"""What every source offers: get, list, logs. Live and snapshot sources implement it alike."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+
+class Source(Protocol):
+    """A place to read API objects from.
+
+    Lists return items with ``kind``/``apiVersion`` stamped, as ``kubectl get -o json`` has them.
+    Errors are :mod:`kubectl_ml.errors` types; ``Forbidden`` lets the caller skip optional data.
+    """
+
+    def describe(self) -> dict[str, Any]:
+        """The ``source`` member of a report (``{"type": "live", "context": ...}``)."""
+
+    def default_namespace(self) -> str:
+        """The namespace to use when ``-n`` is not given."""
+
+    def now(self) -> datetime:
+        """The reference time for ages (the clock, or the snapshot's newest timestamp)."""
+
+    def get(self, kind: str, namespace: str | None, name: str) -> dict[str, Any]:
+        """One object; raises NotFound when absent."""
+
+    def list(
+        self,
+        kind: str,
+        namespace: str | None,
+        *,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Every object of a kind in a namespace (None: all namespaces)."""
+
+    def logs(self, namespace: str, pod: str, container: str, *, previous: bool, tail_lines: int) -> str | None:
+        """The tail of a container's log, or None when there is none to read."""

@@ -1,0 +1,107 @@
+"""Read kubeconfig files the way kubectl does.
+
+``--kubeconfig`` names one file and nothing is merged. Otherwise ``KUBECONFIG`` lists files separated by
+``os.pathsep``; they are merged so that the first file to set a value wins, including
+``current-context`` (the Python client lets the last file win: kubernetes-client/python#2386), and a
+named cluster, user or context is taken whole from the first file that defines it. Relative
+certificate paths are resolved against the file that names them, as kubectl does.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from kubectl_ml.errors import ConfigError
+
+_PATH_KEYS = {
+    "clusters": ("certificate-authority",),
+    "users": ("client-certificate", "client-key", "tokenFile"),
+}
+
+
+def candidate_files(explicit: str | None, environ: Mapping[str, str]) -> list[Path]:
+    """The kubeconfig files to read, in priority order."""
+    if explicit:
+        return [Path(explicit).expanduser()]
+    value = environ.get("KUBECONFIG", "")
+    if value:
+        return [Path(item).expanduser() for item in value.split(os.pathsep) if item]
+    return [Path(environ.get("HOME", str(Path.home()))) / ".kube" / "config"]
+
+
+def _absolutize(section: str, entry: dict[str, Any], base: Path) -> dict[str, Any]:
+    body_key = {"clusters": "cluster", "users": "user"}.get(section)
+    if not body_key or not isinstance(entry.get(body_key), dict):
+        return entry
+    body = dict(entry[body_key])
+    for key in _PATH_KEYS[section]:
+        value = body.get(key)
+        if isinstance(value, str) and value and not os.path.isabs(value):
+            body[key] = str((base / value).resolve())
+    return {**entry, body_key: body}
+
+
+def load_merged(explicit: str | None, environ: Mapping[str, str]) -> dict[str, Any]:
+    """Load and merge kubeconfig files into one dict.
+
+    Raises:
+        ConfigError: when no file exists, a file is not valid YAML, or the merged config is empty.
+    """
+    import yaml
+
+    files = candidate_files(explicit, environ)
+    merged: dict[str, Any] = {"apiVersion": "v1", "kind": "Config", "clusters": [], "users": [], "contexts": []}
+    found = False
+    for path in files:
+        if not path.is_file():
+            if explicit:
+                raise ConfigError(f"kubeconfig {path} does not exist.", "Check the --kubeconfig path.")
+            continue
+        try:
+            document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as error:
+            mark = getattr(error, "problem_mark", None)
+            where = f" (line {mark.line + 1})" if mark is not None else ""
+            raise ConfigError(
+                f"kubeconfig {path} cannot be read{where}: {getattr(error, 'problem', None) or error}.",
+                "Fix the file, or point KUBECONFIG/--kubeconfig at a valid one.",
+            ) from error
+        if not isinstance(document, dict):
+            raise ConfigError(f"kubeconfig {path} is not a kubeconfig (expected a mapping).", None)
+        found = True
+        if not merged.get("current-context") and document.get("current-context"):
+            merged["current-context"] = document["current-context"]
+        for section in ("clusters", "users", "contexts"):
+            names = {item.get("name") for item in merged[section]}
+            for entry in document.get(section) or []:
+                if isinstance(entry, dict) and entry.get("name") not in names:
+                    merged[section].append(_absolutize(section, entry, path.parent))
+                    names.add(entry.get("name"))
+        if "preferences" in document and "preferences" not in merged:
+            merged["preferences"] = document["preferences"]
+    if not found:
+        shown = ", ".join(str(path) for path in files)
+        raise ConfigError(
+            f"No kubeconfig found (looked at {shown}).",
+            "Set KUBECONFIG or pass --kubeconfig, or use --snapshot DIR to read a saved cluster.",
+        )
+    return merged
+
+
+def resolve_context(config: Mapping[str, Any], requested: str | None) -> dict[str, Any]:
+    """The context entry to use (``--context`` or current-context), with its namespace.
+
+    Raises:
+        ConfigError: when the context is unset or unknown.
+    """
+    name = requested or config.get("current-context")
+    contexts = {entry.get("name"): entry for entry in config.get("contexts") or []}
+    if not name:
+        raise ConfigError("The kubeconfig sets no current-context.", "Pass --context NAME.")
+    if name not in contexts:
+        known = ", ".join(sorted(str(key) for key in contexts)) or "none"
+        raise ConfigError(f"Context {name!r} is not in the kubeconfig (known: {known}).", "Pass --context with one of them.")
+    return dict(contexts[name])

@@ -1,0 +1,72 @@
+"""Label and field selector strings, for the snapshot source (the API server does this for live)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+_SET = re.compile(r"^\s*([\w./-]+)\s+(in|notin)\s+\(([^)]*)\)\s*$")
+
+
+def _split(selector: str) -> list[str]:
+    parts, depth, current = [], 0, ""
+    for char in selector:
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    if current.strip():
+        parts.append(current)
+    return [part.strip() for part in parts if part.strip()]
+
+
+def label_matcher(selector: str | None) -> Callable[[Mapping[str, str]], bool]:
+    """A predicate over a label map for ``app=x,tier!=y,env in (a,b),!legacy,team``."""
+    if not selector:
+        return lambda labels: True
+    tests: list[Callable[[Mapping[str, str]], bool]] = []
+    for part in _split(selector):
+        set_match = _SET.match(part)
+        if set_match:
+            key, operator, raw = set_match.groups()
+            values = {value.strip() for value in raw.split(",")}
+            if operator == "in":
+                tests.append(lambda labels, k=key, v=values: labels.get(k) in v)
+            else:
+                tests.append(lambda labels, k=key, v=values: labels.get(k) not in v)
+        elif "!=" in part:
+            key, value = (item.strip() for item in part.split("!=", 1))
+            tests.append(lambda labels, k=key, v=value: labels.get(k) != v)
+        elif "=" in part:
+            key, value = (item.strip() for item in part.replace("==", "=").split("=", 1))
+            tests.append(lambda labels, k=key, v=value: labels.get(k) == v)
+        elif part.startswith("!"):
+            tests.append(lambda labels, k=part[1:].strip(): k not in labels)
+        else:
+            tests.append(lambda labels, k=part: k in labels)
+    return lambda labels: all(test(labels) for test in tests)
+
+
+def field_matcher(selector: str | None) -> Callable[[Mapping[str, Any]], bool]:
+    """A predicate for ``a.b=c,d!=e`` field selectors over an object dict (dotted paths)."""
+    if not selector:
+        return lambda obj: True
+    pairs = []
+    for part in _split(selector):
+        negate = "!=" in part
+        path, value = part.split("!=" if negate else "=", 1)
+        pairs.append((path.strip().split("."), value.strip(), negate))
+
+    def read(obj: Mapping[str, Any], path: list[str]) -> str:
+        current: Any = obj
+        for step in path:
+            current = current.get(step) if isinstance(current, Mapping) else None
+        return "" if current is None else str(current)
+
+    return lambda obj: all((read(obj, path) != value) if negate else (read(obj, path) == value) for path, value, negate in pairs)

@@ -1,0 +1,194 @@
+"""A saved cluster: the ``kubectl cluster-info dump --output-directory`` layout plus extra files.
+
+Layout (DESIGN §3): ``nodes.json``; ``<namespace>/{pods,events,...}.json`` (each a List);
+``<namespace>/<pod>/logs.txt`` holding every container's log between ``==== START logs for container C
+of pod NS/POD ====`` and ``==== END logs ... ====``; ``<namespace>/<pod>/<container>-previous.txt`` for
+the previous instance; and any other ``*.json``/``*.yaml``/``*.yml`` holding an object or a List,
+recognized by the ``kind`` inside, not the file name. Secrets are never loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from kubectl_ml.errors import NotFound, SnapshotFormatError, SourceError
+from kubectl_ml.model.events import parse_time
+from kubectl_ml.sources.kinds import KINDS
+from kubectl_ml.sources.labels import field_matcher, label_matcher
+
+_LOG_BLOCK = re.compile(
+    r"^==== START logs for container (\S+) of pod (\S+)/(\S+) ====\n(.*?)^==== END logs for container \1 of pod \2/\3 ====",
+    re.DOTALL | re.MULTILINE,
+)
+_FILE_KINDS = {kind.plural: kind.kind for kind in KINDS.values()}
+_IGNORED_KINDS = {"Secret"}
+
+
+def _parse_file(path: Path) -> list[Any]:
+    """The documents in a JSON or YAML file; SnapshotFormatError (with file and line) when malformed."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if path.suffix == ".json":
+        try:
+            return [json.loads(text)] if text.strip() else []
+        except json.JSONDecodeError as error:
+            raise SnapshotFormatError(
+                f"Snapshot file {path} is not valid JSON (line {error.lineno}, column {error.colno}): {error.msg}.",
+                "Re-capture it with kubectl get -o json, or remove it from the snapshot folder.",
+            ) from error
+    import yaml
+
+    try:
+        return [document for document in yaml.safe_load_all(text) if document is not None]
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise SnapshotFormatError(
+            f"Snapshot file {path} is not valid YAML{where}: {getattr(error, 'problem', None) or error}.",
+            "Fix or remove the file.",
+        ) from error
+
+
+def _items(document: Any, path: Path) -> list[dict[str, Any]]:
+    """API objects in a document: a List's items (kind from the list or the file name) or one object."""
+    if not isinstance(document, dict):
+        return []
+    kind = str(document.get("kind") or "")
+    if "items" in document and (kind == "List" or kind.endswith("List") or not kind):
+        item_kind = kind[: -len("List")] if kind.endswith("List") and kind != "List" else _FILE_KINDS.get(path.stem, "")
+        api_version = KINDS[item_kind].api_version if item_kind in KINDS else document.get("apiVersion", "v1")
+        result = []
+        for item in document.get("items") or []:
+            if isinstance(item, dict):
+                item.setdefault("kind", item_kind)
+                item.setdefault("apiVersion", api_version)
+                if item.get("kind"):
+                    result.append(item)
+        return result
+    if kind and isinstance(document.get("metadata"), dict):
+        return [document]
+    return []
+
+
+class SnapshotSource:
+    """Reads a snapshot folder once, then answers get/list/logs from memory."""
+
+    def __init__(self, directory: str | Path) -> None:
+        self.root = Path(directory)
+        if not self.root.is_dir():
+            raise SourceError(f"Snapshot folder {self.root} does not exist.", "Pass a folder written by `kubectl ml snapshot` or `kubectl cluster-info dump --output-directory`.")
+        self.objects: dict[str, list[dict[str, Any]]] = {}
+        self._logs: dict[tuple[str, str, str], str] = {}
+        self._previous: dict[tuple[str, str, str], str] = {}
+        self._load()
+
+    def _load(self) -> None:
+        seen: set[tuple[str, str, str, str]] = set()
+        for path in sorted(self.root.rglob("*")):
+            if not path.is_file():
+                continue
+            if path.name == "logs.txt":
+                self._read_logs(path)
+            elif path.name.endswith("-previous.txt") and len(path.relative_to(self.root).parts) == 3:
+                namespace, pod = path.relative_to(self.root).parts[:2]
+                container = path.name[: -len("-previous.txt")]
+                self._previous[(namespace, pod, container)] = path.read_text(encoding="utf-8", errors="replace")
+            elif path.suffix in (".json", ".yaml", ".yml"):
+                for document in _parse_file(path):
+                    for item in _items(document, path):
+                        kind = item["kind"]
+                        if kind in _IGNORED_KINDS:
+                            continue
+                        metadata = item.get("metadata") or {}
+                        key = (kind, metadata.get("namespace", ""), metadata.get("name", ""), metadata.get("uid", ""))
+                        if key in seen:
+                            continue
+                        seen.add(key)
+                        self.objects.setdefault(kind, []).append(item)
+
+    def _read_logs(self, path: Path) -> None:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for container, namespace, pod, body in _LOG_BLOCK.findall(text):
+            self._logs[(namespace, pod, container)] = body
+
+    # -- the Source protocol -------------------------------------------------------------------
+
+    def describe(self) -> dict[str, Any]:
+        """The ``source`` member of a report."""
+        return {"type": "snapshot", "path": str(self.root)}
+
+    def default_namespace(self) -> str:
+        """``default``, as kubectl would use without a context namespace."""
+        return "default"
+
+    def now(self) -> datetime:
+        """The newest timestamp in the snapshot, so ages read as they did when it was taken."""
+        newest: datetime | None = None
+        for event in self.objects.get("Event", []):
+            series = event.get("series") or {}
+            for value in (event.get("lastTimestamp"), event.get("eventTime"), series.get("lastObservedTime")):
+                moment = parse_time(value)
+                if moment and (newest is None or moment > newest):
+                    newest = moment
+        for pod in self.objects.get("Pod", []):
+            for item in (pod.get("status") or {}).get("conditions") or []:
+                moment = parse_time(item.get("lastTransitionTime"))
+                if moment and (newest is None or moment > newest):
+                    newest = moment
+            for status in (pod.get("status") or {}).get("containerStatuses") or []:
+                for state in ((status.get("state") or {}), (status.get("lastState") or {})):
+                    for value in state.values():
+                        if isinstance(value, dict):
+                            for key in ("startedAt", "finishedAt"):
+                                moment = parse_time(value.get(key))
+                                if moment and (newest is None or moment > newest):
+                                    newest = moment
+        return newest or datetime.now(timezone.utc)
+
+    def get(self, kind: str, namespace: str | None, name: str) -> dict[str, Any]:
+        """One object by name; NotFound when the snapshot lacks it."""
+        for item in self.objects.get(kind, []):
+            metadata = item.get("metadata") or {}
+            if metadata.get("name") == name and (not KINDS[kind].namespaced or metadata.get("namespace") == namespace):
+                return item
+        where = f" in namespace {namespace}" if namespace and KINDS[kind].namespaced else ""
+        raise NotFound(f"{kind} {name} not found{where} in snapshot {self.root}.", None, status=404)
+
+    def list(
+        self,
+        kind: str,
+        namespace: str | None,
+        *,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Objects of a kind, filtered like the API server would."""
+        labels = label_matcher(label_selector)
+        fields = field_matcher(field_selector)
+        result = []
+        for item in self.objects.get(kind, []):
+            metadata = item.get("metadata") or {}
+            if namespace and KINDS[kind].namespaced and metadata.get("namespace") != namespace:
+                continue
+            if label_selector and not labels(metadata.get("labels") or {}):
+                continue
+            if field_selector:
+                probe = item
+                if kind == "Event" and "involvedObject" not in item:
+                    probe = {**item, "involvedObject": item.get("regarding") or {}}
+                if not fields(probe):
+                    continue
+            result.append(item)
+        return result
+
+    def logs(self, namespace: str, pod: str, container: str, *, previous: bool, tail_lines: int) -> str | None:
+        """A container's saved log (previous instance from ``<container>-previous.txt``)."""
+        store = self._previous if previous else self._logs
+        text = store.get((namespace, pod, container))
+        if text is None:
+            return None
+        lines = text.splitlines()
+        return "\n".join(lines[-tail_lines:]) + ("\n" if lines else "")

@@ -1,0 +1,193 @@
+"""The in-memory index: objects loaded once, joined by uid, turned into rule contexts.
+
+Events are indexed by the uid of the object they are about (kubectl describe joins by
+name+namespace+uid; k8sgpt by name only, which shows a recreated StatefulSet pod the events of its
+predecessor). Events are normalized lazily, only for the objects being diagnosed, which keeps a
+50,000-event scan cheap.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from kubectl_ml.model.context import Availability, PodContext, WorkloadContext
+from kubectl_ml.model.events import Event, newest_first, normalize_event
+from kubectl_ml.model.findings import ObjectRef
+from kubectl_ml.model.pods import controller_of
+
+_HASH_SUFFIX = re.compile(r"^(.*)-[a-z0-9]{5,10}$")
+
+
+@dataclass
+class ClusterView:
+    """Everything a command loaded, indexed.
+
+    Attributes:
+        pods: the pods in scope.
+        events: raw events (either shape).
+        nodes: every node, when they were loaded.
+        controllers: controllers by kind (ReplicaSet, Deployment, StatefulSet, DaemonSet, Job, CronJob).
+        claims: PersistentVolumeClaims.
+        previous_logs / current_logs: log tails by (namespace, pod, container).
+        now: reference time.
+        available: which optional data could be read.
+        skipped: what could not be read, one sentence each.
+    """
+
+    pods: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    nodes: list[dict[str, Any]] = field(default_factory=list)
+    controllers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    claims: list[dict[str, Any]] = field(default_factory=list)
+    previous_logs: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    current_logs: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    now: datetime | None = None
+    available: Availability = field(default_factory=Availability)
+    skipped: list[str] = field(default_factory=list)
+    _events_by_uid: dict[str, list[dict[str, Any]]] | None = None
+    _by_uid: dict[str, dict[str, Any]] | None = None
+    _pods_by_node: dict[str, list[dict[str, Any]]] | None = None
+    _claims_by_key: dict[tuple[str, str], dict[str, Any]] | None = None
+    node_pods_known: bool = False
+
+    # -- indexes (built on first use) --------------------------------------------------------
+
+    def events_for(self, uid: str) -> list[Event]:
+        """Normalized events about the object with this uid, newest first."""
+        if self._events_by_uid is None:
+            index: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            for raw in self.events:
+                regarding = raw.get("involvedObject") or raw.get("regarding") or {}
+                index[str(regarding.get("uid") or "")].append(raw)
+            self._events_by_uid = dict(index)
+        return newest_first([normalize_event(raw) for raw in self._events_by_uid.get(uid, [])])
+
+    def by_uid(self, uid: str) -> dict[str, Any] | None:
+        """A controller by uid."""
+        if self._by_uid is None:
+            self._by_uid = {
+                str((item.get("metadata") or {}).get("uid")): item
+                for items in self.controllers.values()
+                for item in items
+            }
+        return self._by_uid.get(uid)
+
+    def pods_on_nodes(self) -> dict[str, list[dict[str, Any]]] | None:
+        """Pods per node name, when every pod of the cluster was loaded (else None)."""
+        if not self.node_pods_known:
+            return None
+        if self._pods_by_node is None:
+            index: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            for pod in self.pods:
+                node = (pod.get("spec") or {}).get("nodeName")
+                if node:
+                    index[node].append(pod)
+            self._pods_by_node = dict(index)
+        return self._pods_by_node
+
+    def claim_map(self, namespace: str) -> dict[str, Any] | None:
+        """The namespace's PersistentVolumeClaims by name, when claims were loaded."""
+        if not self.claims:
+            return None
+        if self._claims_by_key is None:
+            self._claims_by_key = {
+                ((item.get("metadata") or {}).get("namespace", ""), (item.get("metadata") or {}).get("name", "")): item
+                for item in self.claims
+            }
+        return {name: item for (space, name), item in self._claims_by_key.items() if space == namespace}
+
+    # -- ownership -------------------------------------------------------------------------
+
+    def workload_of(self, obj: dict[str, Any]) -> ObjectRef | None:
+        """The top-level workload owning a pod or controller (a ReplicaSet's Deployment, a Job's CronJob)."""
+        namespace = str((obj.get("metadata") or {}).get("namespace", ""))
+        owner = controller_of(obj)
+        if owner is None:
+            return None
+        kind, name = str(owner.get("kind", "")), str(owner.get("name", ""))
+        parent = self.by_uid(str(owner.get("uid", "")))
+        if parent is not None:
+            higher = self.workload_of(parent)
+            return higher or ObjectRef(kind, namespace, name)
+        # Not loaded: infer what Kubernetes' naming guarantees (ReplicaSet = <deployment>-<pod-template-hash>).
+        labels = (obj.get("metadata") or {}).get("labels") or {}
+        if kind == "ReplicaSet" and labels.get("pod-template-hash") and name.endswith("-" + labels["pod-template-hash"]):
+            return ObjectRef("Deployment", namespace, name[: -len(labels["pod-template-hash"]) - 1])
+        return ObjectRef(kind, namespace, name)
+
+    # -- contexts ----------------------------------------------------------------------------
+
+    def pod_context(self, pod: dict[str, Any]) -> PodContext:
+        """The rule context for one pod."""
+        metadata = pod.get("metadata") or {}
+        namespace, name = str(metadata.get("namespace", "")), str(metadata.get("name", ""))
+        node_name = (pod.get("spec") or {}).get("nodeName")
+        node = next((item for item in self.nodes if (item.get("metadata") or {}).get("name") == node_name), None) if node_name else None
+        container_names = [item.get("name", "") for key in ("initContainers", "containers") for item in (pod.get("spec") or {}).get(key) or []]
+        previous = {c: self.previous_logs[(namespace, name, c)] for c in container_names if (namespace, name, c) in self.previous_logs}
+        current = {c: self.current_logs[(namespace, name, c)] for c in container_names if (namespace, name, c) in self.current_logs}
+        return PodContext(
+            pod=pod,
+            events=self.events_for(str(metadata.get("uid", ""))),
+            node=node,
+            nodes=self.nodes,
+            node_pods=self.pods_on_nodes(),
+            previous_logs=previous,
+            current_logs=current,
+            workload=self.workload_of(pod),
+            now=self.now,
+            available=self.available,
+            claims=self.claim_map(namespace),
+        )
+
+    def workload_contexts(self, kinds: Iterable[str]) -> list[WorkloadContext]:
+        """Contexts for the top-level controllers of the given kinds, with their children."""
+        children_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for items in self.controllers.values():
+            for item in items:
+                owner = controller_of(item)
+                if owner is not None:
+                    children_of[str(owner.get("uid", ""))].append(item)
+        pods_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for pod in self.pods:
+            owner = controller_of(pod)
+            if owner is not None:
+                pods_of[str(owner.get("uid", ""))].append(pod)
+        contexts = []
+        for kind in kinds:
+            for item in self.controllers.get(kind, []):
+                metadata = item.get("metadata") or {}
+                uid = str(metadata.get("uid", ""))
+                owner = controller_of(item)
+                if kind == "ReplicaSet" and owner is not None:
+                    continue  # seen through its Deployment
+                children = children_of.get(uid, []) if kind == "Deployment" else []
+                pods = list(pods_of.get(uid, []))
+                for child in children:
+                    pods.extend(pods_of.get(str((child.get("metadata") or {}).get("uid", "")), []))
+                ref = ObjectRef(kind, str(metadata.get("namespace", "")), str(metadata.get("name", "")))
+                contexts.append(
+                    WorkloadContext(
+                        controller=item,
+                        ref=ref,
+                        events=self.events_for(uid),
+                        pods=pods,
+                        children=children,
+                        child_events={str((c.get("metadata") or {}).get("uid")): self.events_for(str((c.get("metadata") or {}).get("uid"))) for c in children},
+                        workload=self.workload_of(item) or ref,
+                        now=self.now,
+                        available=self.available,
+                    )
+                )
+        return contexts
+
+
+def infer_owner_name(pod_name: str) -> str:
+    """Strip a generated suffix (for display when nothing else is known)."""
+    match = _HASH_SUFFIX.match(pod_name)
+    return match.group(1) if match else pod_name
