@@ -21,7 +21,14 @@ _WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "
 
 def _sort_key(finding: Finding) -> tuple[Any, ...]:
     workload = finding.workload or finding.object
-    return (workload.namespace, workload.kind, workload.name, finding.object.name, -finding.severity, finding.code)
+    return (
+        workload.namespace,
+        workload.kind,
+        workload.name,
+        finding.object.name,
+        -finding.severity,
+        finding.code,
+    )
 
 
 def _events_note(view: ClusterView, pods: Iterable[dict[str, Any]]) -> None:
@@ -39,7 +46,13 @@ def _events_note(view: ClusterView, pods: Iterable[dict[str, Any]]) -> None:
 
 def _report(view: ClusterView, source: Source, findings: list[Finding], checked: int) -> Report:
     findings.sort(key=_sort_key)
-    return Report(kind="DoctorReport", source=source.describe(), findings=findings, skipped=view.skipped, checked=checked)
+    return Report(
+        kind="DoctorReport",
+        source=source.describe(),
+        findings=findings,
+        skipped=view.skipped,
+        checked=checked,
+    )
 
 
 def _filter_container(findings: list[Finding], container: str | None) -> list[Finding]:
@@ -59,7 +72,7 @@ def doctor_pod(source: Source, namespace: str, name: str, container: str | None 
 
 def doctor_workload(source: Source, namespace: str, kind: str, name: str) -> Report:
     """Diagnose a workload: its pods, and the controller itself (quota, admission, suspension)."""
-    view, controller = gather_workload(source, namespace, kind, name)
+    view, _controller = gather_workload(source, namespace, kind, name)
     findings = _diagnose_view(view, kinds=(kind,))
     return _report(view, source, findings, len(view.pods) + 1)
 

@@ -44,7 +44,7 @@ class ConfigError(SourceError):
     """The kubeconfig is missing, unreadable, or names a context that does not exist."""
 
 
-class ConnectionFailed(SourceError):
+class UnreachableError(SourceError):
     """The API server did not answer (refused, DNS, TLS, timeout)."""
 
 
@@ -62,11 +62,11 @@ class ApiError(SourceError):
         self.reason = reason
 
 
-class Forbidden(ApiError):
+class ForbiddenError(ApiError):
     """RBAC denied a request (403). Callers decide whether that data is optional."""
 
 
-class NotFound(ApiError):
+class NotFoundError(ApiError):
     """The named object does not exist (404, or absent from a snapshot)."""
 
 

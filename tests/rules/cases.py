@@ -81,6 +81,8 @@ def check_case(case: Case) -> None:
             f"{case.id}: evidence {wanted} not in {present}"
         )
     for word in case.expect.get("summary_contains", []):
-        assert any(word in finding.summary for finding in mine), f"{case.id}: {word!r} not in {[f.summary for f in mine]}"
+        assert any(word in finding.summary for finding in mine), (
+            f"{case.id}: {word!r} not in {[f.summary for f in mine]}"
+        )
     if "patch" in case.expect:
-        assert [finding.patch for finding in mine][0] == case.expect["patch"]
+        assert next(finding.patch for finding in mine) == case.expect["patch"]

@@ -26,14 +26,14 @@ app.command()(snapshot)
 app.command()(version)
 
 
-class Interrupted(KubectlMlError):
+class InterruptError(KubectlMlError):
     """Ctrl-C. Raised from the signal handler so that click does not turn it into exit 1."""
 
     exit_code = ExitCode.INTERRUPTED
 
 
 def _interrupt(_signum: int, _frame: FrameType | None) -> None:
-    raise Interrupted("Interrupted.")
+    raise InterruptError("Interrupted.")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -33,14 +33,37 @@ class FailOn(str, Enum):
 
 
 # typer reads these annotations at run time; Optional[...] keeps them valid on Python 3.10.
-Kubeconfig = Annotated[Optional[str], typer.Option("--kubeconfig", help="Path to the kubeconfig file (no KUBECONFIG merge).", rich_help_panel="Cluster")]  # noqa: UP045
-Context = Annotated[Optional[str], typer.Option("--context", help="The kubeconfig context to use.", rich_help_panel="Cluster")]  # noqa: UP045
-Namespace = Annotated[Optional[str], typer.Option("--namespace", "-n", help="Namespace (default: the context's).", rich_help_panel="Cluster")]  # noqa: UP045
-AllNamespaces = Annotated[bool, typer.Option("--all-namespaces", "-A", help="Every namespace.", rich_help_panel="Cluster")]
-RequestTimeout = Annotated[str, typer.Option("--request-timeout", help="Per-request timeout, e.g. 10s, 1m (0: none).", rich_help_panel="Cluster")]
-Snapshot = Annotated[Optional[str], typer.Option("--snapshot", help="Read a saved cluster folder instead of the live cluster.", rich_help_panel="Cluster")]  # noqa: UP045
+Kubeconfig = Annotated[
+    str | None,
+    typer.Option("--kubeconfig", help="Path to the kubeconfig file (no KUBECONFIG merge).", rich_help_panel="Cluster"),
+]
+Context = Annotated[
+    str | None, typer.Option("--context", help="The kubeconfig context to use.", rich_help_panel="Cluster")
+]
+Namespace = Annotated[
+    str | None,
+    typer.Option("--namespace", "-n", help="Namespace (default: the context's).", rich_help_panel="Cluster"),
+]
+AllNamespaces = Annotated[
+    bool, typer.Option("--all-namespaces", "-A", help="Every namespace.", rich_help_panel="Cluster")
+]
+RequestTimeout = Annotated[
+    str,
+    typer.Option("--request-timeout", help="Per-request timeout, e.g. 10s, 1m (0: none).", rich_help_panel="Cluster"),
+]
+Snapshot = Annotated[
+    str | None,
+    typer.Option(
+        "--snapshot",
+        help="Read a saved cluster folder instead of the live cluster.",
+        rich_help_panel="Cluster",
+    ),
+]
 Output = Annotated[OutputFormat, typer.Option("--output", "-o", help="Output format.", case_sensitive=False)]
-FailOnOption = Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 when a finding is at least this severe.", case_sensitive=False)]
+FailOnOption = Annotated[
+    FailOn,
+    typer.Option("--fail-on", help="Exit 1 when a finding is at least this severe.", case_sensitive=False),
+]
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks and the API requests sent.")]
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)?$")

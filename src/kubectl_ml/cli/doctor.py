@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -26,8 +26,14 @@ from kubectl_ml.sources.kinds import WORKLOAD_KINDS, resolve_kind
 
 
 def doctor(
-    target: Annotated[Optional[str], typer.Argument(help="POD, or KIND/NAME (deploy/x, sts/x, job/x, rs/x, ds/x, cronjob/x). Omit to scan the namespace.", show_default=False)] = None,  # noqa: UP045
-    container: Annotated[Optional[str], typer.Option("--container", "-c", help="Only this container.")] = None,  # noqa: UP045
+    target: Annotated[
+        str | None,
+        typer.Argument(
+            help="POD, or KIND/NAME (deploy/x, sts/x, job/x, rs/x, ds/x, cronjob/x). Omit to scan the namespace.",
+            show_default=False,
+        ),
+    ] = None,
+    container: Annotated[str | None, typer.Option("--container", "-c", help="Only this container.")] = None,
     namespace: Namespace = None,
     all_namespaces: AllNamespaces = False,
     kubeconfig: Kubeconfig = None,
@@ -61,7 +67,10 @@ def doctor(
             if slash:
                 kind = resolve_kind(kind_word)
                 if kind is None or kind.kind not in WORKLOAD_KINDS:
-                    raise UsageError(f"unknown workload kind {kind_word!r}", "Use deploy/, sts/, ds/, job/, cronjob/ or rs/.")
+                    raise UsageError(
+                        f"unknown workload kind {kind_word!r}",
+                        "Use deploy/, sts/, ds/, job/, cronjob/ or rs/.",
+                    )
                 report = diagnose.doctor_workload(source, scope, kind.kind, name)
                 title = f"Doctor: {kind.kind} {scope}/{name}"
             else:

@@ -12,7 +12,9 @@ from kubectl_ml.cli._options import Context, Kubeconfig
 
 
 def version(
-    client: Annotated[bool, typer.Option("--client", help="Only the plugin's version; do not contact the server.")] = False,
+    client: Annotated[
+        bool, typer.Option("--client", help="Only the plugin's version; do not contact the server.")
+    ] = False,
     kubeconfig: Kubeconfig = None,
     context: Context = None,
 ) -> None:

@@ -40,120 +40,258 @@ CODES: dict[str, CodeInfo] = {
     info.code: info
     for info in (
         # image pull
-        CodeInfo("image-not-found", "image pull", _E, "image or tag does not exist",
-                 "The registry answered that the repository, tag or digest does not exist.",
-                 "Correct the image name or tag; list the tags the registry has."),
-        CodeInfo("image-pull-unauthorized", "image pull", _E, "registry refused the credentials",
-                 "The registry refused the pull: no credentials, wrong credentials, or no access to the "
-                 "repository (a private repository also answers this way when the name is wrong).",
-                 "Create a docker-registry Secret and list it in imagePullSecrets (or on the "
-                 "ServiceAccount); check the repository name."),
-        CodeInfo("image-pull-rate-limited", "image pull", _E, "registry rate limit (429)",
-                 "The registry throttled the node's pulls (HTTP 429, e.g. Docker Hub's pull limit).",
-                 "Authenticate pulls with imagePullSecrets, or mirror the image to your own registry."),
-        CodeInfo("registry-unreachable", "image pull", _E, "registry cannot be reached",
-                 "The node could not reach the registry: DNS failure, timeout, refused connection or a "
-                 "TLS certificate it does not trust.",
-                 "Check the registry host name, the node's DNS and egress, proxies, and the CA the node "
-                 "trusts."),
-        CodeInfo("invalid-image-name", "image pull", _E, "image reference is malformed",
-                 "The image reference cannot be parsed (upper-case letters, bad characters, a stray "
-                 "space or colon).",
-                 "Fix the image reference in the pod template."),
-        CodeInfo("image-pull-failed", "image pull", _E, "image pull failed, cause unknown",
-                 "The image could not be pulled and the detailed error is no longer available (events "
-                 "expire after about an hour).", "Watch the next pull attempt's events, or pull the "
-                 "image by hand from a machine with the same access.", generic=True),
+        CodeInfo(
+            "image-not-found",
+            "image pull",
+            _E,
+            "image or tag does not exist",
+            "The registry answered that the repository, tag or digest does not exist.",
+            "Correct the image name or tag; list the tags the registry has.",
+        ),
+        CodeInfo(
+            "image-pull-unauthorized",
+            "image pull",
+            _E,
+            "registry refused the credentials",
+            "The registry refused the pull: no credentials, wrong credentials, or no access to the "
+            "repository (a private repository also answers this way when the name is wrong).",
+            "Create a docker-registry Secret and list it in imagePullSecrets (or on the "
+            "ServiceAccount); check the repository name.",
+        ),
+        CodeInfo(
+            "image-pull-rate-limited",
+            "image pull",
+            _E,
+            "registry rate limit (429)",
+            "The registry throttled the node's pulls (HTTP 429, e.g. Docker Hub's pull limit).",
+            "Authenticate pulls with imagePullSecrets, or mirror the image to your own registry.",
+        ),
+        CodeInfo(
+            "registry-unreachable",
+            "image pull",
+            _E,
+            "registry cannot be reached",
+            "The node could not reach the registry: DNS failure, timeout, refused connection or a "
+            "TLS certificate it does not trust.",
+            "Check the registry host name, the node's DNS and egress, proxies, and the CA the node trusts.",
+        ),
+        CodeInfo(
+            "invalid-image-name",
+            "image pull",
+            _E,
+            "image reference is malformed",
+            "The image reference cannot be parsed (upper-case letters, bad characters, a stray space or colon).",
+            "Fix the image reference in the pod template.",
+        ),
+        CodeInfo(
+            "image-pull-failed",
+            "image pull",
+            _E,
+            "image pull failed, cause unknown",
+            "The image could not be pulled and the detailed error is no longer available (events "
+            "expire after about an hour).",
+            "Watch the next pull attempt's events, or pull the image by hand from a machine with the same access.",
+            generic=True,
+        ),
         # start
-        CodeInfo("config-missing", "start", _E, "ConfigMap, Secret or key missing",
-                 "The container references a ConfigMap or Secret (or a key in one) that does not exist "
-                 "in the namespace.", "Create the object or key, fix the name, or mark the reference "
-                 "optional."),
-        CodeInfo("command-not-found", "start", _E, "command not found in the image",
-                 "The container's command or entrypoint does not exist in the image (or is not "
-                 "executable).", "Fix command/args, or use an image that contains the program."),
-        CodeInfo("exec-format-error", "start", _E, "image built for another CPU",
-                 "The image's binaries are for another CPU architecture than the node's "
-                 "(e.g. an amd64 image on an arm64 node).", "Build a multi-arch image, or pin the pod to "
-                 "nodes of the image's architecture with a kubernetes.io/arch nodeSelector."),
-        CodeInfo("gpu-runtime-error", "start", _E, "NVIDIA runtime or driver failure",
-                 "The GPU could not be given to the container: NVIDIA container runtime not configured, "
-                 "driver missing or mismatched, or the device plugin could not allocate the device.",
-                 "Fix the node's NVIDIA driver/container toolkit (or move the pod to a healthy GPU node); "
-                 "check the RuntimeClass."),
-        CodeInfo("admission-denied", "start", _E, "pod rejected at creation",
-                 "The API server refused to create the pods (PodSecurity, an admission webhook, or a "
-                 "missing ServiceAccount).", "Change the pod template to satisfy the policy, or fix the "
-                 "named object."),
+        CodeInfo(
+            "config-missing",
+            "start",
+            _E,
+            "ConfigMap, Secret or key missing",
+            "The container references a ConfigMap or Secret (or a key in one) that does not exist in the namespace.",
+            "Create the object or key, fix the name, or mark the reference optional.",
+        ),
+        CodeInfo(
+            "command-not-found",
+            "start",
+            _E,
+            "command not found in the image",
+            "The container's command or entrypoint does not exist in the image (or is not executable).",
+            "Fix command/args, or use an image that contains the program.",
+        ),
+        CodeInfo(
+            "exec-format-error",
+            "start",
+            _E,
+            "image built for another CPU",
+            "The image's binaries are for another CPU architecture than the node's "
+            "(e.g. an amd64 image on an arm64 node).",
+            "Build a multi-arch image, or pin the pod to "
+            "nodes of the image's architecture with a kubernetes.io/arch nodeSelector.",
+        ),
+        CodeInfo(
+            "gpu-runtime-error",
+            "start",
+            _E,
+            "NVIDIA runtime or driver failure",
+            "The GPU could not be given to the container: NVIDIA container runtime not configured, "
+            "driver missing or mismatched, or the device plugin could not allocate the device.",
+            "Fix the node's NVIDIA driver/container toolkit (or move the pod to a healthy GPU node); "
+            "check the RuntimeClass.",
+        ),
+        CodeInfo(
+            "admission-denied",
+            "start",
+            _E,
+            "pod rejected at creation",
+            "The API server refused to create the pods (PodSecurity, an admission webhook, or a "
+            "missing ServiceAccount).",
+            "Change the pod template to satisfy the policy, or fix the named object.",
+        ),
         # running
-        CodeInfo("crash-loop", "running", _E, "container keeps exiting",
-                 "The application exits and Kubernetes restarts it with growing back-off.",
-                 "Read the log tail and the exit code; fix the application error or its configuration.",
-                 generic=True),
-        CodeInfo("oom-killed", "running", _E, "container memory limit hit",
-                 "The kernel killed the container because it used more memory than its limit.",
-                 "Raise limits.memory (kubectl ml rightsize gives a measured value), or use less memory."),
-        CodeInfo("evicted", "running", _W, "evicted by node pressure",
-                 "The kubelet evicted the pod because the node ran short of memory, disk or another "
-                 "resource.", "Set requests close to real usage so the pod is not the first to go; "
-                 "limit ephemeral storage; check the node."),
-        CodeInfo("liveness-probe-restarts", "running", _E, "killed by its liveness probe",
-                 "The kubelet restarted the container because its liveness probe failed.",
-                 "Give slow starts a startupProbe, raise timeoutSeconds/failureThreshold, or fix the "
-                 "health endpoint."),
-        CodeInfo("readiness-probe-failing", "running", _E, "readiness probe failing",
-                 "The container runs but its readiness probe fails, so it receives no traffic.",
-                 "Check the probe's port and path against the server, and how long the model takes to "
-                 "load."),
-        CodeInfo("cuda-oom", "running", _E, "GPU memory exhausted (CUDA OOM)",
-                 "The process ran out of GPU memory; raising the container's memory limit does not help.",
-                 "Lower the batch size, use gradient accumulation or checkpointing, mixed precision, or "
-                 "shard the model over more GPUs."),
-        CodeInfo("shm-exhausted", "running", _E, "/dev/shm too small",
-                 "Shared memory ran out (the container default is 64Mi); PyTorch DataLoader workers need "
-                 "more.", "Mount an emptyDir with medium: Memory at /dev/shm (its size counts against "
-                 "the memory limit)."),
-        CodeInfo("nccl-timeout", "running", _E, "distributed collective timed out",
-                 "A NCCL collective did not complete: a peer rank died or hung, or the network between "
-                 "ranks failed.", "Find the first rank that failed (its logs show the real error); check "
-                 "the network between nodes."),
+        CodeInfo(
+            "crash-loop",
+            "running",
+            _E,
+            "container keeps exiting",
+            "The application exits and Kubernetes restarts it with growing back-off.",
+            "Read the log tail and the exit code; fix the application error or its configuration.",
+            generic=True,
+        ),
+        CodeInfo(
+            "oom-killed",
+            "running",
+            _E,
+            "container memory limit hit",
+            "The kernel killed the container because it used more memory than its limit.",
+            "Raise limits.memory (kubectl ml rightsize gives a measured value), or use less memory.",
+        ),
+        CodeInfo(
+            "evicted",
+            "running",
+            _W,
+            "evicted by node pressure",
+            "The kubelet evicted the pod because the node ran short of memory, disk or another resource.",
+            "Set requests close to real usage so the pod is not the first to go; "
+            "limit ephemeral storage; check the node.",
+        ),
+        CodeInfo(
+            "liveness-probe-restarts",
+            "running",
+            _E,
+            "killed by its liveness probe",
+            "The kubelet restarted the container because its liveness probe failed.",
+            "Give slow starts a startupProbe, raise timeoutSeconds/failureThreshold, or fix the health endpoint.",
+        ),
+        CodeInfo(
+            "readiness-probe-failing",
+            "running",
+            _E,
+            "readiness probe failing",
+            "The container runs but its readiness probe fails, so it receives no traffic.",
+            "Check the probe's port and path against the server, and how long the model takes to load.",
+        ),
+        CodeInfo(
+            "cuda-oom",
+            "running",
+            _E,
+            "GPU memory exhausted (CUDA OOM)",
+            "The process ran out of GPU memory; raising the container's memory limit does not help.",
+            "Lower the batch size, use gradient accumulation or checkpointing, mixed precision, or "
+            "shard the model over more GPUs.",
+        ),
+        CodeInfo(
+            "shm-exhausted",
+            "running",
+            _E,
+            "/dev/shm too small",
+            "Shared memory ran out (the container default is 64Mi); PyTorch DataLoader workers need more.",
+            "Mount an emptyDir with medium: Memory at /dev/shm (its size counts against the memory limit).",
+        ),
+        CodeInfo(
+            "nccl-timeout",
+            "running",
+            _E,
+            "distributed collective timed out",
+            "A NCCL collective did not complete: a peer rank died or hung, or the network between ranks failed.",
+            "Find the first rank that failed (its logs show the real error); check the network between nodes.",
+        ),
         # scheduling
-        CodeInfo("insufficient-resources", "scheduling", _E, "waiting for free capacity",
-                 "A node could hold the pod, but none has enough free CPU, memory or GPUs now.",
-                 "Wait for capacity, free it, lower the requests, or add nodes."),
-        CodeInfo("request-exceeds-node-capacity", "scheduling", _E, "no node could ever fit it",
-                 "The pod requests more than the allocatable capacity of every node it may run on.",
-                 "Lower the request to what one node has, or add a node pool with larger machines."),
-        CodeInfo("untolerated-taint", "scheduling", _E, "node taint not tolerated",
-                 "The nodes the pod needs are tainted and the pod has no matching toleration.",
-                 "Add the toleration for the named taint (only where the pod should run there)."),
-        CodeInfo("node-selector-mismatch", "scheduling", _E, "no node matches selector/affinity",
-                 "No node has the labels the pod's nodeSelector or required node affinity asks for.",
-                 "Fix the selector to match real node labels, or label the nodes."),
-        CodeInfo("pvc-unbound", "scheduling", _E, "PersistentVolumeClaim not bound",
-                 "A PersistentVolumeClaim the pod mounts is missing or not bound to a volume.",
-                 "Create the claim, fix its StorageClass, or provision a volume."),
-        CodeInfo("quota-exceeded", "scheduling", _E, "ResourceQuota refused the pods",
-                 "The namespace's ResourceQuota refused to admit the pods.",
-                 "Lower the pods' requests/limits, raise the quota, or free quota by removing other "
-                 "workloads."),
-        CodeInfo("scheduling-constraint", "scheduling", _E, "other scheduling constraint",
-                 "The scheduler rejected every node for another reason: pod affinity or anti-affinity, "
-                 "topology spread, host ports, volume zone or node name.",
-                 "Relax the named constraint, or add nodes that satisfy it."),
-        CodeInfo("scheduling-gated", "scheduling", _W, "held by scheduling gates",
-                 "The pod has schedulingGates, so the scheduler ignores it until a controller (e.g. "
-                 "Kueue) removes them.", "Check the controller that owns the gate (its queue, quota or "
-                 "admission)."),
-        CodeInfo("job-suspended", "scheduling", _W, "Job suspended, no pods",
-                 "The Job has suspend: true, so it creates no pods; a queue such as Kueue keeps it so "
-                 "until quota is available.", "Check the queue's quota and the Job's workload status, "
-                 "or resume the Job."),
+        CodeInfo(
+            "insufficient-resources",
+            "scheduling",
+            _E,
+            "waiting for free capacity",
+            "A node could hold the pod, but none has enough free CPU, memory or GPUs now.",
+            "Wait for capacity, free it, lower the requests, or add nodes.",
+        ),
+        CodeInfo(
+            "request-exceeds-node-capacity",
+            "scheduling",
+            _E,
+            "no node could ever fit it",
+            "The pod requests more than the allocatable capacity of every node it may run on.",
+            "Lower the request to what one node has, or add a node pool with larger machines.",
+        ),
+        CodeInfo(
+            "untolerated-taint",
+            "scheduling",
+            _E,
+            "node taint not tolerated",
+            "The nodes the pod needs are tainted and the pod has no matching toleration.",
+            "Add the toleration for the named taint (only where the pod should run there).",
+        ),
+        CodeInfo(
+            "node-selector-mismatch",
+            "scheduling",
+            _E,
+            "no node matches selector/affinity",
+            "No node has the labels the pod's nodeSelector or required node affinity asks for.",
+            "Fix the selector to match real node labels, or label the nodes.",
+        ),
+        CodeInfo(
+            "pvc-unbound",
+            "scheduling",
+            _E,
+            "PersistentVolumeClaim not bound",
+            "A PersistentVolumeClaim the pod mounts is missing or not bound to a volume.",
+            "Create the claim, fix its StorageClass, or provision a volume.",
+        ),
+        CodeInfo(
+            "quota-exceeded",
+            "scheduling",
+            _E,
+            "ResourceQuota refused the pods",
+            "The namespace's ResourceQuota refused to admit the pods.",
+            "Lower the pods' requests/limits, raise the quota, or free quota by removing other workloads.",
+        ),
+        CodeInfo(
+            "scheduling-constraint",
+            "scheduling",
+            _E,
+            "other scheduling constraint",
+            "The scheduler rejected every node for another reason: pod affinity or anti-affinity, "
+            "topology spread, host ports, volume zone or node name.",
+            "Relax the named constraint, or add nodes that satisfy it.",
+        ),
+        CodeInfo(
+            "scheduling-gated",
+            "scheduling",
+            _W,
+            "held by scheduling gates",
+            "The pod has schedulingGates, so the scheduler ignores it until a controller (e.g. Kueue) removes them.",
+            "Check the controller that owns the gate (its queue, quota or admission).",
+        ),
+        CodeInfo(
+            "job-suspended",
+            "scheduling",
+            _W,
+            "Job suspended, no pods",
+            "The Job has suspend: true, so it creates no pods; a queue such as Kueue keeps it so "
+            "until quota is available.",
+            "Check the queue's quota and the Job's workload status, or resume the Job.",
+        ),
         # gpu
-        CodeInfo("gpu-resource-unknown", "gpu", _E, "resource name no node has",
-                 "The pod asks for an extended resource no node advertises (often a typo such as "
-                 "nvidia.com/gpus, or a MIG/shared name the nodes do not use).",
-                 "Use a resource name the GPU nodes advertise (kubectl ml gpu lists them)."),
+        CodeInfo(
+            "gpu-resource-unknown",
+            "gpu",
+            _E,
+            "resource name no node has",
+            "The pod asks for an extended resource no node advertises (often a typo such as "
+            "nvidia.com/gpus, or a MIG/shared name the nodes do not use).",
+            "Use a resource name the GPU nodes advertise (kubectl ml gpu lists them).",
+        ),
     )
 }
 

@@ -96,9 +96,7 @@ def normalize_event(raw: dict[str, Any]) -> Event:
     times = [moment for moment in candidates if moment is not None]
     first = parse_time(raw.get("firstTimestamp")) or parse_time(raw.get("eventTime"))
     source = raw.get("source") or raw.get("deprecatedSource") or {}
-    component = (
-        source.get("component") or raw.get("reportingComponent") or raw.get("reportingController") or ""
-    )
+    component = source.get("component") or raw.get("reportingComponent") or raw.get("reportingController") or ""
     field_path = regarding.get("fieldPath") or ""
     container_match = _CONTAINER_IN_FIELD_PATH.search(field_path)
     message = raw.get("message") if raw.get("message") is not None else raw.get("note")

@@ -114,8 +114,9 @@ def unknown_resources(requests: Resources, nodes: Iterable[Mapping[str, Any]]) -
         advertised |= set(((node.get("status") or {}).get("allocatable") or {}).keys())
         advertised |= set(((node.get("status") or {}).get("capacity") or {}).keys())
     return sorted(
-        name for name, value in requests.items() if value > 0 and name not in _BASIC and name not in advertised
-        and not name.startswith("hugepages-")
+        name
+        for name, value in requests.items()
+        if value > 0 and name not in _BASIC and name not in advertised and not name.startswith("hugepages-")
     )
 
 

@@ -196,10 +196,14 @@ def log_requests(pod: Mapping[str, Any]) -> list[tuple[str, bool]]:
     wanted: list[tuple[str, bool]] = []
     for view in containers(pod):
         last = view.last_terminated
-        if view.terminated and view.terminated.get("exitCode") not in (0, None) and view.terminated.get("reason") != "OOMKilled":
+        if (
+            view.terminated
+            and view.terminated.get("exitCode") not in (0, None)
+            and view.terminated.get("reason") != "OOMKilled"
+        ):
             wanted.append((view.name, False))
-        elif last and last.get("exitCode") not in (0, 143, None) and last.get("reason") != "OOMKilled":
-            wanted.append((view.name, True))
-        elif view.waiting.get("reason") == "CrashLoopBackOff" and last.get("reason") != "OOMKilled":
+        elif (last and last.get("exitCode") not in (0, 143, None) and last.get("reason") != "OOMKilled") or (
+            view.waiting.get("reason") == "CrashLoopBackOff" and last.get("reason") != "OOMKilled"
+        ):
             wanted.append((view.name, True))
     return wanted

@@ -111,6 +111,4 @@ def allocated_on(pods: Iterable[Mapping[str, Any]]) -> Resources:
 
 def accelerator_requests(pod: Mapping[str, Any]) -> Resources:
     """The accelerator part of :func:`pod_requests` (GPUs, MIG slices, TPUs...), zero counts dropped."""
-    return {
-        name: value for name, value in pod_requests(pod).items() if looks_like_accelerator(name) and value > 0
-    }
+    return {name: value for name, value in pod_requests(pod).items() if looks_like_accelerator(name) and value > 0}

@@ -164,5 +164,8 @@ def parse_scheduling_message(message: str) -> SchedulingMessage | None:
         preemption = body[split.end() :].strip().rstrip(".") or None
         body = body[: split.start()]
     return SchedulingMessage(
-        raw=message, total_nodes=int(modern.group(2)), reasons=tuple(_split_reasons(body)), preemption=preemption
+        raw=message,
+        total_nodes=int(modern.group(2)),
+        reasons=tuple(_split_reasons(body)),
+        preemption=preemption,
     )

@@ -23,7 +23,12 @@ _TEMPLATE_PATH = {
     "DaemonSet": ("spec", "template"),
     "ReplicaSet": ("spec", "template"),
 }
-_KUBECTL_KIND = {"Deployment": "deployment", "StatefulSet": "statefulset", "DaemonSet": "daemonset", "ReplicaSet": "replicaset"}
+_KUBECTL_KIND = {
+    "Deployment": "deployment",
+    "StatefulSet": "statefulset",
+    "DaemonSet": "daemonset",
+    "ReplicaSet": "replicaset",
+}
 
 
 def _patch_command(finding: Finding) -> str | None:
@@ -80,7 +85,12 @@ def _finding_block(finding: Finding, others: Sequence[Finding]) -> list[Text]:
     if others:
         names = ", ".join(other.object.name for other in others[:5])
         more = f" and {len(others) - 5} more" if len(others) > 5 else ""
-        lines.append(Text(f"    (the same on {len(others)} more pod{'s' if len(others) > 1 else ''}: {names}{more})", style="dim"))
+        lines.append(
+            Text(
+                f"    (the same on {len(others)} more pod{'s' if len(others) > 1 else ''}: {names}{more})",
+                style="dim",
+            )
+        )
     return lines
 
 
@@ -104,7 +114,12 @@ def render_report(report: Report, console: Console, title: str) -> None:
     """Print a DoctorReport for people."""
     console.print(Text(title, style="bold"))
     if not report.findings:
-        console.print(Text(f"✔ No problems found in {report.checked} pod{'s' if report.checked != 1 else ''} checked.", style="green"))
+        console.print(
+            Text(
+                f"✔ No problems found in {report.checked} pod{'s' if report.checked != 1 else ''} checked.",
+                style="green",
+            )
+        )
     for workload, blocks in _group(report.findings):
         console.print()
         if workload is not None:
@@ -115,8 +130,14 @@ def render_report(report: Report, console: Console, title: str) -> None:
     console.print()
     counts = {severity: sum(1 for finding in report.findings if finding.severity == severity) for severity in Severity}
     summary = Text("Summary: ")
-    parts = [(counts[Severity.ERROR], "error", Severity.ERROR), (counts[Severity.WARNING], "warning", Severity.WARNING), (counts[Severity.INFO], "info", Severity.INFO)]
-    summary.append(", ".join(f"{count} {name}{'s' if count != 1 and name != 'info' else ''}" for count, name, _ in parts))
+    parts = [
+        (counts[Severity.ERROR], "error", Severity.ERROR),
+        (counts[Severity.WARNING], "warning", Severity.WARNING),
+        (counts[Severity.INFO], "info", Severity.INFO),
+    ]
+    summary.append(
+        ", ".join(f"{count} {name}{'s' if count != 1 and name != 'info' else ''}" for count, name, _ in parts)
+    )
     summary.append(f" in {report.checked} pod{'s' if report.checked != 1 else ''} checked.")
     console.print(summary)
     for note in report.skipped:

@@ -58,8 +58,16 @@ def _rule(module: Any, scope: str, *codes: str) -> Rule:
 
 
 RULES: tuple[Rule, ...] = (
-    _rule(image_pull, "pod", "image-not-found", "image-pull-unauthorized", "image-pull-rate-limited",
-          "registry-unreachable", "invalid-image-name", "image-pull-failed"),
+    _rule(
+        image_pull,
+        "pod",
+        "image-not-found",
+        "image-pull-unauthorized",
+        "image-pull-rate-limited",
+        "registry-unreachable",
+        "invalid-image-name",
+        "image-pull-failed",
+    ),
     _rule(config_missing, "pod", "config-missing"),
     _rule(command_not_found, "pod", "command-not-found"),
     _rule(exec_format, "pod", "exec-format-error"),
@@ -73,8 +81,17 @@ RULES: tuple[Rule, ...] = (
     _rule(evicted, "pod", "evicted"),
     _rule(crash_loop, "pod", "crash-loop"),
     _rule(scheduling_gated, "pod", "scheduling-gated"),
-    _rule(unschedulable, "pod", "insufficient-resources", "request-exceeds-node-capacity", "untolerated-taint",
-          "node-selector-mismatch", "pvc-unbound", "gpu-resource-unknown", "scheduling-constraint"),
+    _rule(
+        unschedulable,
+        "pod",
+        "insufficient-resources",
+        "request-exceeds-node-capacity",
+        "untolerated-taint",
+        "node-selector-mismatch",
+        "pvc-unbound",
+        "gpu-resource-unknown",
+        "scheduling-constraint",
+    ),
     _rule(create_failed, "workload", "quota-exceeded", "admission-denied"),
     _rule(job_suspended, "workload", "job-suspended"),
 )
@@ -89,8 +106,7 @@ def _drop_superseded(findings: list[Finding]) -> list[Finding]:
     specific = {
         (finding.object, finding.container)
         for finding in findings
-        if not CODES[finding.code].generic
-        and finding.code not in ("readiness-probe-failing",)
+        if not CODES[finding.code].generic and finding.code not in ("readiness-probe-failing",)
     }
     kept = []
     for finding in findings:

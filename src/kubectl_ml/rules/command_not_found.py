@@ -19,8 +19,10 @@ from kubectl_ml.model.findings import Evidence, Finding
 from kubectl_ml.model.pods import ContainerView, containers
 from kubectl_ml.rules._common import find_line, finding, log_evidence, spec_evidence, status_evidence
 
-_EXECUTABLE = re.compile(r'exec: "?\\?"?([^"\\:]+)\\?"?: (executable file not found in \$PATH|stat [^:]+: no such '
-                         r"file or directory|permission denied)")
+_EXECUTABLE = re.compile(
+    r'exec: "?\\?"?([^"\\:]+)\\?"?: (executable file not found in \$PATH|stat [^:]+: no such '
+    r"file or directory|permission denied)"
+)
 _SHELL_NOT_FOUND = re.compile(r"(?:^|\s)(?:/bin/)?(?:ba)?sh: (?:\d+: )?(?:line \d+: )?(\S+): (?:command )?not found")
 _START_NEEDLES = ("executable file not found", "no such file or directory", "permission denied")
 

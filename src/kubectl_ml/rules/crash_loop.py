@@ -18,7 +18,14 @@ from collections.abc import Iterator
 from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.pods import ContainerView, containers, exit_code_meaning
-from kubectl_ml.rules._common import finding, log_evidence, log_tail, logs_command, status_evidence, terminated_recently
+from kubectl_ml.rules._common import (
+    finding,
+    log_evidence,
+    log_tail,
+    logs_command,
+    status_evidence,
+    terminated_recently,
+)
 
 # Graceful stops and node reboots are not crashes (noise the anchors report: kwatch filters them too).
 _NOT_CRASHES = {"Completed", "Unknown", "ContainerStatusUnknown"}

@@ -36,7 +36,8 @@ def _classify(message: str, namespace: str) -> tuple[str, str, str, list[str]] |
         return (
             "quota-exceeded",
             f"ResourceQuota {quota} refuses the pods: requested {requested}, used {used}, limited {limited}",
-            f"Lower the pods' requests/limits, raise ResourceQuota {quota}, or free quota by scaling other workloads down.",
+            f"Lower the pods' requests/limits, raise ResourceQuota {quota}, or free quota by scaling other "
+            "workloads down.",
             [f"kubectl describe resourcequota {quota} -n {namespace}"],
         )
     failed = _FAILED_QUOTA.search(message)
@@ -78,14 +79,10 @@ def _classify(message: str, namespace: str) -> tuple[str, str, str, list[str]] |
 def _failure_texts(
     controller: Mapping[str, Any], ref: ObjectRef, events: Sequence[Event], context: WorkloadContext
 ) -> list[tuple[str, Evidence]]:
-    texts = [
-        (event.message, event_evidence(event, context.now))
-        for event in events
-        if event.reason == "FailedCreate"
-    ]
+    texts = [(event.message, event_evidence(event, context.now)) for event in events if event.reason == "FailedCreate"]
     index = condition_index(controller, "ReplicaFailure")
     if index is not None:
-        condition = (controller.get("status") or {}).get("conditions")[index]
+        condition = ((controller.get("status") or {}).get("conditions") or [])[index]
         if condition.get("status") == "True" and condition.get("message"):
             path = f"{ref.kind.lower()}s/{ref.name}.status.conditions[{index}].message"
             texts.append((str(condition["message"]), status_evidence(path, condition["message"])))
@@ -99,7 +96,9 @@ def check(context: WorkloadContext) -> Iterator[Finding]:
     ]
     for child in context.children:
         metadata = child.get("metadata") or {}
-        child_ref = ObjectRef(str(child.get("kind", "")), str(metadata.get("namespace", "")), str(metadata.get("name", "")))
+        child_ref = ObjectRef(
+            str(child.get("kind", "")), str(metadata.get("namespace", "")), str(metadata.get("name", ""))
+        )
         sources.append((child, child_ref, context.child_events.get(str(metadata.get("uid", "")), ())))
     seen: set[tuple[str, str]] = set()
     for controller, ref, events in sources:

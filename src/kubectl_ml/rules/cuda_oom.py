@@ -21,7 +21,12 @@ from kubectl_ml.model.findings import Finding
 from kubectl_ml.model.pods import containers
 from kubectl_ml.rules._common import find_line, finding, log_evidence, logs_command
 
-NEEDLES = ("CUDA out of memory", "CUDA error: out of memory", "cudaMalloc failed: out of memory", "OutOfMemoryError")
+NEEDLES = (
+    "CUDA out of memory",
+    "CUDA error: out of memory",
+    "cudaMalloc failed: out of memory",
+    "OutOfMemoryError",
+)
 _TRIED = re.compile(r"Tried to allocate ([\d.]+ ?[KMGT]i?B)")
 _TOTAL = re.compile(r"(GPU \d+)(?:;| has a total capacity of) ([\d.]+ ?[KMGT]i?B)(?: total capacity)?")
 

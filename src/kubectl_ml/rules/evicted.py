@@ -41,7 +41,11 @@ def check(context: PodContext) -> Iterator[Finding]:
         remedy = "Write large files to a volume (PVC or emptyDir with a sizeLimit), or raise limits.ephemeral-storage."
     elif low:
         resource = low.group(1)
-        usage = f" (container {using.group(1)} used {using.group(2)} against a request of {using.group(3)})" if using else ""
+        usage = (
+            f" (container {using.group(1)} used {using.group(2)} against a request of {using.group(3)})"
+            if using
+            else ""
+        )
         summary = f"Pod was evicted because {node} ran low on {resource}{usage}."
         remedy = (
             f"Set requests.{resource} close to real usage so this pod is not first in line "

@@ -47,9 +47,7 @@ def check(context: PodContext) -> Iterator[Finding]:
         image = container.spec.get("image", "")
         other = {"arm64": "amd64", "amd64": "arm64"}.get(node_arch, "")
         if node_arch:
-            evidence.append(
-                Evidence("node", f"nodes/{node_name}.metadata.labels['kubernetes.io/arch']", node_arch)
-            )
+            evidence.append(Evidence("node", f"nodes/{node_name}.metadata.labels['kubernetes.io/arch']", node_arch))
             summary = (
                 f"Container {container.name} cannot run on {node_arch} node {node_name}: image {image} "
                 f"has no {node_arch} build{f' (it is probably {other}-only)' if other else ''}."

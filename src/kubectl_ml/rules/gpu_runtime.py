@@ -39,14 +39,13 @@ def _explain(message: str) -> tuple[str, str]:
     """(what happened, what to do) for a runtime/driver message."""
     if _RUNTIME_NOT_CONFIGURED in message:
         return (
-            'the node\'s container runtime has no "nvidia" handler for the pod\'s RuntimeClass',
+            "the node's container runtime has no \"nvidia\" handler for the pod's RuntimeClass",
             "Install/configure the NVIDIA container toolkit on the node (the GPU Operator does this), "
             "or schedule the pod only on nodes where the nvidia RuntimeClass works.",
         )
     if "driver/library version mismatch" in message:
         return (
-            "the NVIDIA kernel driver and user-space libraries on the node differ (a driver upgrade "
-            "without a reboot)",
+            "the NVIDIA kernel driver and user-space libraries on the node differ (a driver upgrade without a reboot)",
             "Reboot or drain the node so the new driver loads, or reinstall a matching driver.",
         )
     if "libnvidia-ml.so" in message or "driver not loaded" in message:
@@ -57,8 +56,7 @@ def _explain(message: str) -> tuple[str, str]:
         )
     if "requested number of devices unavailable" in message or "cannot allocate unhealthy devices" in message:
         return (
-            "the device plugin could not allocate the GPUs it had advertised (unhealthy devices or a "
-            "kubelet restart)",
+            "the device plugin could not allocate the GPUs it had advertised (unhealthy devices or a kubelet restart)",
             "Delete the pod so it is rescheduled; check the node's GPU health (nvidia-smi, XID errors) "
             "and the device plugin's log.",
         )

@@ -48,23 +48,68 @@ class PullCause:
 # Order matters: a 429 body also says "failed to copy", and "pull access denied" also says
 # "does not exist", so the more specific patterns come first.
 _PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("image-pull-rate-limited", "the registry rate-limited the pull (429)",
-     ("429 Too Many Requests", "toomanyrequests", "pull rate limit")),
-    ("image-pull-unauthorized", "the registry refused access (missing or wrong credentials, or no such "
-     "private repository)",
-     ("pull access denied", "insufficient_scope", "authorization failed", "failed to authorize",
-      "failed to fetch anonymous token", "unauthorized", "authentication required",
-      "requested access to the resource is denied", "denied: ", "denied on resource", "403 Forbidden",
-      "no basic auth credentials", "insufficient scope")),
-    ("invalid-image-name", "the image reference is not valid",
-     ("invalid reference format", "couldn't parse image reference", "InvalidImageName")),
-    ("image-not-found", "the image or tag does not exist in the registry",
-     ("manifest unknown", ": not found", "not found: manifest", "name unknown", "NotFound desc",
-      "repository name not known", "is not present with pull policy of Never")),
-    ("registry-unreachable", "the node could not reach the registry",
-     ("no such host", "i/o timeout", "connection refused", "server misbehaving", "x509:", "tls:",
-      "certificate", "context deadline exceeded", "network is unreachable", "TLS handshake timeout",
-      "Client.Timeout exceeded", "registry is unavailable", "no route to host", "connection reset")),
+    (
+        "image-pull-rate-limited",
+        "the registry rate-limited the pull (429)",
+        ("429 Too Many Requests", "toomanyrequests", "pull rate limit"),
+    ),
+    (
+        "image-pull-unauthorized",
+        "the registry refused access (missing or wrong credentials, or no such private repository)",
+        (
+            "pull access denied",
+            "insufficient_scope",
+            "authorization failed",
+            "failed to authorize",
+            "failed to fetch anonymous token",
+            "unauthorized",
+            "authentication required",
+            "requested access to the resource is denied",
+            "denied: ",
+            "denied on resource",
+            "403 Forbidden",
+            "no basic auth credentials",
+            "insufficient scope",
+        ),
+    ),
+    (
+        "invalid-image-name",
+        "the image reference is not valid",
+        ("invalid reference format", "couldn't parse image reference", "InvalidImageName"),
+    ),
+    (
+        "image-not-found",
+        "the image or tag does not exist in the registry",
+        (
+            "manifest unknown",
+            ": not found",
+            "not found: manifest",
+            "name unknown",
+            "NotFound desc",
+            "repository name not known",
+            "is not present with pull policy of Never",
+        ),
+    ),
+    (
+        "registry-unreachable",
+        "the node could not reach the registry",
+        (
+            "no such host",
+            "i/o timeout",
+            "connection refused",
+            "server misbehaving",
+            "x509:",
+            "tls:",
+            "certificate",
+            "context deadline exceeded",
+            "network is unreachable",
+            "TLS handshake timeout",
+            "Client.Timeout exceeded",
+            "registry is unavailable",
+            "no route to host",
+            "connection reset",
+        ),
+    ),
 )
 
 
@@ -149,8 +194,7 @@ def _remedy(cause: PullCause, context: PodContext, image: str) -> tuple[str, dic
         )
     if cause.code == "image-not-found":
         return (
-            f"Check the repository and tag of {image!r}: list the tags the registry has and set an "
-            "existing one.",
+            f"Check the repository and tag of {image!r}: list the tags the registry has and set an existing one.",
             None,
             [f"docker manifest inspect {image}"],
         )

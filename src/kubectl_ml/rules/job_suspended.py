@@ -30,13 +30,23 @@ def check(context: WorkloadContext) -> Iterator[Finding]:
     if queue:
         summary = f"Job {name} is suspended by Kueue, waiting in queue {queue}: it has no pods until admitted."
         remedy = "Check the Workload's QuotaReserved condition and the ClusterQueue's quota (GPUs are the usual limit)."
-        commands = [f"kubectl get workloads -n {namespace}", f"kubectl describe localqueue {queue} -n {namespace}"]
+        commands = [
+            f"kubectl get workloads -n {namespace}",
+            f"kubectl describe localqueue {queue} -n {namespace}",
+        ]
     else:
         summary = f"Job {name} is suspended (spec.suspend: true): it creates no pods."
         remedy = "Resume it when it should run."
-        commands = [f"kubectl patch job {name} -n {namespace} --type=merge -p '{{\"spec\":{{\"suspend\":false}}}}'"]
+        commands = [f'kubectl patch job {name} -n {namespace} --type=merge -p \'{{"spec":{{"suspend":false}}}}\'']
     evidence = [spec_evidence(f"jobs/{name}.spec.suspend", True)]
     if queue:
         evidence.append(spec_evidence(f"jobs/{name}.metadata.labels['{_QUEUE_LABEL}']", queue))
-    yield finding("job-suspended", context.ref, summary, evidence=evidence, remedy=remedy, commands=commands,
-                  workload=context.workload or context.ref)
+    yield finding(
+        "job-suspended",
+        context.ref,
+        summary,
+        evidence=evidence,
+        remedy=remedy,
+        commands=commands,
+        workload=context.workload or context.ref,
+    )

@@ -39,6 +39,8 @@ def check(context: PodContext) -> Iterator[Finding]:
                 "Find the rank that failed first (its log shows the real error, e.g. an OOM or a crash); "
                 "if none did, check the network between the nodes (NCCL_DEBUG=INFO shows the transport)."
             ),
-            commands=[logs_command(context, container.name, previous),
-                      f"kubectl ml doctor -n {context.namespace}"],
+            commands=[
+                logs_command(context, container.name, previous),
+                f"kubectl ml doctor -n {context.namespace}",
+            ],
         )

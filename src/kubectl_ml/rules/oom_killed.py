@@ -19,15 +19,19 @@ from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.findings import Finding, Severity
 from kubectl_ml.model.pods import containers
 from kubectl_ml.model.quantity import format_memory, next_memory_step, try_parse_quantity
-from kubectl_ml.rules._common import container_patch, finding, spec_evidence, status_evidence, terminated_recently
+from kubectl_ml.rules._common import (
+    container_patch,
+    finding,
+    spec_evidence,
+    status_evidence,
+    terminated_recently,
+)
 
 
 def _memory_backed_volumes(context: PodContext) -> list[str]:
     volumes = (context.pod.get("spec") or {}).get("volumes") or []
     return [
-        volume.get("name", "")
-        for volume in volumes
-        if ((volume.get("emptyDir") or {}).get("medium") or "") == "Memory"
+        volume.get("name", "") for volume in volumes if ((volume.get("emptyDir") or {}).get("medium") or "") == "Memory"
     ]
 
 
@@ -48,9 +52,7 @@ def check(context: PodContext) -> Iterator[Finding]:
         if limit:
             evidence.append(spec_evidence(f"{container.spec_path}.resources.limits.memory", limit_text))
             proposal = format_memory(next_memory_step(limit))
-            summary = (
-                f"Container {container.name} was killed for exceeding its {limit_text} memory limit{times}."
-            )
+            summary = f"Container {container.name} was killed for exceeding its {limit_text} memory limit{times}."
             remedy = f"Raise limits.memory to at least {proposal}, or lower the memory the process uses."
             body = {"resources": {"limits": {"memory": proposal}}}
             requests = (container.spec.get("resources") or {}).get("requests") or {}
@@ -69,9 +71,7 @@ def check(context: PodContext) -> Iterator[Finding]:
             )
         shm = _memory_backed_volumes(context)
         if shm:
-            remedy += (
-                f" Memory-backed emptyDir volumes ({', '.join(shm)}) count against the same limit."
-            )
+            remedy += f" Memory-backed emptyDir volumes ({', '.join(shm)}) count against the same limit."
         running = bool((container.status.get("state") or {}).get("running"))
         recent = terminated_recently(termination, context.now, 3600)
         severity = Severity.WARNING if running and container.status.get("ready") and not recent else None

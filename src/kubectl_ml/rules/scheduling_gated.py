@@ -27,10 +27,12 @@ def check(context: PodContext) -> Iterator[Finding]:
     yield finding(
         "scheduling-gated",
         context,
-        f"Pod {context.name} is held by scheduling gates {', '.join(names)}: the scheduler ignores it until they are removed.",
+        f"Pod {context.name} is held by scheduling gates {', '.join(names)}: the scheduler ignores it until "
+        "they are removed.",
         evidence=[spec_evidence("spec.schedulingGates", gates)],
         remedy=(
-            "Kueue has not admitted the workload: check its Workload's QuotaReserved condition and the ClusterQueue's quota."
+            "Kueue has not admitted the workload: check its Workload's QuotaReserved condition and the "
+            "ClusterQueue's quota."
             if kueue
             else "Check the controller that added the gate; it removes the gate when its condition is met."
         ),

@@ -21,7 +21,11 @@ from kubectl_ml.model.findings import Evidence, Finding
 from kubectl_ml.model.pods import ContainerView, containers
 from kubectl_ml.rules._common import find_line, finding, log_evidence, status_evidence
 
-_NEEDLES = ("insufficient shared memory (shm)", "No space left on device: '/dev/shm", "/dev/shm: No space left")
+_NEEDLES = (
+    "insufficient shared memory (shm)",
+    "No space left on device: '/dev/shm",
+    "/dev/shm: No space left",
+)
 
 
 def _shm_volume(context: PodContext, container: ContainerView) -> Mapping[str, Any] | None:
@@ -68,7 +72,16 @@ def check(context: PodContext) -> Iterator[Finding]:
                 f"Container {container.name} ran out of shared memory: its /dev/shm volume "
                 f"{volume.get('name')} is limited to {size or 'the memory limit'}."
             )
-            remedy = "Raise the /dev/shm emptyDir's sizeLimit (and limits.memory with it), or use fewer DataLoader workers."
+            remedy = (
+                "Raise the /dev/shm emptyDir's sizeLimit (and limits.memory with it), or use fewer DataLoader workers."
+            )
             patch = None
-        yield finding("shm-exhausted", context, summary, container=container.name, evidence=evidence,
-                      remedy=remedy, patch=patch)
+        yield finding(
+            "shm-exhausted",
+            context,
+            summary,
+            container=container.name,
+            evidence=evidence,
+            remedy=remedy,
+            patch=patch,
+        )

@@ -55,7 +55,8 @@ def _scheduler_message(context: PodContext) -> tuple[SchedulingMessage | None, E
 
 
 def _amounts(resource: str, requested: Fraction, have: Fraction) -> str:
-    return f"{format_quantity(resource, requested)} {resource} (largest eligible node has {format_quantity(resource, have)})"
+    largest = format_quantity(resource, have)
+    return f"{format_quantity(resource, requested)} {resource} (largest eligible node has {largest})"
 
 
 def _taint_findings(
@@ -63,7 +64,12 @@ def _taint_findings(
 ) -> Iterator[Finding]:
     """Taints that are the real blocker: on nodes that would otherwise hold the pod."""
     blocked = [
-        fit for fit in fits if fit.taints and not fit.selector and not fit.cordoned and not fit.over_capacity
+        fit
+        for fit in fits
+        if fit.taints
+        and not fit.selector
+        and not fit.cordoned
+        and not fit.over_capacity
         and (wants_gpu or not fit.gpu_node)
     ]
     if not blocked or any(fit.fits_now or (fit.could_ever_fit and not fit.over_free) for fit in fits):
@@ -77,7 +83,9 @@ def _taint_findings(
     system = {key: value for key, value in by_taint.items() if key.startswith(_SYSTEM_TAINTS)}
     if actionable:
         tolerations = [toleration_for(taint) for taint, _nodes in actionable.values()]
-        names = ", ".join(f"{key} (on {len(nodes)} node{'s' if len(nodes) > 1 else ''})" for key, (_t, nodes) in actionable.items())
+        names = ", ".join(
+            f"{key} (on {len(nodes)} node{'s' if len(nodes) > 1 else ''})" for key, (_t, nodes) in actionable.items()
+        )
         evidence = base + [
             Evidence("node", f"nodes/{nodes[0]}.spec.taints", taint, label="taint")
             for taint, nodes in actionable.values()
@@ -115,13 +123,25 @@ def _from_nodes(context: PodContext, message: SchedulingMessage | None, base: li
             "gpu-resource-unknown",
             context,
             f"Pod {context.name} requests {', '.join(unknown)}, which no node advertises.",
-            evidence=base + [spec_evidence("spec.containers[*].resources", {name: str(requests[name]) for name in unknown})],
-            remedy="Use a resource name the nodes advertise (nvidia.com/gpu, or the MIG/shared names your GPU nodes show).",
+            evidence=[
+                *base,
+                spec_evidence("spec.containers[*].resources", {name: str(requests[name]) for name in unknown}),
+            ],
+            remedy="Use a resource name the nodes advertise (nvidia.com/gpu, or the MIG/shared names your GPU "
+            "nodes show).",
             commands=[f"kubectl ml gpu -n {context.namespace}"],
         )
         return
     node_pods = context.node_pods
-    fits = [evaluate(pod, node, node_pods.get(str((node.get("metadata") or {}).get("name")), []) if node_pods is not None else None, requests) for node in context.nodes]
+    fits = [
+        evaluate(
+            pod,
+            node,
+            node_pods.get(str((node.get("metadata") or {}).get("name")), []) if node_pods is not None else None,
+            requests,
+        )
+        for node in context.nodes
+    ]
     selectable = [fit for fit in fits if not fit.selector]
     if not selectable:
         spec = pod.get("spec") or {}
@@ -133,7 +153,7 @@ def _from_nodes(context: PodContext, message: SchedulingMessage | None, base: li
                 if key in node_labels:
                     labels.setdefault(key, set()).add(node_labels[key])
         seen = "; ".join(f"nodes have {key} in {sorted(values)}" for key, values in labels.items())
-        evidence = base + [spec_evidence("spec.nodeSelector", selector)] if selector else list(base)
+        evidence = [*base, spec_evidence("spec.nodeSelector", selector)] if selector else list(base)
         if spec.get("affinity", {}).get("nodeAffinity"):
             evidence.append(spec_evidence("spec.affinity.nodeAffinity", spec["affinity"]["nodeAffinity"]))
         yield finding(
@@ -142,7 +162,8 @@ def _from_nodes(context: PodContext, message: SchedulingMessage | None, base: li
             f"Pod {context.name} is Pending: no node matches its nodeSelector/affinity"
             + (f" ({seen})." if seen else "."),
             evidence=evidence,
-            remedy="Change the selector to labels real nodes have (kubectl get nodes -L <key>), or label the intended nodes.",
+            remedy="Change the selector to labels real nodes have (kubectl get nodes -L <key>), or label the "
+            "intended nodes.",
             commands=[f"kubectl get nodes -L {','.join(selector)}" if selector else "kubectl get nodes --show-labels"],
         )
         return
@@ -158,13 +179,16 @@ def _from_nodes(context: PodContext, message: SchedulingMessage | None, base: li
             most, where = largest_allocatable(name, usable_nodes)
             parts.append(_amounts(name, requests[name], most))
             if where:
-                evidence.append(Evidence("node", f"nodes/{where}.status.allocatable['{name}']", format_quantity(name, most)))
+                evidence.append(
+                    Evidence("node", f"nodes/{where}.status.allocatable['{name}']", format_quantity(name, most))
+                )
         yield finding(
             "request-exceeds-node-capacity",
             context,
             f"Pod {context.name} can never be scheduled: it requests {'; '.join(parts)}.",
             evidence=evidence,
-            remedy="Lower the request to fit one node (e.g. fewer GPUs per pod with more workers), or add a node pool with larger machines.",
+            remedy="Lower the request to fit one node (e.g. fewer GPUs per pod with more workers), or add a node "
+            "pool with larger machines.",
             commands=[f"kubectl ml gpu -n {context.namespace}"] if wants_gpu else ["kubectl get nodes"],
         )
         return
@@ -175,8 +199,12 @@ def _from_nodes(context: PodContext, message: SchedulingMessage | None, base: li
         yield _insufficient(context, short, requests, base)
 
 
-def _insufficient(context: PodContext, short: Sequence[str], requests: Mapping[str, Fraction], base: list[Evidence]) -> Finding:
-    asked = ", ".join(f"{format_quantity(name, requests[name])} {name}" for name in short if name in requests) or ", ".join(short)
+def _insufficient(
+    context: PodContext, short: Sequence[str], requests: Mapping[str, Fraction], base: list[Evidence]
+) -> Finding:
+    asked = ", ".join(
+        f"{format_quantity(name, requests[name])} {name}" for name in short if name in requests
+    ) or ", ".join(short)
     scale_up = [event for event in context.events if event.reason in ("TriggeredScaleUp", "NotTriggerScaleUp")]
     evidence = list(base)
     severity = None
@@ -210,13 +238,37 @@ def _from_message(context: PodContext, message: SchedulingMessage, base: list[Ev
         yield replace(result, summary=result.summary.replace(", though a node could hold it", note))
     if "taint" in categories:
         taints = [reason for reason in message.reasons if reason.category == "taint"]
-        gpu_taints = [reason for reason in taints if reason.taint_key and looks_like_accelerator(reason.taint_key.replace("=", "/"))]
+        gpu_taints = [
+            reason
+            for reason in taints
+            if reason.taint_key and looks_like_accelerator(reason.taint_key.replace("=", "/"))
+        ]
         if wants_gpu or not taints or len(gpu_taints) < len(taints):
-            keyed = [reason for reason in taints if reason.taint_key and not reason.taint_key.startswith(_SYSTEM_TAINTS)]
-            names = ", ".join(sorted({f"{reason.taint_key}={reason.taint_value}" if reason.taint_value else str(reason.taint_key) for reason in keyed}))
-            patch = {"spec": {"tolerations": [
-                toleration_for({"key": reason.taint_key, "value": reason.taint_value, "effect": "NoSchedule"}) for reason in keyed
-            ]}} if keyed and (wants_gpu or not gpu_taints) else None
+            keyed = [
+                reason for reason in taints if reason.taint_key and not reason.taint_key.startswith(_SYSTEM_TAINTS)
+            ]
+            names = ", ".join(
+                sorted(
+                    {
+                        f"{reason.taint_key}={reason.taint_value}" if reason.taint_value else str(reason.taint_key)
+                        for reason in keyed
+                    }
+                )
+            )
+            patch = (
+                {
+                    "spec": {
+                        "tolerations": [
+                            toleration_for(
+                                {"key": reason.taint_key, "value": reason.taint_value, "effect": "NoSchedule"}
+                            )
+                            for reason in keyed
+                        ]
+                    }
+                }
+                if keyed and (wants_gpu or not gpu_taints)
+                else None
+            )
             yield finding(
                 "untolerated-taint",
                 context,
@@ -232,7 +284,10 @@ def _from_message(context: PodContext, message: SchedulingMessage, base: list[Ev
             "node-selector-mismatch",
             context,
             f"Pod {context.name} is Pending: nodes do not match its nodeSelector/affinity.",
-            evidence=base + [spec_evidence("spec.nodeSelector", (context.pod.get("spec") or {}).get("nodeSelector") or {})],
+            evidence=[
+                *base,
+                spec_evidence("spec.nodeSelector", (context.pod.get("spec") or {}).get("nodeSelector") or {}),
+            ],
             remedy="Change the selector to labels real nodes have, or label the intended nodes.",
         )
 
@@ -242,7 +297,11 @@ def _pvc_finding(context: PodContext, message: SchedulingMessage, base: list[Evi
     if not reasons:
         return None
     volumes = (context.pod.get("spec") or {}).get("volumes") or []
-    claims = [str((volume.get("persistentVolumeClaim") or {}).get("claimName")) for volume in volumes if volume.get("persistentVolumeClaim")]
+    claims = [
+        str((volume.get("persistentVolumeClaim") or {}).get("claimName"))
+        for volume in volumes
+        if volume.get("persistentVolumeClaim")
+    ]
     missing = [reason.claim for reason in reasons if reason.claim]
     evidence = list(base)
     details = []
@@ -252,15 +311,24 @@ def _pvc_finding(context: PodContext, message: SchedulingMessage, base: list[Evi
             phase = (claim.get("status") or {}).get("phase", "Pending")
             evidence.append(Evidence("status", f"persistentvolumeclaims/{name}.status.phase", phase))
             details.append(f"{name} is {phase}")
-    what = (f"claim {', '.join(map(str, missing))} does not exist" if missing
-            else "its PersistentVolumeClaim is not bound" + (f" ({'; '.join(details)})" if details else f" ({', '.join(claims)})" if claims else ""))
+    what = (
+        f"claim {', '.join(map(str, missing))} does not exist"
+        if missing
+        else "its PersistentVolumeClaim is not bound"
+        + (f" ({'; '.join(details)})" if details else f" ({', '.join(claims)})" if claims else "")
+    )
     return finding(
         "pvc-unbound",
         context,
         f"Pod {context.name} is Pending: {what}.",
         evidence=evidence,
-        remedy="Create the claim, or make it bindable: an existing StorageClass with a working provisioner, or a matching PersistentVolume.",
-        commands=[f"kubectl describe pvc -n {context.namespace} {claims[0]}" if claims else f"kubectl get pvc -n {context.namespace}"],
+        remedy="Create the claim, or make it bindable: an existing StorageClass with a working provisioner, or "
+        "a matching PersistentVolume.",
+        commands=[
+            f"kubectl describe pvc -n {context.namespace} {claims[0]}"
+            if claims
+            else f"kubectl get pvc -n {context.namespace}"
+        ],
     )
 
 

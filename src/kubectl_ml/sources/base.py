@@ -10,7 +10,7 @@ class Source(Protocol):
     """A place to read API objects from.
 
     Lists return items with ``kind``/``apiVersion`` stamped, as ``kubectl get -o json`` has them.
-    Errors are :mod:`kubectl_ml.errors` types; ``Forbidden`` lets the caller skip optional data.
+    Errors are :mod:`kubectl_ml.errors` types; ``ForbiddenError`` lets the caller skip optional data.
     """
 
     def describe(self) -> dict[str, Any]:
@@ -23,7 +23,7 @@ class Source(Protocol):
         """The reference time for ages (the clock, or the snapshot's newest timestamp)."""
 
     def get(self, kind: str, namespace: str | None, name: str) -> dict[str, Any]:
-        """One object; raises NotFound when absent."""
+        """One object; raises NotFoundError when absent."""
 
     def list(
         self,

@@ -14,9 +14,10 @@ import difflib
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from typing import Any, TypeVar
+from functools import partial
+from typing import Any
 
-from kubectl_ml.errors import Forbidden, NotFound
+from kubectl_ml.errors import ForbiddenError, NotFoundError
 from kubectl_ml.model.pods import log_requests, needs_diagnosis
 from kubectl_ml.sources.base import Source
 from kubectl_ml.sources.kinds import KINDS
@@ -24,16 +25,18 @@ from kubectl_ml.sources.view import ClusterView
 
 LOG_TAIL_LINES = 200
 _CONTROLLER_KINDS = ("ReplicaSet", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
-T = TypeVar("T")
 
 
-def _optional(view: ClusterView, what: str, scope: str, call: Callable[[], T], default: T) -> tuple[T, bool]:
-    """Run an optional read; on 403 record what was skipped and return the default."""
+Items = list[dict[str, Any]]
+
+
+def _optional(view: ClusterView, what: str, scope: str, call: Callable[[], Items]) -> tuple[Items, bool]:
+    """Run an optional read; on 403 record what was skipped and return an empty list."""
     try:
         return call(), True
-    except Forbidden:
+    except ForbiddenError:
         view.skipped.append(f"{what}: forbidden (needs list on {what} {scope})")
-        return default, False
+        return [], False
 
 
 def _scope(namespace: str | None) -> str:
@@ -50,11 +53,11 @@ def _fetch_logs(source: Source, view: ClusterView, pods: Iterable[dict[str, Any]
     if not wanted:
         return
 
-    def read(item: tuple[str, str, str, bool]) -> tuple[tuple[str, str, str, bool], str | None | Forbidden]:
+    def read(item: tuple[str, str, str, bool]) -> tuple[tuple[str, str, str, bool], str | ForbiddenError | None]:
         namespace, name, container, previous = item
         try:
             return item, source.logs(namespace, name, container, previous=previous, tail_lines=LOG_TAIL_LINES)
-        except Forbidden as error:
+        except ForbiddenError as error:
             return item, error
 
     workers = 1 if len(wanted) == 1 else 8
@@ -62,7 +65,7 @@ def _fetch_logs(source: Source, view: ClusterView, pods: Iterable[dict[str, Any]
         results = list(pool.map(read, wanted))
     forbidden = False
     for (namespace, name, container, previous), text in results:
-        if isinstance(text, Forbidden):
+        if isinstance(text, ForbiddenError):
             forbidden = True
         elif text is not None:
             target = view.previous_logs if previous else view.current_logs
@@ -77,7 +80,7 @@ def _waits_for_scheduling(pod: dict[str, Any]) -> bool:
 
 
 def _load_nodes(source: Source, view: ClusterView) -> None:
-    nodes, ok = _optional(view, "nodes", "cluster-wide", lambda: source.list("Node", None), [])
+    nodes, ok = _optional(view, "nodes", "cluster-wide", lambda: source.list("Node", None))
     view.nodes = nodes
     if not ok:
         view.available = replace(view.available, nodes=False)
@@ -98,14 +101,19 @@ def gather_pod(source: Source, namespace: str, name: str) -> tuple[ClusterView, 
     """Everything needed to diagnose one pod, in at most four requests in the usual cases."""
     try:
         pod = source.get("Pod", namespace, name)
-    except NotFound as error:
+    except NotFoundError as error:
         close = suggest_pods(source, namespace, name)
         hint = f"Did you mean: {', '.join(close)}?" if close else f"List the pods with: kubectl get pods -n {namespace}"
-        raise NotFound(f'Pod "{name}" not found in namespace {namespace}.', hint, status=404) from error
+        raise NotFoundError(f'Pod "{name}" not found in namespace {namespace}.', hint, status=404) from error
     view = ClusterView(pods=[pod], now=source.now())
     uid = str((pod.get("metadata") or {}).get("uid", ""))
     selector = f"involvedObject.uid={uid}" if uid else f"involvedObject.name={name}"
-    events, ok = _optional(view, "events", _scope(namespace), lambda: source.list("Event", namespace, field_selector=selector), [])
+    events, ok = _optional(
+        view,
+        "events",
+        _scope(namespace),
+        lambda: source.list("Event", namespace, field_selector=selector),
+    )
     view.events = events
     if not ok:
         view.available = replace(view.available, events=False)
@@ -115,7 +123,7 @@ def gather_pod(source: Source, namespace: str, name: str) -> tuple[ClusterView, 
     node_name = (pod.get("spec") or {}).get("nodeName")
     logs = list(view.previous_logs.values()) + list(view.current_logs.values())
     if node_name and any("exec format error" in text for text in logs):
-        node, _ok = _optional(view, "nodes", "cluster-wide", lambda: [source.get("Node", None, node_name)], [])
+        node, _ok = _optional(view, "nodes", "cluster-wide", lambda: [source.get("Node", None, node_name)])
         view.nodes = node
     return view, pod
 
@@ -123,7 +131,11 @@ def gather_pod(source: Source, namespace: str, name: str) -> tuple[ClusterView, 
 def _selector_string(selector: dict[str, Any]) -> str:
     parts = [f"{key}={value}" for key, value in (selector.get("matchLabels") or {}).items()]
     for expression in selector.get("matchExpressions") or []:
-        key, operator, values = expression.get("key"), expression.get("operator"), expression.get("values") or []
+        key, operator, values = (
+            expression.get("key"),
+            expression.get("operator"),
+            expression.get("values") or [],
+        )
         if operator == "In":
             parts.append(f"{key} in ({','.join(values)})")
         elif operator == "NotIn":
@@ -139,14 +151,18 @@ def gather_workload(source: Source, namespace: str, kind: str, name: str) -> tup
     """A controller, its ReplicaSets or Jobs, its pods, the namespace's events, nodes if needed, logs."""
     try:
         controller = source.get(kind, namespace, name)
-    except NotFound as error:
+    except NotFoundError as error:
         try:
             names = [str((item.get("metadata") or {}).get("name")) for item in source.list(kind, namespace)]
         except Exception:
             names = []
         close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
-        hint = f"Did you mean: {', '.join(close)}?" if close else f"List them with: kubectl get {KINDS[kind].plural} -n {namespace}"
-        raise NotFound(f'{kind} "{name}" not found in namespace {namespace}.', hint, status=404) from error
+        hint = (
+            f"Did you mean: {', '.join(close)}?"
+            if close
+            else f"List them with: kubectl get {KINDS[kind].plural} -n {namespace}"
+        )
+        raise NotFoundError(f'{kind} "{name}" not found in namespace {namespace}.', hint, status=404) from error
     view = ClusterView(now=source.now())
     view.controllers[kind] = [controller]
     spec = controller.get("spec") or {}
@@ -155,12 +171,24 @@ def gather_workload(source: Source, namespace: str, kind: str, name: str) -> tup
         view.controllers["ReplicaSet"] = source.list("ReplicaSet", namespace, label_selector=selector or None)
     if kind == "CronJob":
         uid = (controller.get("metadata") or {}).get("uid")
-        jobs = [job for job in source.list("Job", namespace) if any(o.get("uid") == uid for o in (job.get("metadata") or {}).get("ownerReferences") or [])]
+        jobs = [
+            job
+            for job in source.list("Job", namespace)
+            if any(o.get("uid") == uid for o in (job.get("metadata") or {}).get("ownerReferences") or [])
+        ]
         view.controllers["Job"] = jobs
     owner_uids = {str((item.get("metadata") or {}).get("uid")) for items in view.controllers.values() for item in items}
-    pods = source.list("Pod", namespace, label_selector=selector or None) if selector or kind != "CronJob" else source.list("Pod", namespace)
-    view.pods = [pod for pod in pods if any(str(o.get("uid")) in owner_uids for o in (pod.get("metadata") or {}).get("ownerReferences") or [])]
-    view.events, ok = _optional(view, "events", _scope(namespace), lambda: source.list("Event", namespace), [])
+    pods = (
+        source.list("Pod", namespace, label_selector=selector or None)
+        if selector or kind != "CronJob"
+        else source.list("Pod", namespace)
+    )
+    view.pods = [
+        pod
+        for pod in pods
+        if any(str(o.get("uid")) in owner_uids for o in (pod.get("metadata") or {}).get("ownerReferences") or [])
+    ]
+    view.events, ok = _optional(view, "events", _scope(namespace), lambda: source.list("Event", namespace))
     if not ok:
         view.available = replace(view.available, events=False)
     if any(_waits_for_scheduling(pod) for pod in view.pods):
@@ -173,20 +201,24 @@ def gather_scan(source: Source, namespace: str | None) -> ClusterView:
     """A namespace (or, with None, every namespace): pods, events, controllers, nodes if needed, logs."""
     view = ClusterView(now=source.now())
     view.pods = source.list("Pod", namespace)
-    view.events, ok = _optional(view, "events", _scope(namespace), lambda: source.list("Event", namespace), [])
+    view.events, ok = _optional(view, "events", _scope(namespace), lambda: source.list("Event", namespace))
     if not ok:
         view.available = replace(view.available, events=False)
     for kind in _CONTROLLER_KINDS:
         plural = KINDS[kind].plural
-        items, _ok = _optional(view, plural, _scope(namespace), lambda kind=kind: source.list(kind, namespace), [])
+        items, _ok = _optional(view, plural, _scope(namespace), partial(source.list, kind, namespace))
         view.controllers[kind] = items
     unhealthy = [pod for pod in view.pods if needs_diagnosis(pod)]
     if any(_waits_for_scheduling(pod) for pod in unhealthy):
         _load_nodes(source, view)
         # With every pod of the cluster loaded we also know what each node already holds.
         view.node_pods_known = namespace is None
-        claims, _ok = _optional(view, "persistentvolumeclaims", _scope(namespace), lambda: source.list("PersistentVolumeClaim", namespace), [])
+        claims, _ok = _optional(
+            view,
+            "persistentvolumeclaims",
+            _scope(namespace),
+            lambda: source.list("PersistentVolumeClaim", namespace),
+        )
         view.claims = claims
     _fetch_logs(source, view, unhealthy)
     return view
-

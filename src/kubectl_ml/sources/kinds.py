@@ -43,7 +43,15 @@ KINDS: dict[str, Kind] = {
     )
 }
 
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet", "ReplicationController")
+WORKLOAD_KINDS = (
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "Job",
+    "CronJob",
+    "ReplicaSet",
+    "ReplicationController",
+)
 
 
 def resolve_kind(word: str) -> Kind | None:

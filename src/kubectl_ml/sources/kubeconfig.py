@@ -53,7 +53,13 @@ def load_merged(explicit: str | None, environ: Mapping[str, str]) -> dict[str, A
     import yaml
 
     files = candidate_files(explicit, environ)
-    merged: dict[str, Any] = {"apiVersion": "v1", "kind": "Config", "clusters": [], "users": [], "contexts": []}
+    merged: dict[str, Any] = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [],
+        "users": [],
+        "contexts": [],
+    }
     found = False
     for path in files:
         if not path.is_file():
@@ -103,5 +109,7 @@ def resolve_context(config: Mapping[str, Any], requested: str | None) -> dict[st
         raise ConfigError("The kubeconfig sets no current-context.", "Pass --context NAME.")
     if name not in contexts:
         known = ", ".join(sorted(str(key) for key in contexts)) or "none"
-        raise ConfigError(f"Context {name!r} is not in the kubeconfig (known: {known}).", "Pass --context with one of them.")
+        raise ConfigError(
+            f"Context {name!r} is not in the kubeconfig (known: {known}).", "Pass --context with one of them."
+        )
     return dict(contexts[name])

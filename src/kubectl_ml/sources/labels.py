@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 _SET = re.compile(r"^\s*([\w./-]+)\s+(in|notin)\s+\(([^)]*)\)\s*$")
@@ -26,6 +27,18 @@ def _split(selector: str) -> list[str]:
     return [part.strip() for part in parts if part.strip()]
 
 
+def _in_set(key: str, values: set[str], inside: bool, labels: Mapping[str, str]) -> bool:
+    return (labels.get(key) in values) == inside
+
+
+def _equals(key: str, value: str, equal: bool, labels: Mapping[str, str]) -> bool:
+    return (labels.get(key) == value) == equal
+
+
+def _has(key: str, present: bool, labels: Mapping[str, str]) -> bool:
+    return (key in labels) == present
+
+
 def label_matcher(selector: str | None) -> Callable[[Mapping[str, str]], bool]:
     """A predicate over a label map for ``app=x,tier!=y,env in (a,b),!legacy,team``."""
     if not selector:
@@ -36,20 +49,17 @@ def label_matcher(selector: str | None) -> Callable[[Mapping[str, str]], bool]:
         if set_match:
             key, operator, raw = set_match.groups()
             values = {value.strip() for value in raw.split(",")}
-            if operator == "in":
-                tests.append(lambda labels, k=key, v=values: labels.get(k) in v)
-            else:
-                tests.append(lambda labels, k=key, v=values: labels.get(k) not in v)
+            tests.append(partial(_in_set, key, values, operator == "in"))
         elif "!=" in part:
             key, value = (item.strip() for item in part.split("!=", 1))
-            tests.append(lambda labels, k=key, v=value: labels.get(k) != v)
+            tests.append(partial(_equals, key, value, False))
         elif "=" in part:
             key, value = (item.strip() for item in part.replace("==", "=").split("=", 1))
-            tests.append(lambda labels, k=key, v=value: labels.get(k) == v)
+            tests.append(partial(_equals, key, value, True))
         elif part.startswith("!"):
-            tests.append(lambda labels, k=part[1:].strip(): k not in labels)
+            tests.append(partial(_has, part[1:].strip(), False))
         else:
-            tests.append(lambda labels, k=part: k in labels)
+            tests.append(partial(_has, part, True))
     return lambda labels: all(test(labels) for test in tests)
 
 
@@ -69,4 +79,6 @@ def field_matcher(selector: str | None) -> Callable[[Mapping[str, Any]], bool]:
             current = current.get(step) if isinstance(current, Mapping) else None
         return "" if current is None else str(current)
 
-    return lambda obj: all((read(obj, path) != value) if negate else (read(obj, path) == value) for path, value, negate in pairs)
+    return lambda obj: all(
+        (read(obj, path) != value) if negate else (read(obj, path) == value) for path, value, negate in pairs
+    )

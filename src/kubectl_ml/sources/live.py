@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
-from kubectl_ml.errors import ApiError, ConfigError, ConnectionFailed, Forbidden, NotFound
+from kubectl_ml.errors import ApiError, ConfigError, ForbiddenError, NotFoundError, UnreachableError
 from kubectl_ml.sources.kinds import KINDS
 from kubectl_ml.sources.kubeconfig import load_merged, resolve_context
 
@@ -53,7 +53,7 @@ class LiveSource:
         try:
             load_kube_config_from_dict(
                 config, context=self._context_name, client_configuration=configuration, persist_config=False
-            )
+            )  # type: ignore[no-untyped-call]
         except (ConfigException, ValueError, OSError) as error:
             raise ConfigError(
                 f"kubeconfig context {self._context_name!r} cannot be used: {error}",
@@ -123,7 +123,7 @@ class LiveSource:
             query["previous"] = "true"
         try:
             return self._get(path, query).decode("utf-8", errors="replace")
-        except NotFound:
+        except NotFoundError:
             return None
         except ApiError as error:
             if error.status == 400:  # "previous terminated container ... not found"
@@ -152,7 +152,7 @@ class LiveSource:
         attempt = 0
         while True:
             self.requests.append(("GET", path))
-            method, url, headers, body, post = self._api.param_serialize(
+            method, url, headers, _body, _post = self._api.param_serialize(
                 method="GET",
                 resource_path=path,
                 query_params=list(query.items()),
@@ -161,9 +161,9 @@ class LiveSource:
             )
             try:
                 response = self._api.call_api(method, url, header_params=headers, _request_timeout=self._timeout)
-                data: bytes = response.read()
+                data: bytes = response.read()  # type: ignore[no-untyped-call]
             except urllib3.exceptions.HTTPError as error:
-                raise ConnectionFailed(
+                raise UnreachableError(
                     f"Cannot reach the API server at {self._server}: {_reason(error)}.",
                     f"Check that the cluster of context {self._context_name!r} is up and reachable "
                     "(VPN, --context), or raise --request-timeout.",
@@ -199,14 +199,14 @@ class LiveSource:
                 reason=reason,
             )
         if status == 403:
-            return Forbidden(
+            return ForbiddenError(
                 message or f"Forbidden: GET {path}.",
                 "Ask for read access (get/list) to this resource, or narrow the command with -n.",
                 status=status,
                 reason=reason,
             )
         if status == 404:
-            return NotFound(message or f"Not found: GET {path}.", None, status=status, reason=reason)
+            return NotFoundError(message or f"Not found: GET {path}.", None, status=status, reason=reason)
         if status == 429:
             return ApiError(
                 "The API server is throttling requests (429 Too Many Requests).",
@@ -226,8 +226,14 @@ def _reason(error: Exception) -> str:
     """The innermost, most readable cause of a urllib3 failure."""
     cause: Any = getattr(error, "reason", None) or error
     text = str(cause)
-    for needle in ("Connection refused", "timed out", "Name or service not known", "CERTIFICATE_VERIFY_FAILED",
-                   "No route to host", "nodename nor servname"):
+    for needle in (
+        "Connection refused",
+        "timed out",
+        "Name or service not known",
+        "CERTIFICATE_VERIFY_FAILED",
+        "No route to host",
+        "nodename nor servname",
+    ):
         if needle in text:
             return {"CERTIFICATE_VERIFY_FAILED": "TLS certificate not trusted"}.get(needle, needle.lower())
     return text.split(": ", 1)[-1][:200]

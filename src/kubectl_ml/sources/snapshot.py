@@ -15,13 +15,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from kubectl_ml.errors import NotFound, SnapshotFormatError, SourceError
+from kubectl_ml.errors import NotFoundError, SnapshotFormatError, SourceError
 from kubectl_ml.model.events import parse_time
 from kubectl_ml.sources.kinds import KINDS
 from kubectl_ml.sources.labels import field_matcher, label_matcher
 
 _LOG_BLOCK = re.compile(
-    r"^==== START logs for container (\S+) of pod (\S+)/(\S+) ====\n(.*?)^==== END logs for container \1 of pod \2/\3 ====",
+    r"^==== START logs for container (\S+) of pod (\S+)/(\S+) ====\n"
+    r"(.*?)^==== END logs for container \1 of pod \2/\3 ====",
     re.DOTALL | re.MULTILINE,
 )
 _FILE_KINDS = {kind.plural: kind.kind for kind in KINDS.values()}
@@ -79,7 +80,10 @@ class SnapshotSource:
     def __init__(self, directory: str | Path) -> None:
         self.root = Path(directory)
         if not self.root.is_dir():
-            raise SourceError(f"Snapshot folder {self.root} does not exist.", "Pass a folder written by `kubectl ml snapshot` or `kubectl cluster-info dump --output-directory`.")
+            raise SourceError(
+                f"Snapshot folder {self.root} does not exist.",
+                "Pass a folder written by `kubectl ml snapshot` or `kubectl cluster-info dump --output-directory`.",
+            )
         self.objects: dict[str, list[dict[str, Any]]] = {}
         self._logs: dict[tuple[str, str, str], str] = {}
         self._previous: dict[tuple[str, str, str], str] = {}
@@ -103,7 +107,12 @@ class SnapshotSource:
                         if kind in _IGNORED_KINDS:
                             continue
                         metadata = item.get("metadata") or {}
-                        key = (kind, metadata.get("namespace", ""), metadata.get("name", ""), metadata.get("uid", ""))
+                        key = (
+                            kind,
+                            metadata.get("namespace", ""),
+                            metadata.get("name", ""),
+                            metadata.get("uid", ""),
+                        )
                         if key in seen:
                             continue
                         seen.add(key)
@@ -149,13 +158,13 @@ class SnapshotSource:
         return newest or datetime.now(timezone.utc)
 
     def get(self, kind: str, namespace: str | None, name: str) -> dict[str, Any]:
-        """One object by name; NotFound when the snapshot lacks it."""
+        """One object by name; NotFoundError when the snapshot lacks it."""
         for item in self.objects.get(kind, []):
             metadata = item.get("metadata") or {}
             if metadata.get("name") == name and (not KINDS[kind].namespaced or metadata.get("namespace") == namespace):
                 return item
         where = f" in namespace {namespace}" if namespace and KINDS[kind].namespaced else ""
-        raise NotFound(f"{kind} {name} not found{where} in snapshot {self.root}.", None, status=404)
+        raise NotFoundError(f"{kind} {name} not found{where} in snapshot {self.root}.", None, status=404)
 
     def list(
         self,

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from kubectl_ml.errors import Forbidden
+from kubectl_ml.errors import ForbiddenError
 from kubectl_ml.sources.base import Source
 
 # The files `kubectl cluster-info dump` writes per namespace, then the extras we also need.
@@ -40,7 +40,7 @@ def write_snapshot(source: Source, directory: Path, namespaces: list[str] | None
     directory.mkdir(parents=True, exist_ok=True)
     try:
         _write_list(directory / "nodes.json", "Node", source.list("Node", None))
-    except Forbidden:
+    except ForbiddenError:
         skipped.append("nodes: forbidden")
     if namespaces is None:
         namespaces = sorted({str((pod.get("metadata") or {}).get("namespace")) for pod in source.list("Pod", None)})
@@ -50,7 +50,7 @@ def write_snapshot(source: Source, directory: Path, namespaces: list[str] | None
         for kind, stem in DUMP_KINDS.items():
             try:
                 items = source.list(kind, namespace)
-            except Forbidden:
+            except ForbiddenError:
                 skipped.append(f"{stem} in {namespace}: forbidden")
                 continue
             _write_list(folder / f"{stem}.json", kind, items)
@@ -59,7 +59,7 @@ def write_snapshot(source: Source, directory: Path, namespaces: list[str] | None
         for kind in EXTRA_KINDS:
             try:
                 extras.extend(source.list(kind, namespace))
-            except Forbidden:
+            except ForbiddenError:
                 skipped.append(f"{kind} in {namespace}: forbidden")
         _write_list(folder / "extra.json", "", extras)
     return skipped
@@ -70,7 +70,11 @@ def _write_logs(source: Source, folder: Path, namespace: str, pods: list[dict[st
     for pod in pods:
         name = str((pod.get("metadata") or {}).get("name"))
         blocks: list[str] = []
-        statuses = {item.get("name"): item for key in ("initContainerStatuses", "containerStatuses") for item in (pod.get("status") or {}).get(key) or []}
+        statuses = {
+            item.get("name"): item
+            for key in ("initContainerStatuses", "containerStatuses")
+            for item in (pod.get("status") or {}).get(key) or []
+        }
         for key in ("initContainers", "containers"):
             for container in (pod.get("spec") or {}).get(key) or []:
                 container_name = str(container.get("name"))
@@ -78,8 +82,10 @@ def _write_logs(source: Source, folder: Path, namespace: str, pods: list[dict[st
                     text = source.logs(namespace, name, container_name, previous=False, tail_lines=LOG_TAIL_LINES)
                     previous = None
                     if (statuses.get(container_name) or {}).get("restartCount"):
-                        previous = source.logs(namespace, name, container_name, previous=True, tail_lines=LOG_TAIL_LINES)
-                except Forbidden:
+                        previous = source.logs(
+                            namespace, name, container_name, previous=True, tail_lines=LOG_TAIL_LINES
+                        )
+                except ForbiddenError:
                     return [f"logs in {namespace}: forbidden"]
                 if text is not None:
                     blocks.append(

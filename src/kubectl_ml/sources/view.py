@@ -96,7 +96,10 @@ class ClusterView:
             return None
         if self._claims_by_key is None:
             self._claims_by_key = {
-                ((item.get("metadata") or {}).get("namespace", ""), (item.get("metadata") or {}).get("name", "")): item
+                (
+                    (item.get("metadata") or {}).get("namespace", ""),
+                    (item.get("metadata") or {}).get("name", ""),
+                ): item
                 for item in self.claims
             }
         return {name: item for (space, name), item in self._claims_by_key.items() if space == namespace}
@@ -116,7 +119,11 @@ class ClusterView:
             return higher or ObjectRef(kind, namespace, name)
         # Not loaded: infer what Kubernetes' naming guarantees (ReplicaSet = <deployment>-<pod-template-hash>).
         labels = (obj.get("metadata") or {}).get("labels") or {}
-        if kind == "ReplicaSet" and labels.get("pod-template-hash") and name.endswith("-" + labels["pod-template-hash"]):
+        if (
+            kind == "ReplicaSet"
+            and labels.get("pod-template-hash")
+            and name.endswith("-" + labels["pod-template-hash"])
+        ):
             return ObjectRef("Deployment", namespace, name[: -len(labels["pod-template-hash"]) - 1])
         return ObjectRef(kind, namespace, name)
 
@@ -127,10 +134,26 @@ class ClusterView:
         metadata = pod.get("metadata") or {}
         namespace, name = str(metadata.get("namespace", "")), str(metadata.get("name", ""))
         node_name = (pod.get("spec") or {}).get("nodeName")
-        node = next((item for item in self.nodes if (item.get("metadata") or {}).get("name") == node_name), None) if node_name else None
-        container_names = [item.get("name", "") for key in ("initContainers", "containers") for item in (pod.get("spec") or {}).get(key) or []]
-        previous = {c: self.previous_logs[(namespace, name, c)] for c in container_names if (namespace, name, c) in self.previous_logs}
-        current = {c: self.current_logs[(namespace, name, c)] for c in container_names if (namespace, name, c) in self.current_logs}
+        node = (
+            next((item for item in self.nodes if (item.get("metadata") or {}).get("name") == node_name), None)
+            if node_name
+            else None
+        )
+        container_names = [
+            item.get("name", "")
+            for key in ("initContainers", "containers")
+            for item in (pod.get("spec") or {}).get(key) or []
+        ]
+        previous = {
+            c: self.previous_logs[(namespace, name, c)]
+            for c in container_names
+            if (namespace, name, c) in self.previous_logs
+        }
+        current = {
+            c: self.current_logs[(namespace, name, c)]
+            for c in container_names
+            if (namespace, name, c) in self.current_logs
+        }
         return PodContext(
             pod=pod,
             events=self.events_for(str(metadata.get("uid", ""))),
@@ -178,7 +201,12 @@ class ClusterView:
                         events=self.events_for(uid),
                         pods=pods,
                         children=children,
-                        child_events={str((c.get("metadata") or {}).get("uid")): self.events_for(str((c.get("metadata") or {}).get("uid"))) for c in children},
+                        child_events={
+                            str((c.get("metadata") or {}).get("uid")): self.events_for(
+                                str((c.get("metadata") or {}).get("uid"))
+                            )
+                            for c in children
+                        },
                         workload=self.workload_of(item) or ref,
                         now=self.now,
                         available=self.available,
