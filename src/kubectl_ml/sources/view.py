@@ -8,7 +8,6 @@ predecessor). Events are normalized lazily, only for the objects being diagnosed
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,8 +18,6 @@ from kubectl_ml.model.context import Availability, PodContext, WorkloadContext
 from kubectl_ml.model.events import Event, newest_first, normalize_event
 from kubectl_ml.model.findings import ObjectRef
 from kubectl_ml.model.pods import controller_of
-
-_HASH_SUFFIX = re.compile(r"^(.*)-[a-z0-9]{5,10}$")
 
 
 @dataclass
@@ -53,19 +50,31 @@ class ClusterView:
     _by_uid: dict[str, dict[str, Any]] | None = None
     _pods_by_node: dict[str, list[dict[str, Any]]] | None = None
     _claims_by_key: dict[tuple[str, str], dict[str, Any]] | None = None
+    _nodes_by_name: dict[str, dict[str, Any]] | None = None
+    _normalized: dict[str, list[Event]] = field(default_factory=dict)
     node_pods_known: bool = False
 
     # -- indexes (built on first use) --------------------------------------------------------
 
     def events_for(self, uid: str) -> list[Event]:
-        """Normalized events about the object with this uid, newest first."""
+        """Normalized events about the object with this uid, newest first (computed once per uid)."""
+        if uid in self._normalized:
+            return self._normalized[uid]
         if self._events_by_uid is None:
             index: dict[str, list[dict[str, Any]]] = defaultdict(list)
             for raw in self.events:
                 regarding = raw.get("involvedObject") or raw.get("regarding") or {}
                 index[str(regarding.get("uid") or "")].append(raw)
             self._events_by_uid = dict(index)
-        return newest_first([normalize_event(raw) for raw in self._events_by_uid.get(uid, [])])
+        result = newest_first([normalize_event(raw) for raw in self._events_by_uid.get(uid, [])])
+        self._normalized[uid] = result
+        return result
+
+    def node_named(self, name: str) -> dict[str, Any] | None:
+        """A loaded node by name."""
+        if self._nodes_by_name is None:
+            self._nodes_by_name = {str((item.get("metadata") or {}).get("name")): item for item in self.nodes}
+        return self._nodes_by_name.get(name)
 
     def by_uid(self, uid: str) -> dict[str, Any] | None:
         """A controller by uid."""
@@ -134,11 +143,7 @@ class ClusterView:
         metadata = pod.get("metadata") or {}
         namespace, name = str(metadata.get("namespace", "")), str(metadata.get("name", ""))
         node_name = (pod.get("spec") or {}).get("nodeName")
-        node = (
-            next((item for item in self.nodes if (item.get("metadata") or {}).get("name") == node_name), None)
-            if node_name
-            else None
-        )
+        node = self.node_named(node_name) if node_name else None
         container_names = [
             item.get("name", "")
             for key in ("initContainers", "containers")
@@ -213,9 +218,3 @@ class ClusterView:
                     )
                 )
         return contexts
-
-
-def infer_owner_name(pod_name: str) -> str:
-    """Strip a generated suffix (for display when nothing else is known)."""
-    match = _HASH_SUFFIX.match(pod_name)
-    return match.group(1) if match else pod_name

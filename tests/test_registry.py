@@ -1,0 +1,44 @@
+"""Meta-tests: the rule registry, the code registry and the generated docs stay consistent."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kubectl_ml.model.codes import CODES
+from kubectl_ml.rules import RULES
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
+def test_rule_id_matches_its_module(rule) -> None:
+    assert rule.id == rule.module.__name__.rsplit(".", 1)[-1].replace("_", "-")
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
+def test_rule_module_documents_what_why_and_remedy(rule) -> None:
+    doc = rule.module.__doc__ or ""
+    for section in ("What:", "Why it matters:", "Remedy:"):
+        assert section in doc, f"{rule.id} lacks {section}"
+
+
+def test_every_code_is_emitted_by_exactly_one_rule() -> None:
+    emitted = [code for rule in RULES for code in rule.codes]
+    assert sorted(emitted) == sorted(set(emitted)), "a code is claimed by two rules"
+    assert set(emitted) == set(CODES), f"unregistered: {set(emitted) - set(CODES)}; unused: {set(CODES) - set(emitted)}"
+
+
+@pytest.mark.parametrize("code", sorted(CODES))
+def test_code_texts_are_sentences(code: str) -> None:
+    info = CODES[code]
+    assert code == code.lower() and " " not in code
+    assert info.meaning.endswith(".") and info.fix.endswith("."), code
+
+
+def test_generated_docs_are_up_to_date() -> None:
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_docs.py"), "--check"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
