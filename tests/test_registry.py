@@ -35,10 +35,13 @@ def test_every_code_is_emitted_by_exactly_one_rule() -> None:
 @pytest.mark.parametrize("code", sorted(CODES))
 def test_code_texts_are_sentences(code: str) -> None:
     info = CODES[code]
-    assert code == code.lower() and " " not in code
-    assert info.meaning.endswith(".") and info.fix.endswith("."), code
+    assert code == code.lower()
+    assert " " not in code
+    assert info.meaning.endswith("."), code
+    assert info.fix.endswith("."), code
 
 
 def test_generated_docs_are_up_to_date() -> None:
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_docs.py"), "--check"], capture_output=True, text=True)
+    command = [sys.executable, str(ROOT / "scripts" / "gen_docs.py"), "--check"]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
