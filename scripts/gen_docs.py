@@ -91,7 +91,7 @@ def cli_markdown() -> str:
     for name, command in sorted(group.commands.items()):  # type: ignore[attr-defined]
         help_text = (command.help or "").strip()
         lines += [f"## kubectl ml {name}", ""]
-        for part in (part.strip() for part in help_text.split("\n\n") if part.strip()):
+        for part in (part.replace("\b", "").strip() for part in help_text.split("\n\n") if part.strip()):
             if part.startswith("Examples:"):
                 lines += ["```", *[line.strip() for line in part.splitlines()[1:]], "```", ""]
             else:

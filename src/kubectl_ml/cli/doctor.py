@@ -46,6 +46,7 @@ def doctor(
 ) -> None:
     """Say why pods fail and what to fix: image pulls, crashes, OOM, probes, scheduling, quotas, GPUs.
 
+    \b
     Examples:
       kubectl ml doctor trainer-0 -n ml-training
       kubectl ml doctor deploy/llm-server -n ml-serving

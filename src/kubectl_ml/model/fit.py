@@ -17,6 +17,18 @@ from kubectl_ml.model.tolerations import untolerated_taints
 
 # Resources every node has implicitly; their absence from allocatable is not "unknown".
 _BASIC = {"cpu", "memory", "ephemeral-storage", "pods"}
+# Labels that mark a GPU node before (or without) its device plugin advertising the GPUs: GPU Operator,
+# GFD, NFD, GKE, EKS cluster-autoscaler, Karpenter and AKS (scaffold-gpu-lint-anchors §1.2).
+_GPU_NODE_LABELS = (
+    "nvidia.com/gpu.present",
+    "nvidia.com/gpu.count",
+    "feature.node.kubernetes.io/pci-10de.present",
+    "cloud.google.com/gke-accelerator",
+    "k8s.amazonaws.com/accelerator",
+    "karpenter.k8s.aws/instance-gpu-count",
+    "kubernetes.azure.com/accelerator",
+    "accelerator",
+)
 
 
 @dataclass(frozen=True)
@@ -59,10 +71,17 @@ class NodeFit:
 
 
 def is_gpu_node(node: Mapping[str, Any]) -> bool:
-    """True when the node advertises any accelerator resource in capacity or allocatable."""
+    """True when the node advertises an accelerator resource, or carries a platform's GPU node label.
+
+    The label matters while a GPU node's device plugin is not (yet) running: it then advertises no GPU,
+    but its GPU taint is still there to keep CPU pods off, and must not be reported to them.
+    """
     status = node.get("status") or {}
     names = set((status.get("capacity") or {}).keys()) | set((status.get("allocatable") or {}).keys())
-    return any(is_accelerator(name) for name in names)
+    if any(is_accelerator(name) for name in names):
+        return True
+    labels = (node.get("metadata") or {}).get("labels") or {}
+    return any(labels.get(label) not in (None, "", "0", "false") for label in _GPU_NODE_LABELS)
 
 
 def evaluate(
@@ -128,3 +147,14 @@ def largest_allocatable(resource: str, nodes: Iterable[Mapping[str, Any]]) -> tu
         if amount > best:
             best, where = amount, str((node.get("metadata") or {}).get("name", ""))
     return best, where
+
+
+def advertised_accelerators(nodes: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
+    """Accelerator resource names the nodes advertise (allocatable), each with the nodes that do."""
+    found: dict[str, list[str]] = {}
+    for node in nodes:
+        name = str((node.get("metadata") or {}).get("name", ""))
+        for resource in (node.get("status") or {}).get("allocatable") or {}:
+            if is_accelerator(resource):
+                found.setdefault(resource, []).append(name)
+    return dict(sorted(found.items()))

@@ -3,7 +3,8 @@
 The pod's request is computed the way the scheduler does (resourcehelper.PodRequests): the sum of the
 app containers plus restartable (sidecar) init containers, or the largest classic init container plus
 the sidecars started before it, whichever is larger; plus ``spec.overhead``. A limit without a request
-counts as the request (the API defaults it so).
+counts as the request (the API defaults it so). Pod-level ``spec.resources`` (1.32+, PodLevelResources)
+replaces the containers' sum for the resources it may set (cpu, memory, hugepages).
 """
 
 from __future__ import annotations
@@ -64,8 +65,19 @@ def _maximum(left: Resources, right: Mapping[str, Fraction]) -> Resources:
     return combined
 
 
+def _pod_level_resource(name: str) -> bool:
+    return name in ("cpu", "memory") or name.startswith("hugepages-")
+
+
 def pod_requests(pod: Mapping[str, Any]) -> Resources:
-    """The effective requests of a pod as the scheduler counts them."""
+    """The effective requests of a pod as the scheduler counts them.
+
+    Args:
+        pod: a Pod, or a pod template wrapped as ``{"spec": ...}``.
+
+    Returns:
+        Resource name -> amount (cores for cpu, bytes for memory, a count for extended resources).
+    """
     spec = pod.get("spec") or {}
     total: Resources = {}
     for container in spec.get("containers") or []:
@@ -80,6 +92,10 @@ def pod_requests(pod: Mapping[str, Any]) -> Resources:
         else:
             init_peak = _maximum(init_peak, _add(requests, sidecars))
     total = _maximum(_add(total, sidecars), init_peak)
+    if spec.get("resources"):
+        for name, value in container_requests(spec).items():
+            if _pod_level_resource(name):
+                total[name] = value
     overhead = {
         name: value
         for name, value in ((n, try_parse_quantity(v)) for n, v in (spec.get("overhead") or {}).items())

@@ -8,15 +8,21 @@ Operators: In, NotIn, Exists, DoesNotExist, Gt, Lt (integers). ``matchFields`` s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
+# strconv.ParseInt(s, 10, 64): an optional sign and decimal digits, nothing else. Python's int() would
+# also take " 5" or "1_000", which the scheduler refuses to compare.
+_PARSE_INT = re.compile(r"[+-]?[0-9]+")
+_INT64 = 2**63
+
 
 def _integer(text: object) -> int | None:
-    try:
-        return int(str(text))
-    except ValueError:
+    if not isinstance(text, str) or not _PARSE_INT.fullmatch(text):
         return None
+    number = int(text)
+    return number if -_INT64 <= number < _INT64 else None
 
 
 def expression_matches(expression: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
