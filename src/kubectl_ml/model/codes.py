@@ -139,6 +139,16 @@ CODES: dict[str, CodeInfo] = {
             "missing ServiceAccount).",
             "Change the pod template to satisfy the policy, or fix the named object.",
         ),
+        CodeInfo(
+            "volume-mount-failed",
+            "start",
+            _E,
+            "volume cannot be attached or mounted",
+            "A volume of the pod could not be attached to the node or mounted (a ReadWriteOnce volume "
+            "still attached elsewhere, a missing hostPath, a CSI driver failure).",
+            "Follow the message: wait for or force the detach, fix the path or the driver, or use a volume "
+            "access mode that fits the pods.",
+        ),
         # running
         CodeInfo(
             "crash-loop",
