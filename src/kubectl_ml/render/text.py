@@ -10,7 +10,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from rich import box
 from rich.console import Console
+from rich.table import Table
 from rich.text import Text
 
 from kubectl_ml.model.findings import Finding, ObjectRef, Report, Severity
@@ -110,17 +112,40 @@ def _group(findings: Sequence[Finding]) -> list[tuple[ObjectRef | None, list[tup
     return [(key, list(blocks.values())) for key, blocks in groups.items()]
 
 
+def _overview(groups: list[tuple[ObjectRef | None, list[tuple[Finding, list[Finding]]]]], console: Console) -> None:
+    """One line per problem: what a person scans first when a namespace has many."""
+    rows: list[tuple[Text, str, str]] = []
+    for workload, blocks in groups:
+        for finding, others in blocks:
+            where = f"{workload.kind.lower()}/{workload.name}" if workload else finding.object.name
+            if others:
+                where += f" ({1 + len(others)} pods)"
+            code = Text(f"{_MARK[finding.severity]} ", style=_STYLE[finding.severity])
+            code.append(finding.code, style="")
+            rows.append((code, where, finding.summary))
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("problem", min_width=max(len(code) for code, _, _ in rows), no_wrap=True)
+    table.add_column("workload", min_width=min(44, max(len(where) for _, where, _ in rows)), no_wrap=True)
+    # The summary is cut to the terminal's width (and left out on narrow ones); the details carry it whole.
+    wide = console.width >= 110
+    if wide:
+        table.add_column("summary", overflow="ellipsis", no_wrap=True, ratio=1)
+    for code, where, summary in rows:
+        table.add_row(code, where, *([summary] if wide else []))
+    console.print(table)
+
+
 def render_report(report: Report, console: Console, title: str) -> None:
-    """Print a DoctorReport for people."""
+    """Print a DoctorReport for people: an overview table when there are several problems, then details."""
     console.print(Text(title, style="bold"))
+    checked = f"{report.checked} pod{'s' if report.checked != 1 else ''} checked"
     if not report.findings:
-        console.print(
-            Text(
-                f"✔ No problems found in {report.checked} pod{'s' if report.checked != 1 else ''} checked.",
-                style="green",
-            )
-        )
-    for workload, blocks in _group(report.findings):
+        console.print(Text(f"✔ No problems found in {checked}.", style="green"))
+    groups = _group(report.findings)
+    if sum(len(blocks) for _workload, blocks in groups) >= 4:
+        console.print()
+        _overview(groups, console)
+    for workload, blocks in groups:
         console.print()
         if workload is not None:
             console.print(Text(f"{workload.kind} {workload.namespace}/{workload.name}", style="bold underline"))
