@@ -74,7 +74,7 @@ def doctor_workload(source: Source, namespace: str, kind: str, name: str) -> Rep
     """Diagnose a workload: its pods, and the controller itself (quota, admission, suspension)."""
     view, _controller = gather_workload(source, namespace, kind, name)
     findings = _diagnose_view(view, kinds=(kind,))
-    return _report(view, source, findings, len(view.pods) + 1)
+    return _report(view, source, findings, len(view.pods))
 
 
 def doctor_scan(source: Source, namespace: str | None) -> Report:
