@@ -65,7 +65,7 @@ def doctor_pod(source: Source, namespace: str, name: str, container: str | None 
     """Diagnose one pod, whatever its state."""
     view, pod = gather_pod(source, namespace, name)
     findings = run_pod_rules(view.pod_context(pod)) if not (pod.get("metadata") or {}).get("deletionTimestamp") else []
-    if findings or needs_diagnosis(pod):
+    if findings:
         _events_note(view, [pod])
     return _report(view, source, _filter_container(findings, container), 1)
 

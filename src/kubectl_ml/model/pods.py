@@ -186,6 +186,10 @@ def needs_diagnosis(pod: Mapping[str, Any]) -> bool:
     return False
 
 
+# Terminations the kubelet records when it lost track of the container: there is no log to fetch.
+_LOST = ("Unknown", "ContainerStatusUnknown")
+
+
 def log_requests(pod: Mapping[str, Any]) -> list[tuple[str, bool]]:
     """Which logs the rules need: (container, previous) for containers that crashed.
 
@@ -196,6 +200,8 @@ def log_requests(pod: Mapping[str, Any]) -> list[tuple[str, bool]]:
     wanted: list[tuple[str, bool]] = []
     for view in containers(pod):
         last = view.last_terminated
+        if last.get("reason") in _LOST:
+            continue  # the runtime lost that instance (node reboot): no previous log exists to read
         if (
             view.terminated
             and view.terminated.get("exitCode") not in (0, None)

@@ -102,8 +102,8 @@ RULES: tuple[Rule, ...] = (
 def _drop_superseded(findings: list[Finding]) -> list[Finding]:
     """Drop a catch-all finding when a specific one explains the same container.
 
-    ``crash-loop`` gives way to ``oom-killed``, ``cuda-oom`` and the others; a liveness kill that is only
-    probable gives way to a definite cause as well.
+    ``crash-loop`` gives way to ``oom-killed``, ``cuda-oom`` and the others, and ``image-pull-failed`` to
+    a classified pull error, on the same object and container.
     """
     specific = {
         (finding.object, finding.container)

@@ -2,7 +2,8 @@
 
 What: ``CrashLoopBackOff`` (``back-off 40s restarting failed container=...``), a failed pod whose
 container exited non-zero (``restartPolicy: Never``), or recent restarts. The finding carries the exit
-code and its signal name, the termination message, and the last lines of the previous log.
+code and its signal name, the waiting message and ``BackOff`` event verbatim, the termination message,
+and the last lines of the previous log; the summary quotes the log's last error line.
 
 Why it matters: k8sgpt prints neither the exit code nor the log; ``kubectl describe`` prints the code
 but no log. This is the catch-all: a more specific finding on the same container (OOM, CUDA OOM,
@@ -14,11 +15,14 @@ Remedy: read the log tail; fix the application error or its configuration.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from kubectl_ml.model.context import PodContext
+from kubectl_ml.model.events import Event
 from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.pods import ContainerView, containers, exit_code_meaning
 from kubectl_ml.rules._common import (
+    event_evidence,
     finding,
     log_evidence,
     log_tail,
@@ -31,9 +35,37 @@ from kubectl_ml.rules._common import (
 _NOT_CRASHES = {"Completed", "Unknown", "ContainerStatusUnknown"}
 
 
+def _failed_by_kubelet(context: PodContext) -> bool:
+    """True when the kubelet failed the whole pod (eviction, node shutdown, active deadline).
+
+    Such a pod carries ``status.reason`` (``Evicted``, ``Terminated``, ``DeadlineExceeded``); its containers
+    were stopped, they did not crash, and the pod-level rules report why.
+    """
+    status = context.pod.get("status") or {}
+    return status.get("phase") == "Failed" and bool(status.get("reason"))
+
+
+def _backoff_event(context: PodContext, container: ContainerView) -> Event | None:
+    """The newest ``BackOff`` event about restarting this container, in any kubelet's wording.
+
+    ``BackOff`` is also the reason of image-pull back-offs (``Back-off pulling image ...``), hence the
+    message test.
+    """
+    for event in context.events:
+        if (
+            event.reason == "BackOff"
+            and event.container in (None, container.name)
+            and "restarting failed" in event.message
+        ):
+            return event
+    return None
+
+
 def _is_crash(context: PodContext, container: ContainerView) -> bool:
     if container.waiting.get("reason") == "CrashLoopBackOff":
         return True
+    if _failed_by_kubelet(context):
+        return False
     termination, _ = container.latest_termination()
     code = termination.get("exitCode")
     if code in (None, 0, 143) or termination.get("reason") in _NOT_CRASHES:
@@ -45,48 +77,107 @@ def _is_crash(context: PodContext, container: ContainerView) -> bool:
     return container.restart_count > 0 and terminated_recently(termination, context.now, 3600)
 
 
+# Lines that name what went wrong, in the order tools print them (Python, Go, glibc, shells, JVMs).
+_ERROR_WORDS = (
+    "Error",
+    "error",
+    "ERROR",
+    "Exception",
+    "Fatal",
+    "FATAL",
+    "panic",
+    "what():",
+    "denied",
+    "Denied",
+    "failed",
+)
+# How far back from the end of the log an error line still explains the exit.
+_ERROR_WINDOW = 20
+
+# Remedies that follow from the exit code alone, where it says more than "read the log".
+_REMEDIES = {
+    2: "The program rejected its arguments: check command/args against its usage line in the log.",
+    126: "The command exists but is not executable: chmod +x it in the image, or run it through its "
+    "interpreter (sh script.sh).",
+    134: "The process aborted (an uncaught C++ exception, a failed assertion, or a library abort): the "
+    "log's last lines name it; check the versions of native libraries and the model/config files they read.",
+    139: "Native code crashed (segmentation fault): check native extensions and CUDA libraries against the "
+    "image's Python/driver versions, and the files they load.",
+}
+
+
+def _error_line(log: str) -> str | None:
+    """The last line near the end of the log that names an error (the summary quotes it)."""
+    lines = [line.strip() for line in log.splitlines() if line.strip()][-_ERROR_WINDOW:]
+    return next((line for line in reversed(lines) if any(word in line for word in _ERROR_WORDS)), None)
+
+
+def _termination_evidence(container: ContainerView) -> list[Evidence]:
+    termination, path = container.latest_termination()
+    if not termination:
+        return []
+    code = termination.get("exitCode")
+    evidence = [status_evidence(f"{path}.exitCode", code, label=exit_code_meaning(int(code or 0)))]
+    if termination.get("reason"):
+        evidence.append(status_evidence(f"{path}.reason", termination.get("reason")))
+    if termination.get("message"):
+        evidence.append(status_evidence(f"{path}.message", str(termination["message"]).strip()))
+    return evidence
+
+
+def _words(kind: str, container: ContainerView, code: Any, quote: str | None) -> tuple[str, str]:
+    """The summary and remedy for a crash with this exit code and quoted log line."""
+    times = f" ({container.restart_count} restarts so far)" if container.restart_count else ""
+    if code == 0:
+        return (
+            f"The {kind} {container.name} exits successfully (code 0) and is restarted{times}: it is not a "
+            "long-running process.",
+            "A Deployment's container must keep running: run one-off work as a Job, or fix the command "
+            "so the server stays in the foreground.",
+        )
+    meaning = exit_code_meaning(int(code)) if code is not None else "no exit code recorded"
+    restarts = f", restarted {container.restart_count} times" if container.restart_count else ""
+    summary = f"The {kind} {container.name} keeps exiting with code {code} ({meaning}){restarts}"
+    summary += f": {quote}" if quote else ""
+    if not summary.endswith((".", "!", "?")):
+        summary += "."
+    if quote is None:
+        return (
+            summary,
+            "No log survived; run the container's command by hand (kubectl debug --copy-to) to see its error.",
+        )
+    fallback = "Read the log tail and fix the error it shows; check the command, environment and config files."
+    return summary, _REMEDIES.get(int(code), fallback) if code is not None else fallback
+
+
 def _diagnose(context: PodContext, container: ContainerView) -> Finding | None:
     if not _is_crash(context, container):
         return None
-    termination, path = container.latest_termination()
-    code = termination.get("exitCode")
+    termination, _ = container.latest_termination()
     evidence: list[Evidence] = []
     waiting = container.waiting
     if waiting.get("reason") == "CrashLoopBackOff":
         evidence.append(status_evidence(f"{container.status_path}.state.waiting.reason", "CrashLoopBackOff"))
-    if termination:
-        evidence.append(status_evidence(f"{path}.exitCode", code, label=exit_code_meaning(int(code or 0))))
-        if termination.get("reason"):
-            evidence.append(status_evidence(f"{path}.reason", termination.get("reason")))
-        if termination.get("message"):
-            evidence.append(status_evidence(f"{path}.message", str(termination["message"]).strip()))
+        if waiting.get("message"):
+            # The back-off delay (10s doubling to 5m0s) tells how long the loop has been going.
+            evidence.append(status_evidence(f"{container.status_path}.state.waiting.message", waiting["message"]))
+    backoff = _backoff_event(context, container)
+    if backoff is not None:
+        evidence.append(event_evidence(backoff, context.now))
+    evidence.extend(_termination_evidence(container))
     log = context.previous_logs.get(container.name)
     previous = log is not None
     if log is None:
-        log = context.current_logs.get(container.name)
-    tail = log_tail(log or "")
+        log = context.current_logs.get(container.name) or ""
+    tail = log_tail(log)
+    quote = _error_line(log) or (tail[-1].strip() if tail else None)
     if tail:
         evidence.append(log_evidence(container.name, "\n".join(tail), previous))
+        if quote is not None and quote not in {line.strip() for line in tail}:
+            # The error scrolled out of the tail (a stack dump after it): show it too.
+            evidence.append(log_evidence(container.name, quote, previous))
     kind = "init container" if container.init and not container.is_sidecar else "container"
-    restarts = f", restarted {container.restart_count} times" if container.restart_count else ""
-    if code == 0:
-        summary = (
-            f"The {kind} {container.name} exits successfully but is restarted{restarts}: it is not a "
-            "long-running process."
-        )
-        remedy = (
-            "A Deployment's container must keep running: run one-off work as a Job, or fix the command "
-            "so the server stays in the foreground."
-        )
-    else:
-        meaning = exit_code_meaning(int(code)) if code is not None else "no exit code recorded"
-        last_line = f": {tail[-1]}" if tail else ""
-        summary = f"The {kind} {container.name} keeps exiting with code {code} ({meaning}){restarts}{last_line}"
-        if not summary.endswith((".", "!", "?")):
-            summary += "."
-        remedy = "Read the log tail and fix the error it shows; check the command, environment and config files."
-        if not tail:
-            remedy = "No log survived; run the container's command by hand (kubectl debug --copy-to) to see its error."
+    summary, remedy = _words(kind, container, termination.get("exitCode"), quote)
     commands = [logs_command(context, container.name, previous=previous)]
     if not tail:
         commands.append(

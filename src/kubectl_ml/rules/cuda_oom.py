@@ -1,8 +1,9 @@
 """CUDA out of memory: the process ran out of GPU memory (found in the previous container's log).
 
 What: ``torch.OutOfMemoryError: CUDA out of memory. Tried to allocate ...`` (newer PyTorch),
-``RuntimeError: CUDA out of memory`` (older), ``CUDA error: out of memory``, ``cudaMalloc failed: out of
-memory``.
+``torch.cuda.OutOfMemoryError`` (1.13 to 2.3), ``RuntimeError: CUDA out of memory`` (older), ``CUDA
+error: out of memory``, ``cudaMalloc failed: out of memory``. The current log is read when the
+container was not restarted (a failed Job pod).
 
 Why it matters: it is not an OOMKill. Raising the container's memory limit does nothing; the model or
 batch does not fit the GPU.
@@ -28,7 +29,9 @@ NEEDLES = (
     "OutOfMemoryError",
 )
 _TRIED = re.compile(r"Tried to allocate ([\d.]+ ?[KMGT]i?B)")
-_TOTAL = re.compile(r"(GPU \d+)(?:;| has a total capacity of) ([\d.]+ ?[KMGT]i?B)(?: total capacity)?")
+# "(GPU 0; 15.78 GiB total capacity; ...)" before PyTorch 2.1, "GPU 0 has a total capacity of 8.00 GiB" since;
+# PyTorch 2.1 printed "capacty".
+_TOTAL = re.compile(r"(GPU \d+)(?:;| has a total capaci?ty of) ([\d.]+ ?[KMGT]i?B)(?: total capacity)?")
 
 
 def check(context: PodContext) -> Iterator[Finding]:

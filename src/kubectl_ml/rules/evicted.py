@@ -2,7 +2,8 @@
 
 What: ``status.reason: Evicted`` with a message such as ``The node was low on resource: memory.
 Threshold quantity: 100Mi, available: 50Mi. Container trainer was using 3Gi, request is 1Gi, has
-larger consumption of memory.``, or an ephemeral-storage limit breach.
+larger consumption of memory.`` (older kubelets: ``which exceeds its request of``), an ephemeral-storage
+or emptyDir ``sizeLimit`` breach, or an admission rejection ``The node had condition: [DiskPressure].``.
 
 Why it matters: the pods that use most above their requests go first; ML pods with small requests and
 large real usage are the usual victims.
@@ -22,7 +23,75 @@ from kubectl_ml.rules._common import finding, status_evidence
 
 _LOW_ON = re.compile(r"The node was low on resource: ([\w.-]+)")
 _USING = re.compile(r"Container (\S+) was using (\S+?),? (?:request is|which exceeds its request of) (\S+?)[,.]")
-_EPHEMERAL = re.compile(r"exceeded its local ephemeral storage limit \"([^\"]+)\"|Usage of EmptyDir volume")
+_CONTAINER_STORAGE = re.compile(r'Container (\S+) exceeded its local ephemeral storage limit "([^"]+)"')
+_POD_STORAGE = re.compile(r"Pod ephemeral local storage usage exceeds the total limit of containers (\S+?)\.? ?$")
+_EMPTY_DIR = re.compile(r'Usage of EmptyDir volume "([^"]+)" exceeds the limit "([^"]+)"')
+_HAD_CONDITION = re.compile(r"The node had condition: \[([^\]]*)\]")
+
+
+def _classify(message: str, node: str) -> tuple[str, str, str | None]:
+    """(summary, remedy, container) for an eviction message; the kubelet writes one of five shapes."""
+    storage = _CONTAINER_STORAGE.search(message)
+    if storage:
+        return (
+            f"Pod was evicted from {node}: container {storage.group(1)} exceeded its {storage.group(2)} "
+            "ephemeral storage limit.",
+            "Write large files (checkpoints, datasets, caches) to a volume (a PVC, or an emptyDir with a "
+            "sizeLimit), or raise limits.ephemeral-storage.",
+            storage.group(1),
+        )
+    pod_storage = _POD_STORAGE.search(message.strip())
+    if pod_storage:
+        return (
+            f"Pod was evicted from {node}: its containers together exceeded their {pod_storage.group(1)} "
+            "ephemeral storage limit.",
+            "Write large files to a volume (a PVC, or an emptyDir with a sizeLimit), or raise the containers' "
+            "limits.ephemeral-storage.",
+            None,
+        )
+    empty_dir = _EMPTY_DIR.search(message)
+    if empty_dir:
+        volume, size = empty_dir.groups()
+        return (
+            f'Pod was evicted from {node}: emptyDir volume "{volume}" grew past its {size} sizeLimit.',
+            f'Raise the sizeLimit of volume "{volume}", clean it up as the job goes, or use a PVC for data that large.',
+            None,
+        )
+    low = _LOW_ON.search(message)
+    if low:
+        # Resource names may hold dots (vendor resources) but the sentence ends with one: "memory. ".
+        resource = low.group(1).rstrip(".")
+        using = _USING.search(message)
+        usage = (
+            f" (container {using.group(1)} used {using.group(2)} against a request of {using.group(3)})"
+            if using
+            else ""
+        )
+        remedy = (
+            f"Set requests.{resource} close to real usage so this pod is not first in line "
+            "(kubectl ml rightsize measures it), and check what fills the node."
+            if resource in ("memory", "ephemeral-storage")
+            else f"Check node {node}: it ran out of {resource}."
+        )
+        return (
+            f"Pod was evicted because {node} ran low on {resource}{usage}.",
+            remedy,
+            using.group(1) if using else None,
+        )
+    condition = _HAD_CONDITION.search(message)
+    if condition:
+        # An admission rejection: the pod never ran there ("Pod was rejected: The node had condition: ...").
+        return (
+            f"Pod was rejected by {node}, which had condition {condition.group(1)} when the pod arrived.",
+            "The node was under pressure; a controller places a new pod elsewhere (a bare pod must be "
+            "recreated). Check what fills the node.",
+            None,
+        )
+    return (
+        f"Pod was evicted from {node}: {message.strip()}",
+        "Check the node's conditions and the pod's requests.",
+        None,
+    )
 
 
 def check(context: PodContext) -> Iterator[Finding]:
@@ -32,33 +101,8 @@ def check(context: PodContext) -> Iterator[Finding]:
         return
     message = str(status.get("message") or "")
     evidence = [status_evidence("status.reason", "Evicted"), status_evidence("status.message", message)]
-    low = _LOW_ON.search(message)
-    using = _USING.search(message)
     node = (context.pod.get("spec") or {}).get("nodeName") or "its node"
-    container = using.group(1) if using else None
-    if _EPHEMERAL.search(message):
-        summary = f"Pod was evicted from {node} for exceeding its ephemeral storage limit."
-        remedy = "Write large files to a volume (PVC or emptyDir with a sizeLimit), or raise limits.ephemeral-storage."
-    elif low:
-        resource = low.group(1)
-        usage = (
-            f" (container {using.group(1)} used {using.group(2)} against a request of {using.group(3)})"
-            if using
-            else ""
-        )
-        summary = f"Pod was evicted because {node} ran low on {resource}{usage}."
-        remedy = (
-            f"Set requests.{resource} close to real usage so this pod is not first in line "
-            "(kubectl ml rightsize measures it), and check what fills the node."
-            if resource in ("memory", "ephemeral-storage")
-            else f"Check node {node}: it ran out of {resource}."
-        )
-    elif "had condition" in message:
-        summary = f"Pod was rejected by {node}, which has a pressure condition: {message.strip()}"
-        remedy = "The node is under pressure; the controller will place a new pod elsewhere. Check the node."
-    else:
-        summary = f"Pod was evicted from {node}: {message.strip()}"
-        remedy = "Check the node's conditions and the pod's requests."
+    summary, remedy, container = _classify(message, node)
     yield finding(
         "evicted",
         context,

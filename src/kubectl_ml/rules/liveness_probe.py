@@ -3,7 +3,11 @@
 What: the kubelet killed the container because its liveness or startup probe failed: ``Unhealthy``
 events ``Liveness probe failed: ...`` and ``Killing`` events ``Container c failed liveness probe, will
 be restarted``. When those events expired, a last exit of 137 (SIGKILL) that is not ``OOMKilled`` in a
-container with a liveness probe is reported as a probable probe kill.
+container with a liveness probe is reported as a probable probe kill (so is 143, a SIGTERM the process
+handled: only the kubelet's probes stop a container without deleting its pod), unless it happened more
+than an hour ago and the container has run and been ready since. Terminations the kubelet could not
+observe (``ContainerStatusUnknown``, ``Unknown`` after a node reboot) and pods the kubelet failed as a
+whole (evicted, node shutdown) are not probe kills.
 
 Why it matters: a model that loads for ten minutes is killed by a liveness probe sized for a web app,
 forever; raising memory (the usual guess for exit 137) does nothing.
@@ -20,7 +24,17 @@ from typing import Any
 from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.pods import ContainerView, containers
-from kubectl_ml.rules._common import container_patch, event_evidence, finding, spec_evidence, status_evidence
+from kubectl_ml.rules._common import (
+    container_patch,
+    event_evidence,
+    finding,
+    spec_evidence,
+    status_evidence,
+    terminated_recently,
+)
+
+# Terminations the kubelet did not see happen: the container was lost (node reboot, runtime restart).
+_UNOBSERVED = ("ContainerStatusUnknown", "Unknown")
 
 
 def kill_budget(probe: Mapping[str, Any]) -> int:
@@ -59,20 +73,33 @@ def _diagnose(context: PodContext, container: ContainerView) -> Finding | None:
     if not kills:
         if not (liveness and container.restart_count and termination.get("exitCode") in (137, 143)):
             return None
-        if termination.get("reason") == "OOMKilled":
+        if termination.get("reason") == "OOMKilled" or termination.get("reason") in _UNOBSERVED:
+            return None
+        status = context.pod.get("status") or {}
+        if status.get("phase") == "Failed" and status.get("reason"):
+            # Evicted or shut down with its node: the kubelet stopped the whole pod, not a probe.
             return None
         if not failures:
             probable = True
+            # Without events only the last termination speaks; a kill long ago on a container that has
+            # run and served since is history (kubectl-status looks back one hour too).
+            running = bool((container.status.get("state") or {}).get("running"))
+            if running and container.status.get("ready") and not terminated_recently(termination, context.now, 3600):
+                return None
         evidence.append(status_evidence(f"{path}.exitCode", termination.get("exitCode")))
-    which = "startup" if kills and "startup" in kills[0].message else "liveness"
+    # Which probe: the kill event says so; without one, the failure events do.
+    telling = kills[0].message if kills else (failures[0].message if failures else "")
+    which = "startup" if "startup" in telling.lower() else "liveness"
     probe = startup if which == "startup" else liveness
     budget = kill_budget(probe) if probe else 0
     if probe:
         evidence.append(spec_evidence(f"{container.spec_path}.{which}Probe", dict(probe)))
     times = f" {container.restart_count} times" if container.restart_count else ""
     if probable:
+        code = termination.get("exitCode")
+        signal = "SIGKILL" if code == 137 else "SIGTERM"
         summary = (
-            f"Container {container.name} was killed{times} with SIGKILL (exit 137) but not for memory: "
+            f"Container {container.name} was killed{times} with {signal} (exit {code}) but not for memory: "
             f"probably its liveness probe, which kills it after {budget}s without success."
         )
     else:

@@ -1,7 +1,8 @@
 """NCCL collective timeouts in distributed training (from the previous container's log).
 
 What: ``Watchdog caught collective operation timeout: WorkNCCL(...) ran for N milliseconds before
-timing out``, or ``Some NCCL operations have failed or timed out``.
+timing out``, or ``Some NCCL operations have failed or timed out``. The finding names the rank, the
+operation and the timeout; a timeout of the first collective (``SeqNum=1``) means a peer never joined.
 
 Why it matters: the rank that logs the timeout is usually not the one that failed: a peer died (OOM,
 crash) or the network between nodes broke, and every other rank times out after it.
@@ -11,6 +12,7 @@ Remedy: look at the first rank that failed (its own log has the real error), the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from kubectl_ml.model.context import PodContext
@@ -18,7 +20,36 @@ from kubectl_ml.model.findings import Finding
 from kubectl_ml.model.pods import containers
 from kubectl_ml.rules._common import find_line, finding, log_evidence, logs_command
 
-_NEEDLES = ("Watchdog caught collective operation timeout", "Some NCCL operations have failed or timed out")
+_WATCHDOG = "Watchdog caught collective operation timeout"
+_GENERIC = "Some NCCL operations have failed or timed out"
+_RANK = re.compile(r"\[Rank (\d+)\]")
+_WORK = re.compile(r"SeqNum=(\d+), OpType=(\w+)")
+_TIMEOUT = re.compile(r"Timeout\(ms\)=(\d+)")
+
+
+def _watchdog_line(log: str) -> str | None:
+    """The first watchdog report: ProcessGroupNCCL logs it, then the abort repeats it inside ``what():``."""
+    for line in log.splitlines():
+        if _WATCHDOG in line:
+            return line.strip()
+    return None
+
+
+def _summary(container: str, line: str) -> str:
+    rank = _RANK.search(line)
+    work = _WORK.search(line)
+    timeout = _TIMEOUT.search(line)
+    who = f"Container {container}" + (f" (rank {rank.group(1)})" if rank else "")
+    details = [work.group(2)] if work else []
+    details += [f"{int(timeout.group(1)) // 1000}s"] if timeout else []
+    what = f" ({', '.join(details)})" if details else ""
+    if work and work.group(1) == "1":
+        # The very first collective never completed: a peer never joined, rather than one that died later.
+        return (
+            f"{who} stopped on a NCCL collective timeout{what}: it was the first collective, so a peer rank "
+            "never joined (did every rank start?)."
+        )
+    return f"{who} stopped on a NCCL collective timeout{what}: a peer rank failed or hung."
 
 
 def check(context: PodContext) -> Iterator[Finding]:
@@ -26,13 +57,15 @@ def check(context: PodContext) -> Iterator[Finding]:
     for container in containers(context.pod):
         log = context.previous_logs.get(container.name)
         previous = log is not None
-        line = find_line(log or context.current_logs.get(container.name, ""), _NEEDLES)
+        text = log if log is not None else context.current_logs.get(container.name, "")
+        # The watchdog line names the operation and the timeout; the generic line only says it happened.
+        line = _watchdog_line(text) or find_line(text, (_GENERIC,))
         if not line:
             continue
         yield finding(
             "nccl-timeout",
             context,
-            f"Container {container.name} stopped on a NCCL collective timeout: a peer rank failed or hung.",
+            _summary(container.name, line),
             container=container.name,
             evidence=[log_evidence(container.name, line, previous)],
             remedy=(

@@ -13,11 +13,12 @@ patch); ``kubectl ml rightsize`` measures the real need.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.findings import Finding, Severity
-from kubectl_ml.model.pods import containers
+from kubectl_ml.model.pods import ContainerView, containers
 from kubectl_ml.model.quantity import format_memory, next_memory_step, try_parse_quantity
 from kubectl_ml.rules._common import (
     container_patch,
@@ -28,10 +29,18 @@ from kubectl_ml.rules._common import (
 )
 
 
-def _memory_backed_volumes(context: PodContext) -> list[str]:
+def _memory_backed_volumes(context: PodContext, container: ContainerView) -> list[tuple[int, Mapping[str, Any]]]:
+    """The memory-backed emptyDir volumes this container mounts, with their index in ``spec.volumes``.
+
+    tmpfs pages are charged to the memory cgroup of the container that writes them, so only the
+    volumes it mounts count against its limit.
+    """
+    mounted = {mount.get("name") for mount in container.spec.get("volumeMounts") or []}
     volumes = (context.pod.get("spec") or {}).get("volumes") or []
     return [
-        volume.get("name", "") for volume in volumes if ((volume.get("emptyDir") or {}).get("medium") or "") == "Memory"
+        (index, volume)
+        for index, volume in enumerate(volumes)
+        if volume.get("name") in mounted and ((volume.get("emptyDir") or {}).get("medium") or "") == "Memory"
     ]
 
 
@@ -69,9 +78,12 @@ def check(context: PodContext) -> Iterator[Finding]:
                 "Set requests.memory to what the container really uses so the node reserves it, and a "
                 "limits.memory above its peak."
             )
-        shm = _memory_backed_volumes(context)
+        shm = _memory_backed_volumes(context, container)
+        for index, volume in shm:
+            evidence.append(spec_evidence(f"spec.volumes[{index}].emptyDir", dict(volume.get("emptyDir") or {})))
         if shm:
-            remedy += f" Memory-backed emptyDir volumes ({', '.join(shm)}) count against the same limit."
+            names = ", ".join(str(volume.get("name", "")) for _, volume in shm)
+            remedy += f" Memory-backed emptyDir volumes ({names}) count against the same limit."
         running = bool((container.status.get("state") or {}).get("running"))
         recent = terminated_recently(termination, context.now, 3600)
         severity = Severity.WARNING if running and container.status.get("ready") and not recent else None

@@ -1,0 +1,149 @@
+"""Measure kubectl-ml against the budgets of DESIGN §7 and write the figures.
+
+    python scripts/bench.py                 # print the table
+    python scripts/bench.py --write-docs    # also replace the figures in docs/performance.md
+
+What it measures, each as the median of several runs on this machine:
+
+1. start-up: ``kubectl ml --help`` and ``kubectl ml version --client``, and that neither imports the
+   kubernetes client;
+2. ``doctor -A`` over a synthetic cluster of 5,000 pods and 50,000 events (scripts/synthetic_cluster.py):
+   from a snapshot folder, and live against a local API server (tests/support/apiserver.py) serving the
+   same objects over real HTTP, with wall time, peak memory and the number of requests;
+3. ``doctor POD`` on a crash-looping pod, side by side with what a user runs instead against the same
+   server: ``kubectl describe pod``, ``kubectl logs --previous`` and ``kubectl get events``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from synthetic_cluster import generate  # noqa: E402 - path set up above
+
+from tests.support.apiserver import ApiServer, write_kubeconfig  # noqa: E402
+
+PLUGIN = str(Path(sys.executable).with_name("kubectl-ml"))
+DATA = ROOT / "bench-data" / "cluster"
+MARK_BEGIN = "<!-- bench:begin -->"
+MARK_END = "<!-- bench:end -->"
+
+
+def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, int, int]:
+    """(seconds, peak RSS in MiB, exit code) of one run of a command."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    _pid, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    return elapsed, usage.ru_maxrss // 1024, os.waitstatus_to_exitcode(status)
+
+
+def median_run(command: list[str], runs: int, env: dict[str, str] | None = None) -> tuple[float, int]:
+    """Median seconds and the largest peak RSS over ``runs`` runs."""
+    results = [run(command, env) for _ in range(runs)]
+    return statistics.median(result[0] for result in results), max(result[1] for result in results)
+
+
+def imports_kubernetes(arguments: list[str]) -> bool:
+    """True when running the CLI with these arguments imports the kubernetes package."""
+    code = (
+        "import sys\nfrom kubectl_ml.cli import main\n"
+        f"main({arguments!r})\nprint('kubernetes' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    return result.stdout.strip().endswith("True")
+
+
+def measure(runs: int) -> list[tuple[str, str, str, str]]:
+    """All measurements as table rows: (what, figure, budget, verdict)."""
+    rows: list[tuple[str, str, str, str]] = []
+
+    def add(what: str, figure: str, budget: str, ok: bool) -> None:
+        rows.append((what, figure, budget, "within" if ok else "OVER"))
+        print(f"{what}: {figure} (budget {budget})", file=sys.stderr)
+
+    for arguments in (["--help"], ["version", "--client"]):
+        seconds, _ = median_run([PLUGIN, *arguments], runs * 2)
+        heavy = imports_kubernetes(arguments)
+        add(f"`kubectl ml {' '.join(arguments)}`", f"{seconds * 1000:.0f} ms, kubernetes imported: {heavy}", "150 ms, no import", seconds < 0.15 and not heavy)
+
+    if not (DATA / "nodes.json").exists():
+        print(f"generating {DATA}", file=sys.stderr)
+        counts = generate(DATA)
+        print(counts, file=sys.stderr)
+    seconds, memory = median_run([PLUGIN, "doctor", "-A", "--snapshot", str(DATA), "-o", "json"], runs)
+    add("`doctor -A --snapshot` (5,000 pods, 50,000 events, load included)", f"{seconds:.2f} s, {memory} MiB", "3 s, 500 MB", seconds < 3 and memory < 500)
+
+    with ApiServer.from_snapshot(DATA) as server, tempfile.TemporaryDirectory() as folder:
+        kubeconfig = str(write_kubeconfig(folder, server.url))
+        env = {**os.environ, "KUBECONFIG": kubeconfig}
+        server.requests.clear()
+        seconds, memory = median_run([PLUGIN, "doctor", "-A", "-o", "json"], runs, env)
+        per_run = len(server.requests) // runs
+        add("`doctor -A` live (5,000 pods, 50,000 events, local API server)", f"{seconds:.2f} s, {memory} MiB, {per_run} requests", "3 s, 500 MB", seconds < 3 and memory < 500)
+
+        namespace, pod = "team-00", "worker-0000-6d8f9c7b5-00001"
+        server.requests.clear()
+        ours, _ = median_run([PLUGIN, "doctor", pod, "-n", namespace], runs, env)
+        our_requests = len(server.requests) // runs
+        kubectl = shutil.which("kubectl") or "kubectl"
+        theirs = [
+            [kubectl, "describe", "pod", pod, "-n", namespace],
+            [kubectl, "logs", pod, "-n", namespace, "--previous", "--tail=100"],
+            [kubectl, "get", "events", "-n", namespace, f"--field-selector=involvedObject.name={pod}"],
+        ]
+        server.requests.clear()
+        total = 0.0
+        for command in theirs:
+            seconds_each, _ = median_run(command, runs, env)
+            total += seconds_each
+        their_requests = len(server.requests) // runs
+        add(
+            "`doctor POD` (crash-looping pod) vs `kubectl describe` + `logs --previous` + `get events`",
+            f"{ours * 1000:.0f} ms and {our_requests} requests vs {total * 1000:.0f} ms and {their_requests} requests",
+            "1.5x kubectl, 4 requests",
+            ours <= 1.5 * total and our_requests <= 4,
+        )
+    return rows
+
+
+def table(rows: list[tuple[str, str, str, str]]) -> str:
+    """A markdown table of the rows."""
+    lines = ["| what | measured | budget | |", "|---|---|---|---|"]
+    lines += [f"| {what} | {figure} | {budget} | {verdict} |" for what, figure, budget, verdict in rows]
+    cpu = os.cpu_count()
+    lines += ["", f"Measured by `python scripts/bench.py` on {cpu} cores, Python {sys.version.split()[0]}, "
+              f"{time.strftime('%Y-%m-%d')}; medians of several runs."]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--write-docs", action="store_true")
+    options = parser.parse_args()
+    resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
+    text = table(measure(options.runs))
+    print(text)
+    if options.write_docs:
+        path = ROOT / "docs" / "performance.md"
+        document = path.read_text(encoding="utf-8")
+        start, end = document.index(MARK_BEGIN) + len(MARK_BEGIN), document.index(MARK_END)
+        path.write_text(document[:start] + "\n" + text + "\n" + document[end:], encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
