@@ -6,9 +6,10 @@ fetched once, so a rule is a pure function of its context and is tested with pla
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from fractions import Fraction
 from typing import Any
 
 from kubectl_ml.model.events import Event
@@ -46,6 +47,9 @@ class PodContext:
         now: the reference time (the clock for live data, the newest timestamp in a snapshot).
         available: which optional data could be read.
         claims: PersistentVolumeClaims of the namespace by name, when loaded.
+        node_allocated: what the pods on each node hold (by node name), when ``node_pods`` is known.
+        memo: a scratch cache shared by the contexts of one view, for pure results that many pods
+            share (the node verdicts of identical pending replicas); keys name what they hold.
     """
 
     pod: Mapping[str, Any]
@@ -59,6 +63,8 @@ class PodContext:
     now: datetime | None = None
     available: Availability = field(default_factory=Availability)
     claims: Mapping[str, Mapping[str, Any]] | None = None
+    node_allocated: Mapping[str, Mapping[str, Fraction]] | None = None
+    memo: MutableMapping[Hashable, Any] = field(default_factory=dict)
 
     @property
     def namespace(self) -> str:

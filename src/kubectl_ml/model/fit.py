@@ -89,6 +89,8 @@ def evaluate(
     node: Mapping[str, Any],
     node_pods: Sequence[Mapping[str, Any]] | None = None,
     requests: Resources | None = None,
+    *,
+    allocated: Mapping[str, Fraction] | None = None,
 ) -> NodeFit:
     """Evaluate one node for one pod.
 
@@ -97,6 +99,8 @@ def evaluate(
         node: the node.
         node_pods: the pods bound to that node, when known, to compute free capacity.
         requests: the pod's effective requests, when already computed.
+        allocated: what the node's pods already hold, when already computed (it replaces ``node_pods``;
+            a scan computes it once per node instead of once per pending pod and node).
 
     Returns:
         The node's verdict.
@@ -106,7 +110,7 @@ def evaluate(
     allocatable = node_resources(node)
     over_capacity: dict[str, tuple[Fraction, Fraction]] = {}
     over_free: dict[str, tuple[Fraction, Fraction]] = {}
-    used = allocated_on(node_pods) if node_pods is not None else None
+    used = allocated if allocated is not None else (allocated_on(node_pods) if node_pods is not None else None)
     for resource, amount in wanted.items():
         if amount <= 0:
             continue
@@ -150,11 +154,15 @@ def largest_allocatable(resource: str, nodes: Iterable[Mapping[str, Any]]) -> tu
 
 
 def advertised_accelerators(nodes: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
-    """Accelerator resource names the nodes advertise (allocatable), each with the nodes that do."""
+    """Accelerator resource names the nodes offer (allocatable above zero), each with the nodes that do.
+
+    A name listed at zero is not on offer: the kubelet keeps a resource its device plugin stopped
+    advertising (e.g. ``nvidia.com/gpu`` after the GPUs were split into MIG slices) at zero.
+    """
     found: dict[str, list[str]] = {}
     for node in nodes:
         name = str((node.get("metadata") or {}).get("name", ""))
-        for resource in (node.get("status") or {}).get("allocatable") or {}:
-            if is_accelerator(resource):
+        for resource, amount in node_resources(node).items():
+            if is_accelerator(resource) and amount > 0:
                 found.setdefault(resource, []).append(name)
     return dict(sorted(found.items()))

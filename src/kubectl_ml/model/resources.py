@@ -21,6 +21,17 @@ _ACCELERATOR = re.compile(
     r"^(nvidia\.com/(gpu|mig-[^/]+)(\.shared)?|amd\.com/[^/]+|gpu\.intel\.com/[^/]+|google\.com/tpu"
     r"|aws\.amazon\.com/neuron(core|device)?|habana\.ai/gaudi|[^/]+/gpu(\.shared)?)$"
 )
+# The whole-device names device plugins advertise by default, for "did you mean" on a misspelling.
+KNOWN_ACCELERATORS = (
+    "nvidia.com/gpu",
+    "amd.com/gpu",
+    "gpu.intel.com/i915",
+    "gpu.intel.com/xe",
+    "google.com/tpu",
+    "aws.amazon.com/neuron",
+    "aws.amazon.com/neuroncore",
+    "habana.ai/gaudi",
+)
 # Intel's NFD also exposes bookkeeping resources that are not devices.
 _NOT_DEVICES = {"gpu.intel.com/millicores", "gpu.intel.com/memory.max", "gpu.intel.com/tiles"}
 
@@ -105,13 +116,22 @@ def pod_requests(pod: Mapping[str, Any]) -> Resources:
 
 
 def node_resources(node: Mapping[str, Any], field: str = "allocatable") -> Resources:
-    """A node's ``status.allocatable`` (or ``capacity``) as numbers."""
-    result: Resources = {}
-    for name, raw in ((node.get("status") or {}).get(field) or {}).items():
-        value = try_parse_quantity(raw)
-        if value is not None:
-            result[name] = value
-    return result
+    """A node's ``status.allocatable`` (or ``capacity``) as numbers (a fresh dict the caller may change)."""
+    raw = (node.get("status") or {}).get(field) or {}
+    # Memoized on the raw mapping's identity: scheduling checks ask for the same node's numbers once per
+    # pending pod and resource. The entry keeps a reference to the mapping, so its id cannot be reused.
+    cached = _NODE_RESOURCES.get(id(raw))
+    if cached is None or cached[0] is not raw:
+        parsed = {
+            name: value for name, value in ((n, try_parse_quantity(v)) for n, v in raw.items()) if value is not None
+        }
+        if len(_NODE_RESOURCES) > 4096:
+            _NODE_RESOURCES.clear()
+        cached = _NODE_RESOURCES[id(raw)] = (raw, parsed)
+    return dict(cached[1])
+
+
+_NODE_RESOURCES: dict[int, tuple[Mapping[str, Any], Resources]] = {}
 
 
 def allocated_on(pods: Iterable[Mapping[str, Any]]) -> Resources:

@@ -6,7 +6,9 @@ limited: ...``), and the ReplicaSet condition ``ReplicaFailure`` that keeps the 
 events expire.
 
 Why it matters: the workload has no pods at all, so a pod doctor sees nothing; the reason sits on the
-ReplicaSet that ``kubectl describe deployment`` does not show.
+ReplicaSet that ``kubectl describe deployment`` does not show. Only controllers that are short of pods
+are reported: an old ReplicaSet scaled to zero, or one that has since created all its pods, keeps its
+``FailedCreate`` events for an hour, and they are history, not a problem.
 
 Remedy: lower the requests or raise the quota; satisfy the policy; create the ServiceAccount.
 """
@@ -25,7 +27,65 @@ from kubectl_ml.rules._common import event_evidence, finding, status_evidence
 
 _EXCEEDED = re.compile(r"[Ee]xceeded quota: ([^,]+), requested: (.*?), used: (.*?), limited: ([^\s]*)")
 _FAILED_QUOTA = re.compile(r"[Ff]ailed quota: ([^:]+): must specify (.*)$")
+_MUST_SPECIFY_FOR = re.compile(r"^\s*(\S+) for: (.+?)\s*$")
 _SERVICE_ACCOUNT = re.compile(r'serviceaccount "([^"]+)" not found')
+_POD_SECURITY = re.compile(r'violates PodSecurity "([^"]+)": (.*)$')
+# Each violation reads `<check> (<what to set>)`; the checks are the short names users search for.
+_POD_SECURITY_CHECK = re.compile(r"(?:^|\), )([^()]+?) \(")
+_WEBHOOK = re.compile(r'admission webhook "([^"]+)" denied the request(?:: (.*))?$')
+
+
+def _must_specify(text: str) -> str:
+    """``limits.cpu for: a; requests.cpu for: a`` (newer) or ``limits.cpu,requests.cpu`` (older), readable."""
+    resources: list[str] = []
+    containers: list[str] = []
+    for part in text.strip().rstrip(".").split(";"):
+        per_container = _MUST_SPECIFY_FOR.match(part)
+        names = [per_container.group(1)] if per_container else [item.strip() for item in part.split(",")]
+        resources += [name for name in names if name and name not in resources]
+        if per_container:
+            containers += [name.strip() for name in per_container.group(2).split(",") if name.strip() not in containers]
+    where = f" (missing in container{'s' if len(containers) > 1 else ''} {', '.join(containers)})" if containers else ""
+    return ", ".join(resources) + where
+
+
+def _int(value: Any, default: int = 0) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def _finished(controller: Mapping[str, Any]) -> bool:
+    conditions = (controller.get("status") or {}).get("conditions") or []
+    return any(
+        item.get("type") in ("Complete", "Failed", "SuccessCriteriaMet", "FailureTarget")
+        and item.get("status") == "True"
+        for item in conditions
+    )
+
+
+def missing_pods(controller: Mapping[str, Any]) -> bool:
+    """True when the controller has fewer pods than it wants now (unknown kinds: assume it does).
+
+    A Job wants ``parallelism`` pods (default 1), fewer when fewer completions remain, none when it is
+    finished or suspended. A DaemonSet wants one per eligible node.
+    """
+    kind = controller.get("kind")
+    spec = controller.get("spec") or {}
+    status = controller.get("status") or {}
+    if kind in ("ReplicaSet", "ReplicationController", "StatefulSet"):
+        return _int(status.get("replicas")) < _int(spec.get("replicas"), 1)
+    if kind == "Deployment":
+        wanted = _int(spec.get("replicas"), 1)
+        return min(_int(status.get("replicas")), _int(status.get("updatedReplicas"))) < wanted
+    if kind == "DaemonSet":
+        return _int(status.get("currentNumberScheduled")) < _int(status.get("desiredNumberScheduled"))
+    if kind == "Job":
+        if spec.get("suspend") or _finished(controller):
+            return False
+        wanted = _int(spec.get("parallelism"), 1)
+        if isinstance(spec.get("completions"), int):
+            wanted = min(wanted, spec["completions"] - _int(status.get("succeeded")))
+        return _int(status.get("active")) < wanted
+    return True
 
 
 def _classify(message: str, namespace: str) -> tuple[str, str, str, list[str]] | None:
@@ -45,7 +105,7 @@ def _classify(message: str, namespace: str) -> tuple[str, str, str, list[str]] |
         quota, what = failed.groups()
         return (
             "quota-exceeded",
-            f"ResourceQuota {quota} requires every container to set {what.strip().rstrip('.')}",
+            f"ResourceQuota {quota} requires every container to set {_must_specify(what)}",
             "Set requests and limits for cpu and memory on every container (quotas on a resource make them mandatory).",
             [f"kubectl describe resourcequota {quota} -n {namespace}"],
         )
@@ -58,20 +118,27 @@ def _classify(message: str, namespace: str) -> tuple[str, str, str, list[str]] |
             f"Create ServiceAccount {name} in the namespace, or fix serviceAccountName in the pod template.",
             [f"kubectl create serviceaccount {name} -n {namespace}"],
         )
-    if "violates PodSecurity" in message:
+    security = _POD_SECURITY.search(message)
+    if security:
+        level, details = security.groups()
+        checks = _POD_SECURITY_CHECK.findall(details)
         return (
             "admission-denied",
-            "the pod template violates the namespace's Pod Security level",
+            f'the pod template violates the namespace\'s Pod Security level "{level}"'
+            + (f" ({', '.join(checks)})" if checks else ""),
             "Change the pod template's securityContext to meet the level named in the message (runAsNonRoot, "
             "no privilege escalation, dropped capabilities, seccompProfile), or change the namespace's level.",
             [f"kubectl get namespace {namespace} --show-labels"],
         )
-    if "admission webhook" in message and "denied" in message:
+    webhook = _WEBHOOK.search(message)
+    if webhook:
+        name, reason = webhook.groups()
         return (
             "admission-denied",
-            "an admission webhook denied the pods",
-            "Change the pod template to satisfy the webhook's policy quoted in the message.",
-            [],
+            f"admission webhook {name} denied the pods" + (f": {reason.strip()}" if reason else ""),
+            "Change the pod template to satisfy the webhook's policy quoted in the message, or ask its owners for "
+            "an exception.",
+            ["kubectl get validatingwebhookconfigurations,mutatingwebhookconfigurations"],
         )
     return None
 
@@ -90,32 +157,50 @@ def _failure_texts(
 
 
 def check(context: WorkloadContext) -> Iterator[Finding]:
-    """Yield one finding per distinct creation failure of the controller or its children."""
-    sources: list[tuple[Mapping[str, Any], ObjectRef, Sequence[Event]]] = [
-        (context.controller, context.ref, context.events)
-    ]
+    """Yield one finding per distinct creation failure of a controller (or child) that lacks pods.
+
+    Children (a Deployment's ReplicaSets) come first: the failure lives there; the Deployment's own
+    ``ReplicaFailure`` condition repeats it and joins the same finding as further evidence.
+    """
+    sources: list[tuple[Mapping[str, Any], ObjectRef, Sequence[Event]]] = []
     for child in context.children:
         metadata = child.get("metadata") or {}
         child_ref = ObjectRef(
             str(child.get("kind", "")), str(metadata.get("namespace", "")), str(metadata.get("name", ""))
         )
         sources.append((child, child_ref, context.child_events.get(str(metadata.get("uid", "")), ())))
-    seen: set[tuple[str, str]] = set()
+    sources.append((context.controller, context.ref, context.events))
+    found: dict[tuple[str, str], dict[str, Any]] = {}
     for controller, ref, events in sources:
+        if not missing_pods(controller):
+            continue
         for text, evidence in _failure_texts(controller, ref, events, context):
             classified = _classify(text, ref.namespace)
             if classified is None:
                 continue
             code, tail, remedy, commands = classified
-            if (code, tail) in seen:
+            if (code, tail) in found:
+                # One item per object and kind of evidence: the newest event, not each retry's event.
+                if (ref, evidence.source) not in found[(code, tail)]["seen"]:
+                    found[(code, tail)]["seen"].add((ref, evidence.source))
+                    found[(code, tail)]["evidence"].append(evidence)
                 continue
-            seen.add((code, tail))
-            yield finding(
-                code,
-                ref,
-                f"{ref.kind} {ref.name} cannot create its pods: {tail}.",
-                evidence=[evidence],
-                remedy=remedy,
-                commands=commands,
-                workload=context.workload or context.ref,
-            )
+            found[(code, tail)] = {
+                "code": code,
+                "ref": ref,
+                "summary": f"{ref.kind} {ref.name} cannot create its pods: {tail}.",
+                "evidence": [evidence],
+                "seen": {(ref, evidence.source)},
+                "remedy": remedy,
+                "commands": commands,
+            }
+    for item in found.values():
+        yield finding(
+            item["code"],
+            item["ref"],
+            item["summary"],
+            evidence=item["evidence"],
+            remedy=item["remedy"],
+            commands=item["commands"],
+            workload=context.workload or context.ref,
+        )

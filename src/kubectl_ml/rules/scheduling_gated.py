@@ -14,7 +14,10 @@ from collections.abc import Iterator
 
 from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.findings import Finding
-from kubectl_ml.rules._common import finding, spec_evidence
+from kubectl_ml.model.pods import condition_index
+from kubectl_ml.rules._common import finding, spec_evidence, status_evidence
+
+_QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
 
 
 def check(context: PodContext) -> Iterator[Finding]:
@@ -24,12 +27,20 @@ def check(context: PodContext) -> Iterator[Finding]:
         return
     names = [str(gate.get("name")) for gate in gates]
     kueue = any("kueue" in name for name in names)
+    evidence = [spec_evidence("spec.schedulingGates", gates)]
+    index = condition_index(context.pod, "PodScheduled")
+    if index is not None:
+        scheduled = ((context.pod.get("status") or {}).get("conditions") or [])[index]
+        if scheduled.get("reason") == "SchedulingGated" and scheduled.get("message"):
+            evidence.append(status_evidence(f"status.conditions[{index}].message", scheduled["message"]))
+    queue = ((context.pod.get("metadata") or {}).get("labels") or {}).get(_QUEUE_LABEL)
+    where = f" (queue {queue})" if kueue and queue else ""
     yield finding(
         "scheduling-gated",
         context,
-        f"Pod {context.name} is held by scheduling gates {', '.join(names)}: the scheduler ignores it until "
+        f"Pod {context.name} is held by scheduling gates {', '.join(names)}{where}: the scheduler ignores it until "
         "they are removed.",
-        evidence=[spec_evidence("spec.schedulingGates", gates)],
+        evidence=evidence,
         remedy=(
             "Kueue has not admitted the workload: check its Workload's QuotaReserved condition and the "
             "ClusterQueue's quota."

@@ -18,6 +18,7 @@ from kubectl_ml.model.context import Availability, PodContext, WorkloadContext
 from kubectl_ml.model.events import Event, newest_first, normalize_event
 from kubectl_ml.model.findings import ObjectRef
 from kubectl_ml.model.pods import controller_of
+from kubectl_ml.model.resources import allocated_on
 
 
 @dataclass
@@ -53,6 +54,8 @@ class ClusterView:
     _nodes_by_name: dict[str, dict[str, Any]] | None = None
     _normalized: dict[str, list[Event]] = field(default_factory=dict)
     node_pods_known: bool = False
+    _allocated: dict[str, dict[str, Any]] | None = None
+    _memo: dict[Any, Any] = field(default_factory=dict)
 
     # -- indexes (built on first use) --------------------------------------------------------
 
@@ -98,6 +101,15 @@ class ClusterView:
                     index[node].append(pod)
             self._pods_by_node = dict(index)
         return self._pods_by_node
+
+    def allocated_on_nodes(self) -> dict[str, dict[str, Any]] | None:
+        """What the pods on each node hold (computed once), when every pod of the cluster was loaded."""
+        by_node = self.pods_on_nodes()
+        if by_node is None:
+            return None
+        if self._allocated is None:
+            self._allocated = {name: allocated_on(pods) for name, pods in by_node.items()}
+        return self._allocated
 
     def claim_map(self, namespace: str) -> dict[str, Any] | None:
         """The namespace's PersistentVolumeClaims by name, when claims were loaded."""
@@ -165,6 +177,8 @@ class ClusterView:
             node=node,
             nodes=self.nodes,
             node_pods=self.pods_on_nodes(),
+            node_allocated=self.allocated_on_nodes(),
+            memo=self._memo,
             previous_logs=previous,
             current_logs=current,
             workload=self.workload_of(pod),
