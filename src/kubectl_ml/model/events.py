@@ -40,7 +40,8 @@ class Event:
         name: ``metadata.name`` (stable; ``kubectl get event NAME`` shows it).
         type: ``Normal`` or ``Warning``.
         reason: e.g. ``FailedScheduling``, ``Failed``, ``BackOff``.
-        message: the message with the aggregation prefix removed.
+        message: the message with the aggregation prefix removed (what rules parse).
+        raw_message: the message exactly as the API returned it (what evidence quotes).
         count: how many times it happened (``series.count`` or ``count``, at least 1).
         last_seen: the newest of ``series.lastObservedTime``, ``lastTimestamp``, ``eventTime``.
         component: ``source.component`` or ``reportingComponent``/``reportingController``.
@@ -61,6 +62,7 @@ class Event:
     object_name: str
     namespace: str
     container: str | None
+    raw_message: str = ""
 
     @property
     def is_warning(self) -> bool:
@@ -114,6 +116,7 @@ def normalize_event(raw: dict[str, Any]) -> Event:
         object_name=str(regarding.get("name") or ""),
         namespace=str(regarding.get("namespace") or metadata.get("namespace") or ""),
         container=container_match.group(1) if container_match else None,
+        raw_message=str(message or ""),
     )
 
 

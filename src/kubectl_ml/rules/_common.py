@@ -34,7 +34,7 @@ def event_evidence(event: Event, now: datetime | None) -> Evidence:
         parts.append(f"x{event.count}")
     when = age(event.last_seen, now)
     label = " ".join(parts) + (f", {when} ago" if when else "")
-    return Evidence("event", event.path, event.message, label=label)
+    return Evidence("event", event.path, event.raw_message or event.message, label=label)
 
 
 def status_evidence(path: str, value: Any, label: str = "") -> Evidence:
