@@ -88,7 +88,7 @@ def normalize_event(raw: dict[str, Any]) -> Event:
     regarding = raw.get("involvedObject") or raw.get("regarding") or {}
     series = raw.get("series") or {}
     metadata = raw.get("metadata") or {}
-    count = series.get("count") or raw.get("count") or 1
+    count = series.get("count") or raw.get("count") or raw.get("deprecatedCount") or 1
     candidates = [
         parse_time(series.get("lastObservedTime")),
         parse_time(raw.get("lastTimestamp")),
@@ -96,7 +96,11 @@ def normalize_event(raw: dict[str, Any]) -> Event:
         parse_time(raw.get("deprecatedLastTimestamp")),
     ]
     times = [moment for moment in candidates if moment is not None]
-    first = parse_time(raw.get("firstTimestamp")) or parse_time(raw.get("eventTime"))
+    first = (
+        parse_time(raw.get("firstTimestamp"))
+        or parse_time(raw.get("deprecatedFirstTimestamp"))
+        or parse_time(raw.get("eventTime"))
+    )
     source = raw.get("source") or raw.get("deprecatedSource") or {}
     component = source.get("component") or raw.get("reportingComponent") or raw.get("reportingController") or ""
     field_path = regarding.get("fieldPath") or ""

@@ -4,7 +4,9 @@ What: the runtime could not start the process: ``executable file not found in $P
 or directory``, or ``permission denied``; with containerd the container ends ``StartError`` with exit
 128, with docker ``ContainerCannotRun`` with exit 127, and a shell wrapper prints ``sh: x: not found``.
 
-Why it matters: the pod crash-loops with an exit code that looks like an application error.
+Why it matters: the pod crash-loops with an exit code that looks like an application error. Only
+runc's ``exec: "<program>": ...`` phrase counts: a failed subPath mount or NVIDIA hook also says "no
+such file or directory", and a container that runs now got past its old start error.
 
 Remedy: fix ``command``/``args`` or the image's ENTRYPOINT; check the path inside the image.
 """
@@ -17,14 +19,20 @@ from collections.abc import Iterator
 from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.findings import Evidence, Finding
 from kubectl_ml.model.pods import ContainerView, containers
-from kubectl_ml.rules._common import find_line, finding, log_evidence, spec_evidence, status_evidence
+from kubectl_ml.rules._common import (
+    find_line,
+    finding,
+    log_evidence,
+    spec_evidence,
+    status_evidence,
+    terminated_recently,
+)
 
 _EXECUTABLE = re.compile(
     r'exec: "?\\?"?([^"\\:]+)\\?"?: (executable file not found in \$PATH|stat [^:]+: no such '
     r"file or directory|permission denied)"
 )
 _SHELL_NOT_FOUND = re.compile(r"(?:^|\s)(?:/bin/)?(?:ba)?sh: (?:\d+: )?(?:line \d+: )?(\S+): (?:command )?not found")
-_START_NEEDLES = ("executable file not found", "no such file or directory", "permission denied")
 
 
 def _start_message(container: ContainerView) -> tuple[str, str] | None:
@@ -39,28 +47,54 @@ def _start_message(container: ContainerView) -> tuple[str, str] | None:
     return None
 
 
-def _diagnose(context: PodContext, container: ContainerView) -> Finding | None:
-    command = list(container.spec.get("command") or []) + list(container.spec.get("args") or [])
+def _is_running(container: ContainerView) -> bool:
+    return bool((container.status.get("state") or {}).get("running"))
+
+
+def _from_start_error(container: ContainerView) -> tuple[str | None, list[Evidence]] | None:
+    """The program named by the runtime's start error, with its evidence; None if the error is another one.
+
+    Only runc's ``exec: "<program>": ...`` phrase counts: a start error also says "no such file or
+    directory" when a subPath mount or the NVIDIA hook fails, and that is not the command.
+    """
     start = _start_message(container)
-    evidence: list[Evidence] = []
-    program: str | None = None
-    if start and "nvidia-container-cli" not in start[0] and any(item in start[0] for item in _START_NEEDLES):
-        message, path = start
-        evidence.append(status_evidence(path, message))
-        match = _EXECUTABLE.search(message)
-        program = match.group(1) if match else None
-    else:
-        log = context.previous_logs.get(container.name) or context.current_logs.get(container.name) or ""
-        line = find_line(log, (": not found",))
-        match = _SHELL_NOT_FOUND.search(line or "")
-        termination, path = container.latest_termination()
-        if not (line and match and termination.get("exitCode") == 127):
-            return None
-        program = match.group(1)
-        evidence.append(status_evidence(f"{path}.exitCode", 127))
-        evidence.append(log_evidence(container.name, line))
-    if command:
-        evidence.append(spec_evidence(f"{container.spec_path}.command", command))
+    if start is None or _is_running(container):
+        # A container that runs now got past exec: an old StartError in lastState is history.
+        return None
+    message, path = start
+    match = _EXECUTABLE.search(message)
+    if match is None or "nvidia-container-cli" in message:
+        return None
+    evidence = [status_evidence(path, message)]
+    termination, termination_path = container.latest_termination()
+    if path.startswith(termination_path) and termination.get("exitCode") is not None:
+        # 128 (containerd StartError) and 127 (docker ContainerCannotRun) look like application exits.
+        evidence.append(status_evidence(f"{termination_path}.exitCode", termination["exitCode"]))
+    return match.group(1), evidence
+
+
+def _from_shell_log(context: PodContext, container: ContainerView) -> tuple[str | None, list[Evidence]] | None:
+    """The program a shell wrapper could not find (``sh: x: not found``, exit 127), from the log."""
+    log = context.previous_logs.get(container.name) or context.current_logs.get(container.name) or ""
+    line = find_line(log, (": not found",))
+    match = _SHELL_NOT_FOUND.search(line or "")
+    termination, path = container.latest_termination()
+    if not (line and match and termination.get("exitCode") == 127):
+        return None
+    if _is_running(container) and not terminated_recently(termination, context.now, 3600):
+        return None
+    return match.group(1), [status_evidence(f"{path}.exitCode", 127), log_evidence(container.name, line)]
+
+
+def _diagnose(context: PodContext, container: ContainerView) -> Finding | None:
+    found = _from_start_error(container) or _from_shell_log(context, container)
+    if found is None:
+        return None
+    program, evidence = found
+    # Evidence is verbatim: command and args each at their own path.
+    for field in ("command", "args"):
+        if container.spec.get(field):
+            evidence.append(spec_evidence(f"{container.spec_path}.{field}", list(container.spec[field])))
     what = f"{program!r}" if program else "its command"
     denied = any("permission denied" in str(item.value) for item in evidence)
     problem = "is not executable" if denied else "was not found in the image"

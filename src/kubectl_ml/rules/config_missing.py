@@ -4,15 +4,19 @@ What: the container references a ConfigMap or Secret (through env, envFrom or a 
 exist, or a key that is not in it.
 
 Why it matters: the pod sits in ``CreateContainerConfigError`` (or ``ContainerCreating`` for volumes)
-forever; ``kubectl describe`` shows only the reason, not the message that names the object.
+forever; ``kubectl describe`` shows only the reason, not the message that names the object. A
+``FailedMount`` event counts only while the pod has not started: once it runs, the object exists.
 
-Remedy: create the object or key in the pod's namespace, fix the reference, or mark it optional.
+Remedy: create the object (with the keys the pod reads) or add the key to the existing one, fix the
+reference, or mark it optional.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.findings import Evidence, Finding
@@ -37,16 +41,53 @@ def _describe(message: str) -> tuple[str, str, str, str | None] | None:
     return None
 
 
-def _create_command(kind: str, name: str, namespace: str, key: str | None) -> str:
-    literal = f" --from-literal={key}=<value>" if key else " --from-literal=<key>=<value>"
+def _referenced_keys(pod: Mapping[str, Any], kind: str, name: str) -> list[str]:
+    """The keys of ConfigMap/Secret ``name`` that the pod reads (env valueFrom, volume items), in spec order."""
+    key_ref = "configMapKeyRef" if kind == "ConfigMap" else "secretKeyRef"
+    keys: list[str] = []
+    for view in containers(pod):
+        for variable in view.spec.get("env") or []:
+            reference = (variable.get("valueFrom") or {}).get(key_ref) or {}
+            if reference.get("name") == name and reference.get("key"):
+                keys.append(str(reference["key"]))
+    source_field, name_field = ("configMap", "name") if kind == "ConfigMap" else ("secret", "secretName")
+    for volume in (pod.get("spec") or {}).get("volumes") or []:
+        source = volume.get(source_field) or {}
+        if source.get(name_field) == name:
+            keys.extend(str(item["key"]) for item in source.get("items") or [] if item.get("key"))
+    return list(dict.fromkeys(keys))
+
+
+def _fix_command(kind: str, name: str, context: PodContext, key: str | None) -> str:
+    """The command that adds the missing key to the existing object, or creates the missing object."""
+    namespace = context.namespace
+    if key:
+        # The object exists (only the key is missing): `kubectl create` would fail with AlreadyExists.
+        field = "stringData" if kind == "Secret" else "data"
+        body = json.dumps({field: {key: "<value>"}}, separators=(",", ":"))
+        return f"kubectl patch {kind.lower()} {name} -n {namespace} --type merge -p '{body}'"
+    # Name the keys the pod reads, so the object created is one the pod can start with.
+    keys = _referenced_keys(context.pod, kind, name) or ["<key>"]
+    literals = " ".join(f"--from-literal={item}=<value>" for item in keys)
     if kind == "Secret":
-        return f"kubectl create secret generic {name} -n {namespace}{literal}"
-    return f"kubectl create configmap {name} -n {namespace}{literal}"
+        return f"kubectl create secret generic {name} -n {namespace} {literals}"
+    return f"kubectl create configmap {name} -n {namespace} {literals}"
+
+
+def _not_started(pod: Mapping[str, Any]) -> bool:
+    """True while the pod is Pending and none of its containers has run.
+
+    FailedMount events stay for about an hour; once a container runs, the volume was mounted and an old
+    ``not found`` (the usual race of a release creating the ConfigMap after the pod) explains nothing.
+    """
+    if (pod.get("status") or {}).get("phase") != "Pending":
+        return False
+    return not any((view.status.get("state") or {}).get("running") or view.terminated for view in containers(pod))
 
 
 def check(context: PodContext) -> Iterator[Finding]:
     """Yield a finding per container blocked by a missing ConfigMap/Secret, and per missing volume."""
-    reported: set[str] = set()
+    reported: set[tuple[str, str]] = set()
     for container in containers(context.pod):
         waiting = container.waiting
         if waiting.get("reason") != "CreateContainerConfigError":
@@ -61,7 +102,7 @@ def check(context: PodContext) -> Iterator[Finding]:
             # Another config error (e.g. runAsNonRoot with a root image) is not a missing object.
             continue
         kind, name, remedy, key = described
-        reported.add(name)
+        reported.add((kind, name))
         yield finding(
             "config-missing",
             context,
@@ -69,21 +110,23 @@ def check(context: PodContext) -> Iterator[Finding]:
             container=container.name,
             evidence=evidence,
             remedy=remedy,
-            commands=[_create_command(kind, name, context.namespace, key)],
+            commands=[_fix_command(kind, name, context, key)],
         )
+    if not _not_started(context.pod):
+        return
     for event in context.events:
         if event.reason != "FailedMount":
             continue
         described = _describe(event.message)
-        if described is None or described[1] in reported:
+        if described is None or described[:2] in reported:
             continue
         kind, name, remedy, key = described
-        reported.add(name)
+        reported.add((kind, name))
         yield finding(
             "config-missing",
             context,
             f"A volume cannot be mounted because {kind} {name} does not exist.",
             evidence=[event_evidence(event, context.now)],
             remedy=remedy,
-            commands=[_create_command(kind, name, context.namespace, key)],
+            commands=[_fix_command(kind, name, context, key)],
         )

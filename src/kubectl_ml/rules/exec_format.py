@@ -12,42 +12,78 @@ to nodes of the image's architecture with a ``kubernetes.io/arch`` nodeSelector.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.findings import Evidence, Finding
-from kubectl_ml.model.pods import containers
+from kubectl_ml.model.pods import ContainerView, containers
 from kubectl_ml.rules._common import find_line, finding, log_evidence, status_evidence
 
 _NEEDLE = ("exec format error",)
+# `exec /app/run.sh: exec format error` (runc ≥1.1) names the file the kernel refused.
+_EXEC_PATH = re.compile(r"exec (\S+): exec format error")
+_SCRIPT_SUFFIXES = (".sh", ".bash", ".py")
+
+
+def _node_arch(context: PodContext) -> tuple[str, str, str]:
+    """(node name, architecture, evidence path) of the pod's node; empty strings when unknown."""
+    if not context.node:
+        return "", "", ""
+    metadata = context.node.get("metadata") or {}
+    name = str(metadata.get("name") or "")
+    label = (metadata.get("labels") or {}).get("kubernetes.io/arch")
+    if label:
+        return name, str(label), f"nodes/{name}.metadata.labels['kubernetes.io/arch']"
+    info = (context.node.get("status") or {}).get("nodeInfo") or {}
+    if info.get("architecture"):
+        return name, str(info["architecture"]), f"nodes/{name}.status.nodeInfo.architecture"
+    return name, "", ""
+
+
+def _error_evidence(context: PodContext, container: ContainerView) -> Evidence | None:
+    """Where the container shows ``exec format error``: its termination message, else its log."""
+    termination, path = container.latest_termination()
+    message = str(termination.get("message") or "")
+    if "exec format error" in message:
+        return status_evidence(f"{path}.message", message)
+    log = context.previous_logs.get(container.name) or context.current_logs.get(container.name) or ""
+    line = find_line(log, _NEEDLE)
+    if not line:
+        return None
+    return log_evidence(container.name, line, previous=container.name in context.previous_logs)
+
+
+def _remedy(image: str, node_arch: str, error: str) -> str:
+    """What to do: build for the node's architecture or pin the pod; a script may lack its ``#!`` line."""
+    platforms = "linux/amd64,linux/arm64"
+    if node_arch:
+        build = f"Build {image} for linux/{node_arch} too"
+    else:
+        build = f"Build {image} for every CPU architecture of your nodes"
+    text = (
+        f"{build} (docker buildx build --platform {platforms}), or pin the pod to nodes of the image's "
+        "architecture with a kubernetes.io/arch nodeSelector."
+    )
+    path = _EXEC_PATH.search(error)
+    if path and path.group(1).endswith(_SCRIPT_SUFFIXES):
+        # The kernel gives the same error for a script without a `#!` line: the image may be fine.
+        text += f" If {path.group(1)} is a script, check that its first line is a #! interpreter line."
+    return text
 
 
 def check(context: PodContext) -> Iterator[Finding]:
     """Yield a finding per container whose log or termination message shows ``exec format error``."""
-    node_arch = ""
-    node_name = ""
-    if context.node:
-        metadata = context.node.get("metadata") or {}
-        node_name = metadata.get("name", "")
-        node_arch = (metadata.get("labels") or {}).get("kubernetes.io/arch") or (
-            (context.node.get("status") or {}).get("nodeInfo") or {}
-        ).get("architecture", "")
+    node_name, node_arch, arch_path = _node_arch(context)
     for container in containers(context.pod):
-        termination, path = container.latest_termination()
-        evidence: list[Evidence] = []
-        message = str(termination.get("message") or "")
-        if "exec format error" in message:
-            evidence.append(status_evidence(f"{path}.message", message))
-        else:
-            log = context.previous_logs.get(container.name) or context.current_logs.get(container.name) or ""
-            line = find_line(log, _NEEDLE)
-            if not line:
-                continue
-            evidence.append(log_evidence(container.name, line, previous=container.name in context.previous_logs))
+        error = _error_evidence(context, container)
+        if error is None:
+            continue
+        evidence = [error]
         image = container.spec.get("image", "")
         other = {"arm64": "amd64", "amd64": "arm64"}.get(node_arch, "")
         if node_arch:
-            evidence.append(Evidence("node", f"nodes/{node_name}.metadata.labels['kubernetes.io/arch']", node_arch))
+            evidence.append(Evidence("node", arch_path, node_arch))
             summary = (
                 f"Container {container.name} cannot run on {node_arch} node {node_name}: image {image} "
                 f"has no {node_arch} build{f' (it is probably {other}-only)' if other else ''}."
@@ -61,11 +97,7 @@ def check(context: PodContext) -> Iterator[Finding]:
             summary,
             container=container.name,
             evidence=evidence,
-            remedy=(
-                f"Build {image} for linux/{node_arch or '<node arch>'} too (docker buildx build --platform "
-                "linux/amd64,linux/arm64), or pin the pod to nodes of the image's architecture with a "
-                "kubernetes.io/arch nodeSelector."
-            ),
+            remedy=_remedy(image, node_arch, str(error.value)),
             patch=patch,
             commands=[f"docker manifest inspect {image}"] if image else [],
         )

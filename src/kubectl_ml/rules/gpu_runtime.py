@@ -6,12 +6,15 @@ What: recognizes, wherever they appear (sandbox events, start errors, pod admiss
   no such handler;
 * ``nvidia-container-cli: initialization error``: driver/library version mismatch, no driver
   (``libnvidia-ml.so.1`` missing, e.g. a non-GPU node), driver not loaded;
-* ``UnexpectedAdmissionError`` / ``OutOfnvidia.com/gpu``: the device plugin could not allocate the
-  devices (unhealthy GPUs, a kubelet restart);
+* ``UnexpectedAdmissionError`` / ``OutOfnvidia.com/gpu`` / ``TopologyAffinityError`` on a pod that
+  asks for an accelerator: the kubelet could not allocate the devices (unhealthy GPUs, a kubelet
+  restart, a pod bound to a full node with ``nodeName``, no NUMA-aligned set of GPUs);
 * in the application's log: ``CUDA driver version is insufficient for CUDA runtime version``,
   ``no CUDA-capable device is detected``.
 
-Why it matters: no other tool classifies these; the fix is on the node, not in the pod.
+Why it matters: no other tool classifies these; the fix is on the node, not in the pod. A sandbox
+error older than the pod's first start, or a hook error in the lastState of a container that runs
+now, is history and is not reported.
 
 Remedy: fix the node's NVIDIA driver and container toolkit (GPU Operator), or move the pod to a
 healthy GPU node; check the RuntimeClass and the device plugin.
@@ -19,11 +22,13 @@ healthy GPU node; check the RuntimeClass and the device plugin.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.findings import Evidence, Finding
-from kubectl_ml.model.pods import containers
+from kubectl_ml.model.pods import ContainerView, containers, requests_gpu
+from kubectl_ml.model.resources import looks_like_accelerator
 from kubectl_ml.rules._common import event_evidence, find_line, finding, log_evidence, status_evidence
 
 _RUNTIME_NOT_CONFIGURED = 'no runtime for "nvidia" is configured'
@@ -53,6 +58,19 @@ def _explain(message: str) -> tuple[str, str]:
             "the node has no working NVIDIA driver (not installed, not loaded, or not a GPU node)",
             "Install the NVIDIA driver on the node (GPU Operator), or keep the pod off nodes without "
             "GPUs with a GPU request/nodeSelector.",
+        )
+    if "Node didn't have enough resource" in message:
+        return (
+            "the node had no free GPU when the kubelet admitted the pod (the pod named its node with nodeName, "
+            "bypassing the scheduler, or raced another pod for the last GPU)",
+            "Delete the pod so it is scheduled again; do not set nodeName on GPU pods, use a nodeSelector or "
+            "affinity so the scheduler counts the GPUs.",
+        )
+    if "Topology locality" in message:
+        return (
+            "the kubelet's topology manager found no set of GPUs (with the CPUs) on one NUMA node",
+            "Request fewer GPUs per pod, or relax the kubelet's topologyManagerPolicy (single-numa-node or "
+            "restricted) on that node pool; delete the pod so it is scheduled again.",
         )
     if "requested number of devices unavailable" in message or "cannot allocate unhealthy devices" in message:
         return (
@@ -92,37 +110,68 @@ def _gpu_finding(context: PodContext, message: str, evidence: list[Evidence], co
     )
 
 
-def check(context: PodContext) -> Iterator[Finding]:
-    """Yield findings for GPU runtime/driver/device failures."""
+def _started(pod: Mapping[str, Any]) -> bool:
+    """True once a container of the pod has run: its sandbox exists, whatever old events say."""
+    return any(
+        (view.status.get("state") or {}).get("running") or view.terminated or view.last_terminated
+        for view in containers(pod)
+    )
+
+
+def _admission_failure(context: PodContext) -> Finding | None:
+    """A GPU pod the kubelet rejected at admission (device plugin, capacity, topology)."""
     status = context.pod.get("status") or {}
     reason = str(status.get("reason") or "")
-    if reason in ("UnexpectedAdmissionError", "TopologyAffinityError") or (
-        reason.startswith("OutOf") and "/" in reason
-    ):
-        message = str(status.get("message") or "")
-        yield _gpu_finding(
-            context,
-            message,
-            [status_evidence("status.reason", reason), status_evidence("status.message", message)],
-            None,
-        )
-        return
-    for event in context.events:
-        if event.reason == "FailedCreatePodSandBox" and _RUNTIME_NOT_CONFIGURED in event.message:
-            yield _gpu_finding(context, event.message, [event_evidence(event, context.now)], None)
-            return
-    for container in containers(context.pod):
+    if reason.startswith("OutOf"):
+        # `OutOf<resource>`: only an accelerator resource is a GPU problem (OutOfcpu is not).
+        if not looks_like_accelerator(reason[len("OutOf") :]):
+            return None
+    elif reason not in ("UnexpectedAdmissionError", "TopologyAffinityError"):
+        return None
+    # The device manager rejects RDMA NICs, FPGAs and other devices the same way: only a pod that asks
+    # for an accelerator has a GPU problem.
+    if not requests_gpu(context.pod):
+        return None
+    message = str(status.get("message") or "")
+    return _gpu_finding(
+        context,
+        message,
+        [status_evidence("status.reason", reason), status_evidence("status.message", message)],
+        None,
+    )
+
+
+def _container_failure(context: PodContext, container: ContainerView) -> Finding | None:
+    """The NVIDIA hook's error in a start failure, or a GPU error in the previous log."""
+    # A container that runs now got past the hook: a driver error in lastState was fixed since (reboot,
+    # driver reload). An application error in the previous log still counts: a crash loop runs briefly.
+    if not (container.status.get("state") or {}).get("running"):
         termination, path = container.latest_termination()
-        waiting = container.waiting
         for text, text_path in (
             (str(termination.get("message") or ""), f"{path}.message"),
-            (str(waiting.get("message") or ""), f"{container.status_path}.state.waiting.message"),
+            (str(container.waiting.get("message") or ""), f"{container.status_path}.state.waiting.message"),
         ):
             if _CLI in text:
-                yield _gpu_finding(context, text, [status_evidence(text_path, text)], container.name)
-                break
-        else:
-            log = context.previous_logs.get(container.name) or ""
-            line = find_line(log, _LOG_NEEDLES)
-            if line:
-                yield _gpu_finding(context, line, [log_evidence(container.name, line)], container.name)
+                return _gpu_finding(context, text, [status_evidence(text_path, text)], container.name)
+    log = context.previous_logs.get(container.name) or ""
+    line = find_line(log, _LOG_NEEDLES)
+    if line:
+        return _gpu_finding(context, line, [log_evidence(container.name, line)], container.name)
+    return None
+
+
+def check(context: PodContext) -> Iterator[Finding]:
+    """Yield findings for GPU runtime/driver/device failures."""
+    admission = _admission_failure(context)
+    if admission is not None:
+        yield admission
+        return
+    if not _started(context.pod):
+        for event in context.events:
+            if event.reason == "FailedCreatePodSandBox" and _RUNTIME_NOT_CONFIGURED in event.message:
+                yield _gpu_finding(context, event.message, [event_evidence(event, context.now)], None)
+                return
+    for container in containers(context.pod):
+        result = _container_failure(context, container)
+        if result is not None:
+            yield result

@@ -2,14 +2,15 @@
 
 What: classifies why the kubelet could not pull a container image: the image does not exist, the
 registry refused the credentials, the registry rate-limited the node, the registry cannot be reached
-(DNS, timeout, TLS, refused), or the reference is malformed.
+(DNS, timeout, TLS, refused), or the reference is malformed. Failures of the node itself (disk full,
+a blob lost from containerd's content store) and errors whose text has expired are ``image-pull-failed``.
 
 Why it matters: ``ImagePullBackOff`` alone says nothing. Before Kubernetes 1.32 the back-off message
 kept no cause at all (``Back-off pulling image "x"``); since ~1.28 the kubelet no longer wraps errors
 in ``rpc error: code = Unknown desc =``; and containerd, CRI-O and docker word every cause differently.
 
-Remedy: specific to the cause: fix the tag, add imagePullSecrets, authenticate or mirror, fix DNS/CA,
-or fix the reference.
+Remedy: specific to the cause: fix the tag, add imagePullSecrets (or the node's cloud identity),
+authenticate or mirror, fix DNS/CA, fix the reference, or free the node's disk.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.events import Event
 from kubectl_ml.model.findings import Evidence, Finding
 from kubectl_ml.model.pods import ContainerView, containers
-from kubectl_ml.rules._common import event_evidence, finding, status_evidence
+from kubectl_ml.rules._common import container_patch, event_evidence, finding, status_evidence
 
 PULL_REASONS = (
     "ErrImagePull",
@@ -39,11 +40,54 @@ _BACKOFF_CAUSE = re.compile(r'^[Bb]ack-off pulling image "[^"]*"(?::\s*(?:ErrIma
 
 @dataclass(frozen=True)
 class PullCause:
-    """A classified pull error: the code and a short phrase for the summary."""
+    """A classified pull error.
+
+    Attributes:
+        code: the finding code.
+        phrase: a short phrase for the summary.
+        remedy: what to do, for causes whose fix is not the code's usual one (node-side failures).
+    """
 
     code: str
     phrase: str
+    remedy: str = ""
 
+
+# Failures on the node itself, checked before the registry's answers: the text of an unpack error
+# quotes file paths and digests that can contain any needle below ("certificate", ": not found").
+_NODE_FAILURES: tuple[tuple[str, PullCause], ...] = (
+    (
+        "no space left on device",
+        PullCause(
+            "image-pull-failed",
+            "the node's disk is full (no space left on device)",
+            "Free disk space on the node: remove unused images (crictl rmi --prune) and check what fills "
+            "the runtime's storage; large ML images need tens of GiB free to unpack.",
+        ),
+    ),
+    (
+        "content digest",
+        PullCause(
+            "image-pull-failed",
+            "the node's container runtime lost part of the image in its content store while unpacking it "
+            "(the registry has the image)",
+            "Remove the half-unpacked image on the node (crictl rmi <image>) so the next attempt pulls it "
+            "again, or delete the pod so it lands on another node.",
+        ),
+    ),
+)
+
+# Cloud registries that nodes usually pull from with their own identity, not with imagePullSecrets.
+_NODE_IDENTITY_REGISTRIES = (
+    (".pkg.dev", "Artifact Registry: grant the nodes' service account roles/artifactregistry.reader"),
+    ("gcr.io", "Container Registry: grant the nodes' service account read access to the bucket"),
+    (".dkr.ecr.", "ECR: attach AmazonEC2ContainerRegistryReadOnly to the nodes' IAM role"),
+    (".azurecr.io", "ACR: attach the registry to the cluster (az aks update --attach-acr)"),
+)
+
+# Docker before 18.x answered a missing tag with `manifest for <ref> not found`, without the
+# registry's "manifest unknown" code.
+_DOCKER_MANIFEST_NOT_FOUND = re.compile(r"manifest for \S+ not found")
 
 # Order matters: a 429 body also says "failed to copy", and "pull access denied" also says
 # "does not exist", so the more specific patterns come first.
@@ -70,6 +114,7 @@ _PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
             "403 Forbidden",
             "no basic auth credentials",
             "insufficient scope",
+            "no pull access",
         ),
     ),
     (
@@ -114,13 +159,24 @@ _PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 
 
 def classify_pull_error(text: str) -> PullCause | None:
-    """Map a pull error (any runtime, with or without the gRPC wrapper) to a code; None if unknown."""
+    """Map a pull error (any runtime, with or without the gRPC wrapper) to a code; None if unknown.
+
+    Args:
+        text: the runtime's error as the kubelet reports it (waiting message, or the ``Failed to pull
+            image`` event).
+
+    Returns:
+        The code and a phrase for the summary, or None when the text names no known cause.
+    """
     body = _WRAPPER.sub("", text)
+    for needle, node_cause in _NODE_FAILURES:
+        if needle in body:
+            return node_cause
     for code, phrase, needles in _PATTERNS:
         if any(needle in body for needle in needles):
             return PullCause(code, phrase)
-    if "no space left on device" in body:
-        return PullCause("image-pull-failed", "the node's disk is full (no space left on device)")
+        if code == "image-not-found" and _DOCKER_MANIFEST_NOT_FOUND.search(body):
+            return PullCause(code, phrase)
     if "context canceled" in body:
         return PullCause("image-pull-failed", "the pull was cancelled (often transient, or a slow registry)")
     if "signature validation failed" in body:
@@ -160,37 +216,78 @@ def _pull_events(context: PodContext, container: ContainerView) -> list[Event]:
     ]
 
 
-def _remedy(cause: PullCause, context: PodContext, image: str) -> tuple[str, dict[str, object] | None, list[str]]:
-    registry = registry_of(image)
-    namespace = context.namespace
-    secrets = [item.get("name") for item in (context.pod.get("spec") or {}).get("imagePullSecrets") or []]
-    create_secret = (
+def _lowercase_repository(image: str) -> str:
+    """The reference with its repository lower-cased and its tag and digest kept (tags may be upper case)."""
+    name, at, digest = image.partition("@")
+    slash = name.rfind("/")
+    colon = name.rfind(":")
+    tag = name[colon:] if colon > slash else ""
+    return name[: len(name) - len(tag)].lower() + tag + at + digest
+
+
+def _secret_remedy(registry: str, namespace: str) -> tuple[dict[str, object], str]:
+    """The patch that adds a pull secret, and the command that creates it."""
+    command = (
         f"kubectl create secret docker-registry regcred -n {namespace} --docker-server={registry} "
         "--docker-username=<user> --docker-password=<token>"
     )
-    secret_patch: dict[str, object] = {"spec": {"imagePullSecrets": [{"name": "regcred"}]}}
-    if cause.code == "image-pull-unauthorized":
-        if secrets:
-            return (
-                f"The pod uses imagePullSecrets {', '.join(map(str, secrets))}: check that they hold "
-                f"credentials for {registry} with read access to this repository, and that the "
-                "repository name is right.",
-                None,
-                [f"kubectl get secret {secrets[0]} -n {namespace} -o jsonpath='{{.type}}'"],
-            )
+    return {"spec": {"imagePullSecrets": [{"name": "regcred"}]}}, command
+
+
+def _unauthorized_remedy(
+    registry: str, namespace: str, secrets: list[str]
+) -> tuple[str, dict[str, object] | None, list[str]]:
+    cloud = next((hint for suffix, hint in _NODE_IDENTITY_REGISTRIES if suffix in registry), "")
+    cloud_text = f" On {cloud}." if cloud else ""
+    if secrets:
         return (
-            f"The pod has no imagePullSecrets. Create a docker-registry Secret for {registry} and add "
-            "it to the pod template (or to its ServiceAccount); if the image is public, check the "
-            "repository name.",
-            secret_patch,
-            [create_secret],
+            f"The pod uses imagePullSecrets {', '.join(secrets)}: check that they hold credentials for "
+            f"{registry} with read access to this repository, and that the repository name is right.{cloud_text}",
+            None,
+            [f"kubectl get secret {secrets[0]} -n {namespace} -o jsonpath='{{.type}}'"],
         )
-    if cause.code == "image-pull-rate-limited":
+    patch, command = _secret_remedy(registry, namespace)
+    return (
+        f"The pod has no imagePullSecrets. Create a docker-registry Secret for {registry} and add it to the "
+        f"pod template (or to its ServiceAccount); if the image is public, check the repository name.{cloud_text}",
+        patch,
+        [command],
+    )
+
+
+def _remedy(
+    cause: PullCause, context: PodContext, container: ContainerView, image: str, reason: str
+) -> tuple[str, dict[str, object] | None, list[str]]:
+    """Remedy text, patch and commands for a classified cause."""
+    registry = registry_of(image)
+    namespace = context.namespace
+    secrets = [str(item.get("name")) for item in (context.pod.get("spec") or {}).get("imagePullSecrets") or []]
+    if reason == "ErrImageNeverPull":
+        node = (context.pod.get("spec") or {}).get("nodeName") or "the node"
         return (
-            f"Authenticate pulls from {registry} (imagePullSecrets raise the limit) or mirror the image "
-            "to a registry you control.",
-            None if secrets else secret_patch,
-            [] if secrets else [create_secret],
+            f"Image {image} is not on {node} and imagePullPolicy is Never: load it onto the nodes first, or "
+            "let the kubelet pull it with imagePullPolicy: IfNotPresent.",
+            container_patch(container, {"imagePullPolicy": "IfNotPresent"}),
+            [],
+        )
+    if cause.code == "image-pull-unauthorized":
+        return _unauthorized_remedy(registry, namespace, secrets)
+    if cause.code == "image-pull-rate-limited":
+        if secrets:
+            # A pod that already authenticates is limited per account: more credentials will not help.
+            return (
+                f"The pod already pulls with imagePullSecrets {', '.join(secrets)}, so the account's own limit "
+                f"was reached: mirror the image to a registry you control, or use an account with a higher "
+                f"limit on {registry}.",
+                None,
+                [],
+            )
+        patch, command = _secret_remedy(registry, namespace)
+        return (
+            f"Authenticate pulls from {registry} (imagePullSecrets raise the limit) or mirror the image to a "
+            "registry you control.",
+            patch,
+            [command],
         )
     if cause.code == "image-not-found":
         return (
@@ -199,6 +296,14 @@ def _remedy(cause: PullCause, context: PodContext, image: str) -> tuple[str, dic
             [f"docker manifest inspect {image}"],
         )
     if cause.code == "invalid-image-name":
+        message = str(container.waiting.get("message") or "")
+        fixed = _lowercase_repository(image) if "must be lowercase" in message else ""
+        if fixed and fixed != image:
+            return (
+                f"Write the repository in lower case: {fixed!r}.",
+                container_patch(container, {"image": fixed}),
+                [],
+            )
         return (
             f"Fix the image reference {image!r}: lower-case repository, no spaces, "
             "[registry/]repository[:tag][@sha256:digest].",
@@ -207,12 +312,20 @@ def _remedy(cause: PullCause, context: PodContext, image: str) -> tuple[str, dic
         )
     if cause.code == "registry-unreachable":
         return (
-            f"Check that {registry} resolves and is reachable from the nodes (DNS, firewall, proxy) and "
-            "that the nodes trust its TLS certificate.",
+            f"Check that {registry} resolves and is reachable from the nodes (DNS, firewall, proxy) and that the "
+            "nodes trust its TLS certificate.",
             None,
             [f"kubectl debug node/<node> -it --image=busybox -- nslookup {registry}"],
         )
-    return (cause.phrase[0].upper() + cause.phrase[1:] + ": see the events of the next attempt.", None, [])
+    if cause.remedy:
+        return cause.remedy, None, []
+    # Unknown or transient: the next attempt's Failed event names the cause.
+    return (
+        "Read the Failed event of the next pull attempt (the kubelet retries within 5 minutes), or pull the "
+        "image by hand from a node with the same credentials.",
+        None,
+        [],
+    )
 
 
 def _diagnose(context: PodContext, container: ContainerView) -> Finding | None:
@@ -225,6 +338,7 @@ def _diagnose(context: PodContext, container: ContainerView) -> Finding | None:
     evidence: list[Evidence] = [status_evidence(f"{container.status_path}.state.waiting.reason", reason)]
     if message:
         evidence.append(status_evidence(f"{container.status_path}.state.waiting.message", message))
+    # Before 1.32 the back-off message keeps no cause: the runtime's error is then only in the events.
     cause_text: str | None = message if reason != "ImagePullBackOff" else _cause_from_backoff(message)
     if reason in ("InvalidImageName",):
         cause_text = cause_text or "InvalidImageName"
@@ -250,7 +364,7 @@ def _diagnose(context: PodContext, container: ContainerView) -> Finding | None:
         else:
             detail = "the runtime's error is not one we recognize"
         cause = PullCause("image-pull-failed", f"the cause is unknown: {detail}")
-    remedy, patch, commands = _remedy(cause, context, image)
+    remedy, patch, commands = _remedy(cause, context, container, image, reason)
     if cause.code == "image-pull-failed" and "unknown" in cause.phrase:
         commands = [f"kubectl get events -n {context.namespace} --field-selector involvedObject.name={context.name}"]
     return finding(
