@@ -45,3 +45,16 @@ def test_generated_docs_are_up_to_date() -> None:
     command = [sys.executable, str(ROOT / "scripts" / "gen_docs.py"), "--check"]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("code", sorted(CODES))
+def test_every_code_has_fires_and_passes_fixtures(code: str) -> None:
+    folder = ROOT / "fixtures" / "rules" / code
+    assert list((folder / "fires").glob("*/expect.json")), f"no fires case for {code}"
+    assert list((folder / "passes").glob("*/expect.json")), f"no passes case for {code}"
+
+
+def test_every_rule_has_a_test_module() -> None:
+    for rule in RULES:
+        module = rule.module.__name__.rsplit(".", 1)[-1]
+        assert (ROOT / "tests" / "rules" / f"test_{module}.py").exists(), module
