@@ -33,19 +33,26 @@ if [ -z "$python" ] || ! "$python" -c 'import sys, venv, ensurepip; sys.exit(sys
   fi
 fi
 
+# Absolute paths: the symlink and the completion shim must not depend on the current folder.
+mkdir -p "$home" "$bin"
+home="$(cd "$home" && pwd)"
+bin="$(cd "$bin" && pwd)"
+
 echo "Creating the environment in $home…" >&2
 "$python" -m venv --clear "$home/venv"
-"$home/venv/bin/python" -m pip install --quiet --upgrade pip >/dev/null
+# No `pip install --upgrade pip` first: the pip that venv bundles builds this project, and upgrading
+# needs the network (an install from a wheel mirror or offline cache would fail on it).
 "$home/venv/bin/python" -m pip install --quiet "$here"
 
-mkdir -p "$bin"
 ln -sf "$home/venv/bin/kubectl-ml" "$bin/kubectl-ml"
 # kubectl >= 1.26 asks `kubectl_complete-ml` to complete `kubectl ml …` (kubernetes/kubernetes#105867).
-cat > "$bin/kubectl_complete-ml" <<'SHIM'
-#!/usr/bin/env bash
-# Completion for `kubectl ml …`: kubectl passes the words after the plugin name (the last one being
-# the word to complete); typer's bash protocol answers one candidate per line.
-COMP_WORDS="kubectl-ml $*" COMP_CWORD=$# _KUBECTL_ML_COMPLETE=complete_bash exec kubectl-ml
+# The shim names the installed binary by its full path, so it works whatever else is on the PATH.
+cat > "$bin/kubectl_complete-ml" <<SHIM
+#!/bin/sh
+# Completion for \`kubectl ml …\`: kubectl passes the words after the plugin name, the last one being
+# the word to complete (empty for a new word); kubectl-ml answers one candidate per line and cobra's
+# directive line (:4 no file names, :16 folders).
+exec "$home/venv/bin/kubectl-ml" __complete "\$@"
 SHIM
 chmod +x "$bin/kubectl_complete-ml"
 
@@ -55,10 +62,17 @@ case ":$PATH:" in
 esac
 echo "Installed: $("$bin/kubectl-ml" version --client)" >&2
 if command -v kubectl >/dev/null; then
-  PATH="$bin:$PATH" kubectl plugin list 2>/dev/null | grep -q kubectl-ml && echo "kubectl finds the plugin: try 'kubectl ml --help'." >&2
+  # kubectl runs the first kubectl-ml on the PATH. `kubectl plugin list` exits 1 when it has warnings
+  # (such as another kubectl-ml shadowed by ours), so its status is not the answer: its output is.
+  other="$(command -v kubectl-ml || true)"
+  if [ -n "$other" ] && [ "$other" != "$bin/kubectl-ml" ]; then
+    echo "warning: $other comes before $bin on the PATH; kubectl runs that one." >&2
+  elif { PATH="$bin:$PATH" kubectl plugin list 2>/dev/null || true; } | grep -qF "$bin/kubectl-ml"; then
+    echo "kubectl finds the plugin: try 'kubectl ml --help'." >&2
+  fi
 fi
 
-if [ "$demo" = 1 ]; then
+if [ "$demo" = 1 ] && [ -d "$here/fixtures/demo" ]; then
   echo >&2
   echo "Demo: kubectl ml doctor -A --snapshot fixtures/demo" >&2
   echo >&2

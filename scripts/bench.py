@@ -31,9 +31,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from synthetic_cluster import generate  # noqa: E402 - path set up above
-
 from tests.support.apiserver import ApiServer, write_kubeconfig  # noqa: E402
+
+from synthetic_cluster import generate  # noqa: E402 - path set up above
 
 PLUGIN = str(Path(sys.executable).with_name("kubectl-ml"))
 DATA = ROOT / "bench-data" / "cluster"
@@ -58,10 +58,7 @@ def median_run(command: list[str], runs: int, env: dict[str, str] | None = None)
 
 def imports_kubernetes(arguments: list[str]) -> bool:
     """True when running the CLI with these arguments imports the kubernetes package."""
-    code = (
-        "import sys\nfrom kubectl_ml.cli import main\n"
-        f"main({arguments!r})\nprint('kubernetes' in sys.modules)"
-    )
+    code = f"import sys\nfrom kubectl_ml.cli import main\nmain({arguments!r})\nprint('kubernetes' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     return result.stdout.strip().endswith("True")
 
@@ -77,14 +74,24 @@ def measure(runs: int) -> list[tuple[str, str, str, str]]:
     for arguments in (["--help"], ["version", "--client"]):
         seconds, _ = median_run([PLUGIN, *arguments], runs * 2)
         heavy = imports_kubernetes(arguments)
-        add(f"`kubectl ml {' '.join(arguments)}`", f"{seconds * 1000:.0f} ms, kubernetes imported: {heavy}", "150 ms, no import", seconds < 0.15 and not heavy)
+        add(
+            f"`kubectl ml {' '.join(arguments)}`",
+            f"{seconds * 1000:.0f} ms, kubernetes imported: {heavy}",
+            "150 ms, no import",
+            seconds < 0.15 and not heavy,
+        )
 
     if not (DATA / "nodes.json").exists():
         print(f"generating {DATA}", file=sys.stderr)
         counts = generate(DATA)
         print(counts, file=sys.stderr)
     seconds, memory = median_run([PLUGIN, "doctor", "-A", "--snapshot", str(DATA), "-o", "json"], runs)
-    add("`doctor -A --snapshot` (5,000 pods, 50,000 events, load included)", f"{seconds:.2f} s, {memory} MiB", "3 s, 500 MB", seconds < 3 and memory < 500)
+    add(
+        "`doctor -A --snapshot` (5,000 pods, 50,000 events, load included)",
+        f"{seconds:.2f} s, {memory} MiB",
+        "3 s, 500 MB",
+        seconds < 3 and memory < 500,
+    )
 
     with ApiServer.from_snapshot(DATA) as server, tempfile.TemporaryDirectory() as folder:
         kubeconfig = str(write_kubeconfig(folder, server.url))
@@ -92,7 +99,12 @@ def measure(runs: int) -> list[tuple[str, str, str, str]]:
         server.requests.clear()
         seconds, memory = median_run([PLUGIN, "doctor", "-A", "-o", "json"], runs, env)
         per_run = len(server.requests) // runs
-        add("`doctor -A` live (5,000 pods, 50,000 events, local API server)", f"{seconds:.2f} s, {memory} MiB, {per_run} requests", "3 s, 500 MB", seconds < 3 and memory < 500)
+        add(
+            "`doctor -A` live (5,000 pods, 50,000 events, local API server)",
+            f"{seconds:.2f} s, {memory} MiB, {per_run} requests",
+            "3 s, 500 MB",
+            seconds < 3 and memory < 500,
+        )
 
         namespace, pod = "team-00", "worker-0000-6d8f9c7b5-00001"
         server.requests.clear()
@@ -124,8 +136,11 @@ def table(rows: list[tuple[str, str, str, str]]) -> str:
     lines = ["| what | measured | budget | |", "|---|---|---|---|"]
     lines += [f"| {what} | {figure} | {budget} | {verdict} |" for what, figure, budget, verdict in rows]
     cpu = os.cpu_count()
-    lines += ["", f"Measured by `python scripts/bench.py` on {cpu} cores, Python {sys.version.split()[0]}, "
-              f"{time.strftime('%Y-%m-%d')}; medians of several runs."]
+    lines += [
+        "",
+        f"Measured by `python scripts/bench.py` on {cpu} cores, Python {sys.version.split()[0]}, "
+        f"{time.strftime('%Y-%m-%d')}; medians of several runs.",
+    ]
     return "\n".join(lines)
 
 

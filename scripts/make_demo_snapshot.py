@@ -845,21 +845,61 @@ def serving() -> tuple[
 
     # 13. A feature service that crashes on start (a plain application error: exit code and log tail).
     image = "ghcr.io/acme/feature-server:4.0.2"
-    spec = container("server", image, command=["python", "-m", "features.serve"], resources={"requests": {"cpu": "1", "memory": "2Gi"}, "limits": {"memory": "2Gi"}})
+    spec = container(
+        "server",
+        image,
+        command=["python", "-m", "features.serve"],
+        resources={"requests": {"cpu": "1", "memory": "2Gi"}, "limits": {"memory": "2Gi"}},
+    )
     deploy, replica_set, rs_name = deployment("feature-server", SERVE, 1, 0, image, {"containers": [spec]})
     deploy["status"]["replicas"] = 1
     replica_set["status"]["replicas"] = 1
     deployments.append(deploy)
     replica_sets.append(replica_set)
     name = f"{rs_name}-{short_hash(rs_name, length=5)}"
-    crash = pod(name, SERVE, [spec], [container_status(
-        "server", image, ready=False, restarts=9,
-        state={"waiting": {"reason": "CrashLoopBackOff", "message": f"back-off 5m0s restarting failed container=server pod={name}_{SERVE}({uid_for('pod', SERVE, name)})"}},
-        last={"terminated": {"exitCode": 1, "reason": "Error", "startedAt": ago(330), "finishedAt": ago(326), "containerID": "containerd://5e6f"}})],
-        node_name="gke-ml-prod-cpu-2", owner_ref=owner("ReplicaSet", rs_name, SERVE), labels=replica_set["spec"]["template"]["metadata"]["labels"],
-        conditions=running_conditions(False, unready=["server"]))
+    crash = pod(
+        name,
+        SERVE,
+        [spec],
+        [
+            container_status(
+                "server",
+                image,
+                ready=False,
+                restarts=9,
+                state={
+                    "waiting": {
+                        "reason": "CrashLoopBackOff",
+                        "message": f"back-off 5m0s restarting failed container=server pod={name}_{SERVE}({uid_for('pod', SERVE, name)})",
+                    }
+                },
+                last={
+                    "terminated": {
+                        "exitCode": 1,
+                        "reason": "Error",
+                        "startedAt": ago(330),
+                        "finishedAt": ago(326),
+                        "containerID": "containerd://5e6f",
+                    }
+                },
+            )
+        ],
+        node_name="gke-ml-prod-cpu-2",
+        owner_ref=owner("ReplicaSet", rs_name, SERVE),
+        labels=replica_set["spec"]["template"]["metadata"]["labels"],
+        conditions=running_conditions(False, unready=["server"]),
+    )
     pods.append(crash)
-    events.append(event(crash, "BackOff", f"Back-off restarting failed container server in pod {name}_{SERVE}({crash['metadata']['uid']})", count=40, last=12, field_path="spec.containers{server}"))
+    events.append(
+        event(
+            crash,
+            "BackOff",
+            f"Back-off restarting failed container server in pod {name}_{SERVE}({crash['metadata']['uid']})",
+            count=40,
+            last=12,
+            field_path="spec.containers{server}",
+        )
+    )
     logs[(name, "server")] = (
         "INFO:     Loading feature definitions from /etc/features/registry.yaml\n"
         "Traceback (most recent call last):\n"

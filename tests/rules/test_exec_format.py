@@ -6,7 +6,6 @@ from typing import Any
 import pytest
 
 from kubectl_ml import diagnose
-from kubectl_ml.errors import NotFoundError
 from kubectl_ml.model.context import PodContext
 from kubectl_ml.rules import exec_format
 from kubectl_ml.sources.snapshot import SnapshotSource
@@ -24,12 +23,6 @@ def _load(name: str) -> dict[str, Any]:
     return json.loads((ARM64_CASE / name).read_text())["items"][0]  # type: ignore[no-any-return]
 
 
-@pytest.mark.xfail(
-    raises=NotFoundError,
-    strict=True,
-    reason="sources/gather.py gather_pod looks the node up with source.get and only tolerates ForbiddenError: "
-    "a snapshot without nodes.json (or a deleted node) makes `doctor POD` fail with exit 3",
-)
 def test_exec_format_fires_when_snapshot_has_no_nodes_for_one_pod() -> None:
     folder = RULE_FIXTURES / "exec-format-error" / "fires" / "log-only-without-nodes"
     report = diagnose.doctor_pod(SnapshotSource(folder), "ml-training", "trainer-arm-1")

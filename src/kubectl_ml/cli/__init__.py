@@ -35,7 +35,71 @@ class InterruptError(KubectlMlError):
 
 
 def _interrupt(_signum: int, _frame: FrameType | None) -> None:
+    # A second Ctrl-C, while this one unwinds and the error is printed, ends the process at once (the
+    # default action) instead of raising again inside the error handler, which would show a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     raise InterruptError("Interrupted.")
+
+
+# Cobra's ShellCompDirective values, which kubectl reads from the last line of a plugin's completion.
+_DIRECTIVE_DEFAULT = 0  # let the shell complete file names
+_DIRECTIVE_NO_FILES = 4
+_DIRECTIVE_DIRECTORIES = 16
+# Options and arguments whose value is a path: typer offers no candidates for them, so say here which
+# ones the shell should complete as file or folder names.
+_PATH_OPTIONS = {"--snapshot": _DIRECTIVE_DIRECTORIES, "--kubeconfig": _DIRECTIVE_DEFAULT}
+_PATH_ARGUMENTS = {"snapshot": _DIRECTIVE_DIRECTORIES}
+
+
+def complete(words: list[str]) -> int:
+    """Answer kubectl's plugin completion: ``kubectl-ml __complete WORD... INCOMPLETE``.
+
+    kubectl (1.26+) runs ``kubectl_complete-ml`` with the words typed after ``ml`` and the word being
+    completed (empty when starting a new one); install.sh's shim passes them here unchanged, so words
+    with spaces survive. One candidate per line (``value<TAB>help``, shown by zsh and fish), then
+    cobra's directive line (``:4``: no file names; ``:0``: file names; ``:16``: directories).
+    """
+    from typer.main import get_command
+
+    try:  # recent typer vendors click as typer._click
+        from typer._click.shell_completion import CompletionItem, ShellComplete
+    except ImportError:  # pragma: no cover - older typer on plain click
+        from click.shell_completion import CompletionItem, ShellComplete  # type: ignore[assignment]
+
+    class _KubectlComplete(ShellComplete):
+        name = "kubectl"
+        source_template = ""
+
+        def source_vars(self) -> dict[str, object]:
+            return {}
+
+        def get_completion_args(self) -> tuple[list[str], str]:
+            return words[:-1], words[-1] if words else ""
+
+        def format_completion(self, item: CompletionItem) -> str:
+            return f"{item.value}\t{item.help}" if item.help else str(item.value)
+
+    completer = _KubectlComplete(get_command(app), {}, "kubectl ml", "_KUBECTL_ML_COMPLETE")
+    args, incomplete = completer.get_completion_args()
+    try:
+        items = completer.get_completions(args, incomplete)
+    except Exception:  # a completion must never print a traceback into the user's shell
+        items = []
+    directive = _DIRECTIVE_NO_FILES
+    if args and not incomplete.startswith("-"):
+        if args[-1].startswith("-"):
+            directive = _PATH_OPTIONS.get(args[-1], directive)
+        else:
+            directive = _PATH_ARGUMENTS.get(args[0], directive)
+    for item in items:
+        if item.type == "file":
+            directive = _DIRECTIVE_DEFAULT
+        elif item.type == "dir":
+            directive = _DIRECTIVE_DIRECTORIES
+        else:
+            print(completer.format_completion(item))
+    print(f":{directive}")
+    return ExitCode.OK
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     and are printed here, with a traceback only under ``--debug``.
     """
     args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["__complete"]:
+        return complete(args[1:])
     previous = signal.signal(signal.SIGINT, _interrupt)
     try:
         app(args=args, prog_name="kubectl ml", standalone_mode=True)

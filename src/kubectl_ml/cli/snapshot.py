@@ -28,6 +28,8 @@ def snapshot(
     """
     from kubectl_ml.sources.snapshot_writer import write_snapshot
 
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(f"{directory} exists and is not a folder.", "Choose a new folder.")
     if directory.exists() and any(directory.iterdir()):
         raise UsageError(f"{directory} exists and is not empty.", "Choose a new folder.")
     options = ClusterOptions(kubeconfig, context, namespace, all_namespaces, request_timeout, None)

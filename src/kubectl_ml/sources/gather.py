@@ -17,7 +17,7 @@ from dataclasses import replace
 from functools import partial
 from typing import Any
 
-from kubectl_ml.errors import ForbiddenError, NotFoundError
+from kubectl_ml.errors import ApiError, ForbiddenError, NotFoundError
 from kubectl_ml.model.pods import log_requests, needs_diagnosis
 from kubectl_ml.sources.base import Source
 from kubectl_ml.sources.kinds import KINDS
@@ -53,26 +53,43 @@ def _fetch_logs(source: Source, view: ClusterView, pods: Iterable[dict[str, Any]
     if not wanted:
         return
 
-    def read(item: tuple[str, str, str, bool]) -> tuple[tuple[str, str, str, bool], str | ForbiddenError | None]:
+    def read(item: tuple[str, str, str, bool]) -> tuple[tuple[str, str, str, bool], str | ApiError | None]:
         namespace, name, container, previous = item
         try:
             return item, source.logs(namespace, name, container, previous=previous, tail_lines=LOG_TAIL_LINES)
         except ForbiddenError as error:
+            return item, error
+        except ApiError as error:
+            # Logs come from the node's kubelet through the API server; a node that is down (often the
+            # very reason pods fail) answers 5xx. The rest of the diagnosis does not need them.
+            if error.status < 500:
+                raise
             return item, error
 
     workers = 1 if len(wanted) == 1 else 8
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(read, wanted))
     forbidden = False
+    failed: list[str] = []
     for (namespace, name, container, previous), text in results:
         if isinstance(text, ForbiddenError):
             forbidden = True
+        elif isinstance(text, ApiError):
+            failed.append(f"{namespace}/{name} ({text.status})")
         elif text is not None:
             target = view.previous_logs if previous else view.current_logs
             target[(namespace, name, container)] = text
     if forbidden:
         view.skipped.append("logs: forbidden (needs get on pods/log); crash causes in logs were not checked")
         view.available = replace(view.available, logs=False)
+    if failed:
+        shown = ", ".join(sorted(set(failed))[:3]) + (
+            f" and {len(set(failed)) - 3} more" if len(set(failed)) > 3 else ""
+        )
+        view.skipped.append(
+            f"logs: the API server could not fetch them from the node for {shown}; "
+            "crash causes in logs were not checked"
+        )
 
 
 def _waits_for_scheduling(pod: dict[str, Any]) -> bool:
@@ -123,7 +140,11 @@ def gather_pod(source: Source, namespace: str, name: str) -> tuple[ClusterView, 
     node_name = (pod.get("spec") or {}).get("nodeName")
     logs = list(view.previous_logs.values()) + list(view.current_logs.values())
     if node_name and any("exec format error" in text for text in logs):
-        node, _ok = _optional(view, "nodes", "cluster-wide", lambda: [source.get("Node", None, node_name)])
+        try:
+            node, _ok = _optional(view, "nodes", "cluster-wide", lambda: [source.get("Node", None, node_name)])
+        except NotFoundError:
+            # The node is gone (or a snapshot has no nodes.json): the rule still fires, without the node's arch.
+            node = []
         view.nodes = node
     return view, pod
 

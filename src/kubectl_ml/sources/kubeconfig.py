@@ -64,7 +64,8 @@ def load_merged(explicit: str | None, environ: Mapping[str, str]) -> dict[str, A
     for path in files:
         if not path.is_file():
             if explicit:
-                raise ConfigError(f"kubeconfig {path} does not exist.", "Check the --kubeconfig path.")
+                problem = "is not a file" if path.exists() else "does not exist"
+                raise ConfigError(f"kubeconfig {path} {problem}.", "Check the --kubeconfig path.")
             continue
         try:
             document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

@@ -21,6 +21,9 @@ from kubectl_ml.sources.kinds import KINDS
 from kubectl_ml.sources.kubeconfig import load_merged, resolve_context
 
 PAGE_SIZE = 500
+# Without --request-timeout, kubectl waits for answers as long as they take but gives up connecting after
+# client-go's dial timeout; without one, a blackholed API server would hang for the OS's ~2 minutes.
+CONNECT_TIMEOUT = 30.0
 _MAX_THROTTLE_RETRIES = 2
 
 
@@ -43,7 +46,9 @@ class LiveSource:
         context_entry = resolve_context(config, context)
         self._context_name = str(context_entry.get("name"))
         self._namespace = str((context_entry.get("context") or {}).get("namespace") or "default")
-        self._timeout = request_timeout
+        self._timeout: float | tuple[float, float | None] = (
+            request_timeout if request_timeout else (CONNECT_TIMEOUT, None)
+        )
         self.requests: list[tuple[str, str]] = []
         from kubernetes import client
         from kubernetes.config.config_exception import ConfigException
@@ -62,6 +67,11 @@ class LiveSource:
         # One quick attempt: an unreachable API server must fail in seconds, not after urllib3's retries.
         configuration.retries = 0
         self._server = str(configuration.host)
+        if self._server.startswith("http://"):
+            # kubectl sends credentials only over TLS (client-go clientcmd; kubernetes/kubectl#744): a
+            # token must not cross the network in clear text. A plain-HTTP server (kubectl proxy) needs none.
+            configuration.api_key = {}
+            configuration.refresh_api_key_hook = None
         self._api = client.ApiClient(configuration)
 
     # -- the Source protocol -------------------------------------------------------------------
@@ -163,15 +173,13 @@ class LiveSource:
                 response = self._api.call_api(method, url, header_params=headers, _request_timeout=self._timeout)
                 data: bytes = response.read()  # type: ignore[no-untyped-call]
             except urllib3.exceptions.HTTPError as error:
-                raise UnreachableError(
-                    f"Cannot reach the API server at {self._server}: {_reason(error)}.",
-                    f"Check that the cluster of context {self._context_name!r} is up and reachable "
-                    "(VPN, --context), or raise --request-timeout.",
-                ) from error
+                raise self._unreachable(error) from error
             except Exception as error:  # the client raises ApiException for some transport failures
                 status = getattr(error, "status", None)
                 if status is None:
                     raise
+                if not status:  # status 0: the client's wrapper of a TLS failure (rest.py), not an answer
+                    raise self._unreachable(error) from error
                 raise self._error(int(status), path, getattr(error, "body", b"") or b"") from error
             if 200 <= response.status < 300:
                 return data
@@ -181,6 +189,17 @@ class LiveSource:
                 time.sleep(min(float(retry_after) if retry_after.isdigit() else 1.0, 2.0))
                 continue
             raise self._error(response.status, path, data)
+
+    def _unreachable(self, error: Exception) -> UnreachableError:
+        reason = _reason(error)
+        if reason.startswith("TLS"):
+            hint = f"Check the server URL and certificate-authority of the cluster of context {self._context_name!r}."
+        else:
+            hint = (
+                f"Check that the cluster of context {self._context_name!r} is up and reachable "
+                "(VPN, --context), or raise --request-timeout."
+            )
+        return UnreachableError(f"Cannot reach the API server at {self._server}: {reason}.", hint)
 
     def _error(self, status: int, path: str, body: bytes | str) -> ApiError:
         message = ""
@@ -222,18 +241,24 @@ class LiveSource:
         )
 
 
+_READABLE_REASONS = {
+    "Connection refused": "connection refused",
+    "timed out": "timed out",
+    "Name or service not known": "name or service not known",
+    "nodename nor servname": "name or service not known",
+    "No route to host": "no route to host",
+    "CERTIFICATE_VERIFY_FAILED": "TLS certificate not trusted",
+    # An https:// URL answered in plain HTTP (or a proxy in the way).
+    "WRONG_VERSION_NUMBER": "TLS handshake failed (the server does not speak TLS on this port)",
+    "SSL": "TLS handshake failed",
+}
+
+
 def _reason(error: Exception) -> str:
-    """The innermost, most readable cause of a urllib3 failure."""
+    """The innermost, most readable cause of a urllib3 failure (OpenSSL's texts are cryptic)."""
     cause: Any = getattr(error, "reason", None) or error
     text = str(cause)
-    for needle in (
-        "Connection refused",
-        "timed out",
-        "Name or service not known",
-        "CERTIFICATE_VERIFY_FAILED",
-        "No route to host",
-        "nodename nor servname",
-    ):
+    for needle, readable in _READABLE_REASONS.items():
         if needle in text:
-            return {"CERTIFICATE_VERIFY_FAILED": "TLS certificate not trusted"}.get(needle, needle.lower())
+            return readable
     return text.split(": ", 1)[-1][:200]

@@ -57,8 +57,11 @@ def fetch_server_version(kubeconfig: str | None, context: str | None, environ: M
             if cert and key:
                 tls.load_cert_chain(cert, key)
             request = urllib.request.Request(server.rstrip("/") + "/version", headers={"Accept": "application/json"})
-            if user.get("token"):
-                request.add_header("Authorization", f"Bearer {user['token']}")
+            token = user.get("token") or (
+                Path(user["tokenFile"]).read_text(encoding="utf-8").strip() if user.get("tokenFile") else ""
+            )
+            if token and server.startswith("https://"):  # as kubectl: credentials only over TLS
+                request.add_header("Authorization", f"Bearer {token}")
             with urllib.request.urlopen(request, timeout=2, context=tls) as response:
                 return str(json.loads(response.read()).get("gitVersion") or "unknown")
         except (OSError, ValueError, ssl.SSLError):

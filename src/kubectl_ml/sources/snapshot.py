@@ -81,7 +81,7 @@ class SnapshotSource:
         self.root = Path(directory)
         if not self.root.is_dir():
             raise SourceError(
-                f"Snapshot folder {self.root} does not exist.",
+                f"Snapshot folder {self.root} {'is not a folder' if self.root.exists() else 'does not exist'}.",
                 "Pass a folder written by `kubectl ml snapshot` or `kubectl cluster-info dump --output-directory`.",
             )
         self.objects: dict[str, list[dict[str, Any]]] = {}

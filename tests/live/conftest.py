@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from tests.support.fixtures import apiserver, kubeconfig
+
+__all__ = ["apiserver", "kubeconfig"]
