@@ -111,6 +111,12 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["__complete"]:
         return complete(args[1:])
+    if not args:
+        args = ["--help"]  # `kubectl ml` alone shows help and succeeds, as kubectl does
+    if argv is None and hasattr(signal, "SIGPIPE"):
+        # `kubectl ml doctor -A | head`: stop quietly when the reader goes away, as Unix tools (and kubectl) do,
+        # instead of click turning the broken pipe into exit 1.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     previous = signal.signal(signal.SIGINT, _interrupt)
     try:
         app(args=args, prog_name="kubectl ml", standalone_mode=True)

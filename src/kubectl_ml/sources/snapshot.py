@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -134,28 +135,35 @@ class SnapshotSource:
         return "default"
 
     def now(self) -> datetime:
-        """The newest timestamp in the snapshot, so ages read as they did when it was taken."""
-        newest: datetime | None = None
+        """The newest timestamp in the snapshot, so ages read as they did when it was taken.
+
+        A dump has no capture time of its own; the freshest thing in it is usually a node heartbeat, an
+        event, or a container state change, in either event shape.
+        """
+        moments = [parse_time(value) for value in self._timestamps()]
+        return max((moment for moment in moments if moment is not None), default=datetime.now(timezone.utc))
+
+    def _timestamps(self) -> Iterator[object]:
         for event in self.objects.get("Event", []):
             series = event.get("series") or {}
-            for value in (event.get("lastTimestamp"), event.get("eventTime"), series.get("lastObservedTime")):
-                moment = parse_time(value)
-                if moment and (newest is None or moment > newest):
-                    newest = moment
+            yield from (event.get("lastTimestamp"), event.get("eventTime"), event.get("deprecatedLastTimestamp"))
+            yield series.get("lastObservedTime")
+        for node in self.objects.get("Node", []):
+            for item in (node.get("status") or {}).get("conditions") or []:
+                yield item.get("lastHeartbeatTime")
         for pod in self.objects.get("Pod", []):
-            for item in (pod.get("status") or {}).get("conditions") or []:
-                moment = parse_time(item.get("lastTransitionTime"))
-                if moment and (newest is None or moment > newest):
-                    newest = moment
-            for status in (pod.get("status") or {}).get("containerStatuses") or []:
-                for state in ((status.get("state") or {}), (status.get("lastState") or {})):
-                    for value in state.values():
-                        if isinstance(value, dict):
-                            for key in ("startedAt", "finishedAt"):
-                                moment = parse_time(value.get(key))
-                                if moment and (newest is None or moment > newest):
-                                    newest = moment
-        return newest or datetime.now(timezone.utc)
+            status = pod.get("status") or {}
+            yield (pod.get("metadata") or {}).get("creationTimestamp")
+            yield status.get("startTime")
+            for item in status.get("conditions") or []:
+                yield item.get("lastTransitionTime")
+            for key in ("initContainerStatuses", "containerStatuses"):
+                for container in status.get(key) or []:
+                    for state in (container.get("state") or {}, container.get("lastState") or {}):
+                        for value in state.values():
+                            if isinstance(value, dict):
+                                yield value.get("startedAt")
+                                yield value.get("finishedAt")
 
     def get(self, kind: str, namespace: str | None, name: str) -> dict[str, Any]:
         """One object by name; NotFoundError when the snapshot lacks it."""
