@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tests.support.apiserver import ApiServer, write_kubeconfig  # noqa: E402
+from tests.support.apiserver import ApiServer  # noqa: E402
 
 from synthetic_cluster import generate  # noqa: E402 - path set up above
 
@@ -51,8 +51,11 @@ def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, i
 
 
 def median_run(command: list[str], runs: int, env: dict[str, str] | None = None) -> tuple[float, int]:
-    """Median seconds and the largest peak RSS over ``runs`` runs."""
+    """Median seconds and the largest peak RSS over ``runs`` runs; a run that failed (exit > 1) is an error."""
     results = [run(command, env) for _ in range(runs)]
+    failed = [code for _, _, code in results if code not in (0, 1)]
+    if failed:
+        raise SystemExit(f"{' '.join(command)} failed with exit code {failed[0]}")
     return statistics.median(result[0] for result in results), max(result[1] for result in results)
 
 
@@ -93,8 +96,9 @@ def measure(runs: int) -> list[tuple[str, str, str, str]]:
         seconds < 3 and memory < 500,
     )
 
-    with ApiServer.from_snapshot(DATA) as server, tempfile.TemporaryDirectory() as folder:
-        kubeconfig = str(write_kubeconfig(folder, server.url))
+    # HTTPS with a bearer token, as a real cluster: neither the plugin nor kubectl sends a token over http.
+    with ApiServer.from_snapshot(DATA, tls=True) as server, tempfile.TemporaryDirectory() as folder:
+        kubeconfig = str(server.write_kubeconfig(folder))
         env = {**os.environ, "KUBECONFIG": kubeconfig}
         server.requests.clear()
         seconds, memory = median_run([PLUGIN, "doctor", "-A", "-o", "json"], runs, env)

@@ -1,20 +1,35 @@
 """The live cluster, through the official kubernetes client, read as raw JSON.
 
 Why raw JSON: typed ``V1*`` models cost about 10x more on big lists (style-anchors §5.3), so responses
-are read unparsed (the client's ``param_serialize`` + ``call_api``) and decoded with ``json.loads``.
-Lists are paged with ``limit``/``continue``. Every request is a GET; the plugin never writes.
+are read unparsed and decoded with ``json.loads``. Lists are paged with ``limit``/``continue``. Every
+request is a GET; the plugin never writes.
+
+Two ways in, both the official client's code:
+
+* **direct** (tokens, client certificates, basic auth: what most kubeconfigs hold): the client's own
+  ``Configuration`` and urllib3 ``RESTClientObject``, imported without the package's ``__init__``, which
+  loads every API model, pydantic and the OAuth libraries: about 260 ms of imports that would make
+  ``doctor POD`` slower than the three kubectl commands it replaces (docs/performance.md);
+* **full** (``exec`` plugins such as gke-gcloud-auth-plugin or aws, ``auth-provider``/OIDC): the client's
+  kubeconfig loader and ``ApiClient``, which know how to run and refresh those credentials.
+
 The client is imported here and nowhere else, and only when a live source is created, so ``--help``
 stays fast.
 """
 
 from __future__ import annotations
 
+import atexit
+import base64
+import contextlib
 import json
+import os
+import tempfile
 import time
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Any
-from urllib.parse import quote
+from typing import Any, Protocol
+from urllib.parse import quote, urlencode
 
 from kubectl_ml.errors import ApiError, ConfigError, ForbiddenError, NotFoundError, UnreachableError
 from kubectl_ml.sources.kinds import KINDS
@@ -50,29 +65,12 @@ class LiveSource:
             request_timeout if request_timeout else (CONNECT_TIMEOUT, None)
         )
         self.requests: list[tuple[str, str]] = []
-        from kubernetes import client
-        from kubernetes.config.config_exception import ConfigException
-        from kubernetes.config.kube_config import load_kube_config_from_dict
-
-        configuration = client.Configuration()
-        try:
-            load_kube_config_from_dict(
-                config, context=self._context_name, client_configuration=configuration, persist_config=False
-            )  # type: ignore[no-untyped-call]
-        except (ConfigException, ValueError, OSError) as error:
-            raise ConfigError(
-                f"kubeconfig context {self._context_name!r} cannot be used: {error}",
-                "Check the cluster, user and certificate entries of that context.",
-            ) from error
-        # One quick attempt: an unreachable API server must fail in seconds, not after urllib3's retries.
-        configuration.retries = 0
-        self._server = str(configuration.host)
-        if self._server.startswith("http://"):
-            # kubectl sends credentials only over TLS (client-go clientcmd; kubernetes/kubectl#744): a
-            # token must not cross the network in clear text. A plain-HTTP server (kubectl proxy) needs none.
-            configuration.api_key = {}
-            configuration.refresh_api_key_hook = None
-        self._api = client.ApiClient(configuration)
+        cluster, user = _entries(config, context_entry)
+        if set(user) <= _DIRECT_USER_KEYS:
+            self._transport: _Transport = _DirectTransport(cluster, user, self._context_name)
+        else:
+            self._transport = _ClientTransport(config, self._context_name)
+        self._server = self._transport.server
 
     # -- the Source protocol -------------------------------------------------------------------
 
@@ -162,16 +160,9 @@ class LiveSource:
         attempt = 0
         while True:
             self.requests.append(("GET", path))
-            method, url, headers, _body, _post = self._api.param_serialize(
-                method="GET",
-                resource_path=path,
-                query_params=list(query.items()),
-                header_params={"Accept": "application/json"},
-                auth_settings=["BearerToken"],
-            )
             try:
-                response = self._api.call_api(method, url, header_params=headers, _request_timeout=self._timeout)
-                data: bytes = response.read()  # type: ignore[no-untyped-call]
+                response = self._transport.send(path, query, self._timeout)
+                data: bytes = response.read()
             except urllib3.exceptions.HTTPError as error:
                 raise self._unreachable(error) from error
             except Exception as error:  # the client raises ApiException for some transport failures
@@ -239,6 +230,212 @@ class LiveSource:
             status=status,
             reason=reason,
         )
+
+
+# User entries the direct transport serves itself; anything else (exec, auth-provider) needs the loader.
+_DIRECT_USER_KEYS = {
+    "token",
+    "tokenFile",
+    "client-certificate",
+    "client-certificate-data",
+    "client-key",
+    "client-key-data",
+    "username",
+    "password",
+    "extensions",
+}
+
+
+def _entries(config: Mapping[str, Any], context_entry: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The cluster and user entries a context names (empty when absent; the loaders report that)."""
+    names = context_entry.get("context") or {}
+    cluster = next(
+        (c.get("cluster") or {} for c in config.get("clusters") or [] if c.get("name") == names.get("cluster")), {}
+    )
+    user = next((u.get("user") or {} for u in config.get("users") or [] if u.get("name") == names.get("user")), {})
+    return dict(cluster), dict(user)
+
+
+class _Response(Protocol):
+    status: int
+    headers: Mapping[str, str]
+
+    def read(self) -> bytes: ...
+
+
+class _Transport(Protocol):
+    server: str
+
+    def send(self, path: str, query: Mapping[str, str], timeout: Any) -> _Response: ...
+
+
+def _import_transport_modules() -> tuple[Any, Any]:
+    """The official client's ``Configuration`` and ``RESTClientObject``, without ``kubernetes/__init__``.
+
+    ``import kubernetes`` runs ``kubernetes/__init__.py``, which imports every API class and model
+    (pydantic) and the kubeconfig loader (requests, oauthlib, dateutil): ~260 ms. The transport needs none
+    of it, so the packages on the way are registered as plain namespaces before the two modules are
+    imported. When the full package is already loaded (the ``exec`` path ran earlier in this process),
+    it is used as it is.
+    """
+    import importlib.util
+    import sys
+    import types
+
+    if "kubernetes" not in sys.modules:
+        for name in ("kubernetes", "kubernetes.client", "kubernetes.utils"):
+            spec = importlib.util.find_spec(name)
+            if spec is None or spec.submodule_search_locations is None:  # pragma: no cover - broken install
+                raise ConfigError("The kubernetes package is not installed correctly.", "Reinstall kubectl-ml.")
+            package = types.ModuleType(name)
+            package.__path__ = list(spec.submodule_search_locations)
+            package.__spec__ = spec
+            sys.modules[name] = package
+    from kubernetes.client.configuration import Configuration
+    from kubernetes.client.rest import RESTClientObject
+
+    return Configuration, RESTClientObject
+
+
+def _import_full_client() -> Any:
+    """The whole kubernetes package, replacing the namespaces :func:`_import_transport_modules` registered."""
+    import sys
+
+    package = sys.modules.get("kubernetes")
+    if package is not None and not hasattr(package, "config"):
+        for name in [name for name in sys.modules if name == "kubernetes" or name.startswith("kubernetes.")]:
+            del sys.modules[name]
+    import kubernetes
+
+    return kubernetes
+
+
+class _DirectTransport:
+    """Tokens, client certificates and basic auth over the client's urllib3 transport."""
+
+    def __init__(self, cluster: Mapping[str, Any], user: Mapping[str, Any], context: str) -> None:
+        configuration_class, rest_client_class = _import_transport_modules()
+        configuration = configuration_class()
+        self.server = str(cluster.get("server") or "")
+        if not self.server:
+            raise ConfigError(f"Context {context!r} names a cluster without a server URL.", "Fix the kubeconfig.")
+        configuration.host = self.server.rstrip("/")
+        configuration.verify_ssl = not cluster.get("insecure-skip-tls-verify")
+        configuration.tls_server_name = cluster.get("tls-server-name")
+        configuration.proxy = cluster.get("proxy-url")
+        if cluster.get("certificate-authority-data"):
+            configuration.ca_cert_data = _decode(cluster["certificate-authority-data"], "certificate-authority-data")
+        elif cluster.get("certificate-authority"):
+            configuration.ssl_ca_cert = _existing(cluster["certificate-authority"], "certificate-authority")
+        configuration.cert_file = _file_or_data(user, "client-certificate")
+        configuration.key_file = _file_or_data(user, "client-key")
+        # One quick attempt: an unreachable API server must fail in seconds, not after urllib3's retries.
+        configuration.retries = 0
+        self._headers = {"Accept": "application/json"}
+        # kubectl sends credentials only over TLS (client-go clientcmd; kubernetes/kubectl#744): a token must
+        # not cross the network in clear text. A plain-HTTP server (kubectl proxy) needs none.
+        if self.server.startswith("https://"):
+            token = user.get("token") or _read_token_file(user.get("tokenFile"))
+            if token:
+                self._headers["Authorization"] = f"Bearer {token}"
+            elif user.get("username"):
+                pair = f"{user.get('username')}:{user.get('password') or ''}".encode()
+                self._headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
+        self._rest = rest_client_class(configuration)
+
+    def send(self, path: str, query: Mapping[str, str], timeout: Any) -> _Response:
+        url = f"{self.server.rstrip('/')}{path}"
+        if query:
+            url += "?" + urlencode(list(query.items()))
+        response: _Response = self._rest.request("GET", url, headers=dict(self._headers), _request_timeout=timeout)
+        return response
+
+
+class _ClientTransport:
+    """exec plugins, auth providers and everything else, through the client's kubeconfig loader."""
+
+    def __init__(self, config: Mapping[str, Any], context: str) -> None:
+        kubernetes = _import_full_client()
+        from kubernetes.config.config_exception import ConfigException
+        from kubernetes.config.kube_config import load_kube_config_from_dict
+
+        configuration = kubernetes.client.Configuration()
+        try:
+            load_kube_config_from_dict(  # type: ignore[no-untyped-call]
+                dict(config), context=context, client_configuration=configuration, persist_config=False
+            )
+        except (ConfigException, ValueError, OSError) as error:
+            raise ConfigError(
+                f"kubeconfig context {context!r} cannot be used: {error}",
+                "Check the cluster, user and certificate entries of that context.",
+            ) from error
+        configuration.retries = 0
+        self.server = str(configuration.host)
+        if self.server.startswith("http://"):
+            configuration.api_key = {}
+            configuration.refresh_api_key_hook = None
+        self._api = kubernetes.client.ApiClient(configuration)
+
+    def send(self, path: str, query: Mapping[str, str], timeout: Any) -> _Response:
+        method, url, headers, _body, _post = self._api.param_serialize(
+            method="GET",
+            resource_path=path,
+            query_params=list(query.items()),
+            header_params={"Accept": "application/json"},
+            auth_settings=["BearerToken"],
+        )
+        response = self._api.call_api(method, url, header_params=headers, _request_timeout=timeout)
+        response.read()
+        return response  # type: ignore[no-any-return]
+
+
+_TEMPORARY: list[str] = []
+
+
+def _decode(data: str, what: str) -> str:
+    try:
+        return base64.b64decode(data).decode()
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ConfigError(f"The kubeconfig's {what} is not valid base64.", "Fix the kubeconfig.") from error
+
+
+def _existing(path: str, what: str) -> str:
+    if not os.path.isfile(path):
+        raise ConfigError(f"The kubeconfig's {what} file {path} does not exist.", "Fix the path in the kubeconfig.")
+    return path
+
+
+def _file_or_data(user: Mapping[str, Any], key: str) -> str | None:
+    """A file path for ``key`` (urllib3 wants files): the named file, or ``<key>-data`` written to a 0600 temp file."""
+    if user.get(f"{key}-data"):
+        handle, path = tempfile.mkstemp(prefix="kubectl-ml-", suffix=".pem")
+        with os.fdopen(handle, "w") as stream:  # mkstemp creates the file readable by its owner only
+            stream.write(_decode(user[f"{key}-data"], f"{key}-data"))
+        if not _TEMPORARY:
+            atexit.register(_remove_temporary)
+        _TEMPORARY.append(path)
+        return path
+    if user.get(key):
+        return _existing(str(user[key]), key)
+    return None
+
+
+def _remove_temporary() -> None:
+    for path in _TEMPORARY:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
+def _read_token_file(path: object) -> str | None:
+    if not path:
+        return None
+    try:
+        with open(str(path), encoding="utf-8") as stream:
+            return stream.read().strip() or None
+    except OSError as error:
+        raise ConfigError(
+            f"The kubeconfig's tokenFile {path} cannot be read.", "Fix the path in the kubeconfig."
+        ) from error
 
 
 _READABLE_REASONS = {
