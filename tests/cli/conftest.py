@@ -115,6 +115,9 @@ def start_installation(pip_cache: Path | None = None) -> Installation:
     (tools / "python3").symlink_to(Path(sys.base_prefix) / "bin" / "python3")
     log = root / "install.log"
     env = clean_env(user_home, {"KUBECTL_ML_HOME": str(home), "KUBECTL_ML_BIN": str(bin_dir)}, path_first=tools)
+    # The user put the install folder on PATH first (as the installer advises): an older kubectl-ml in
+    # /usr/local/bin (from a previous ./install.sh on this machine) must not shadow the one being tested.
+    env["PATH"] = f"{bin_dir}:{env['PATH']}"
     # pip settings of this machine (a wheel mirror, certificates) are the user's, keep them; a pip cache
     # kept between test runs (in .pytest_cache) saves building the same wheels again.
     env.update({key: value for key, value in os.environ.items() if key.startswith("PIP_")})
