@@ -241,6 +241,36 @@ def deployment(
     return deploy, replica_set, rs_name
 
 
+def crash_status(
+    name: str,
+    image: str,
+    *,
+    restarts: int,
+    exit_code: int,
+    ran: tuple[float, float],
+    container_id: str,
+    message: str,
+    reason: str = "Error",
+) -> dict[str, Any]:
+    """A crash-looping container: waiting in CrashLoopBackOff after a termination ``ran`` seconds ago."""
+    return container_status(
+        name,
+        image,
+        ready=False,
+        restarts=restarts,
+        state={"waiting": {"reason": "CrashLoopBackOff", "message": message}},
+        last={
+            "terminated": {
+                "exitCode": exit_code,
+                "reason": reason,
+                "startedAt": ago(ran[0]),
+                "finishedAt": ago(ran[1]),
+                "containerID": container_id,
+            }
+        },
+    )
+
+
 def training() -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], dict[tuple[str, str], str]]:
     pods: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
@@ -262,26 +292,15 @@ def training() -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[st
         node_name="gke-ml-prod-cpu-1",
         conditions=running_conditions(False, unready=["trainer"]),
         statuses=[
-            container_status(
+            crash_status(
                 "trainer",
                 image,
-                ready=False,
                 restarts=4,
-                state={
-                    "waiting": {
-                        "reason": "CrashLoopBackOff",
-                        "message": "back-off 2m40s restarting failed container=trainer pod=bert-finetune-0-x_ml-training(1)",
-                    }
-                },
-                last={
-                    "terminated": {
-                        "exitCode": 137,
-                        "reason": "OOMKilled",
-                        "startedAt": ago(400),
-                        "finishedAt": ago(160),
-                        "containerID": "containerd://7f3c",
-                    }
-                },
+                exit_code=137,
+                ran=(400, 160),
+                container_id="containerd://7f3c",
+                message="back-off 2m40s restarting failed container=trainer pod=bert-finetune-0-x_ml-training(1)",
+                reason="OOMKilled",
             )
         ],
     )
@@ -347,26 +366,14 @@ def training() -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[st
         conditions=running_conditions(False, unready=["trainer"]),
         extra_spec={"tolerations": GPU_TOLERATION},
         statuses=[
-            container_status(
+            crash_status(
                 "trainer",
                 image,
-                ready=False,
                 restarts=2,
-                state={
-                    "waiting": {
-                        "reason": "CrashLoopBackOff",
-                        "message": "back-off 20s restarting failed container=trainer",
-                    }
-                },
-                last={
-                    "terminated": {
-                        "exitCode": 1,
-                        "reason": "Error",
-                        "startedAt": ago(300),
-                        "finishedAt": ago(120),
-                        "containerID": "containerd://a1b2",
-                    }
-                },
+                exit_code=1,
+                ran=(300, 120),
+                container_id="containerd://a1b2",
+                message="back-off 20s restarting failed container=trainer",
             )
         ],
     )
@@ -500,26 +507,14 @@ def training() -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[st
         conditions=running_conditions(False, unready=["trainer"]),
         extra_spec={"tolerations": GPU_TOLERATION},
         statuses=[
-            container_status(
+            crash_status(
                 "trainer",
                 image,
-                ready=False,
                 restarts=3,
-                state={
-                    "waiting": {
-                        "reason": "CrashLoopBackOff",
-                        "message": "back-off 40s restarting failed container=trainer",
-                    }
-                },
-                last={
-                    "terminated": {
-                        "exitCode": 1,
-                        "reason": "Error",
-                        "startedAt": ago(200),
-                        "finishedAt": ago(90),
-                        "containerID": "containerd://c3d4",
-                    }
-                },
+                exit_code=1,
+                ran=(200, 90),
+                container_id="containerd://c3d4",
+                message="back-off 40s restarting failed container=trainer",
             )
         ],
     )
@@ -647,26 +642,14 @@ def serving() -> tuple[
             SERVE,
             [spec],
             [
-                container_status(
+                crash_status(
                     "vllm",
                     image,
-                    ready=False,
                     restarts=7,
-                    state={
-                        "waiting": {
-                            "reason": "CrashLoopBackOff",
-                            "message": f"back-off 5m0s restarting failed container=vllm pod={name}_{SERVE}({uid_for('pod', SERVE, name)})",
-                        }
-                    },
-                    last={
-                        "terminated": {
-                            "exitCode": 137,
-                            "reason": "Error",
-                            "startedAt": ago(380),
-                            "finishedAt": ago(300),
-                            "containerID": "containerd://0a9b",
-                        }
-                    },
+                    exit_code=137,
+                    ran=(380, 300),
+                    container_id="containerd://0a9b",
+                    message=f"back-off 5m0s restarting failed container=vllm pod={name}_{SERVE}({uid_for('pod', SERVE, name)})",
                 )
             ],
             node_name=node_name,
@@ -738,6 +721,41 @@ def serving() -> tuple[
         )
     )
 
+    def one_replica(
+        deployment_name: str,
+        spec: dict[str, Any],
+        status: dict[str, Any],
+        *,
+        node_name: str,
+        gpu: bool = True,
+        ready: bool = False,
+        phase: str = "Running",
+    ) -> dict[str, Any]:
+        """A one-replica Deployment with its ReplicaSet and its pod, added to the namespace's lists."""
+        extra = {"tolerations": GPU_TOLERATION} if gpu else {}
+        deploy, replica_set, rs_name = deployment(
+            deployment_name, SERVE, 1, int(ready), spec["image"], {"containers": [spec], **extra}
+        )
+        if not ready:
+            deploy["status"]["replicas"] = 1
+            replica_set["status"]["replicas"] = 1
+        deployments.append(deploy)
+        replica_sets.append(replica_set)
+        item = pod(
+            f"{rs_name}-{short_hash(rs_name, length=5)}",
+            SERVE,
+            [spec],
+            [status],
+            phase=phase,
+            node_name=node_name,
+            owner_ref=owner("ReplicaSet", rs_name, SERVE),
+            labels=replica_set["spec"]["template"]["metadata"]["labels"],
+            conditions=running_conditions(ready, unready=[] if ready else [spec["name"]]),
+            extra_spec=extra,
+        )
+        pods.append(item)
+        return item
+
     # 11. An amd64-only image on the arm64 GH200 node.
     image = "ghcr.io/acme/reranker:0.3.0"
     spec = container(
@@ -748,48 +766,17 @@ def serving() -> tuple[
             "requests": {"cpu": "4", "memory": "24Gi", "nvidia.com/gpu": "1"},
         },
     )
-    deploy, replica_set, rs_name = deployment(
-        "reranker", SERVE, 1, 0, image, {"containers": [spec], "tolerations": GPU_TOLERATION}
+    status = crash_status(
+        "reranker",
+        image,
+        restarts=5,
+        exit_code=255,
+        ran=(200, 199),
+        container_id="containerd://dd11",
+        message="back-off 2m40s restarting failed container=reranker",
     )
-    deploy["status"]["replicas"] = 1
-    replica_set["status"]["replicas"] = 1
-    deployments.append(deploy)
-    replica_sets.append(replica_set)
-    name = f"{rs_name}-{short_hash(rs_name, length=5)}"
-    arm = pod(
-        name,
-        SERVE,
-        [spec],
-        [
-            container_status(
-                "reranker",
-                image,
-                ready=False,
-                restarts=5,
-                state={
-                    "waiting": {
-                        "reason": "CrashLoopBackOff",
-                        "message": "back-off 2m40s restarting failed container=reranker",
-                    }
-                },
-                last={
-                    "terminated": {
-                        "exitCode": 255,
-                        "reason": "Error",
-                        "startedAt": ago(200),
-                        "finishedAt": ago(199),
-                        "containerID": "containerd://dd11",
-                    }
-                },
-            )
-        ],
-        node_name="gke-ml-prod-gh200-1",
-        owner_ref=owner("ReplicaSet", rs_name, SERVE),
-        labels=replica_set["spec"]["template"]["metadata"]["labels"],
-        conditions=running_conditions(False, unready=["reranker"]),
-        extra_spec={"tolerations": GPU_TOLERATION},
-    )
-    pods.append(arm)
+    arm = one_replica("reranker", spec, status, node_name="gke-ml-prod-gh200-1")
+    name = arm["metadata"]["name"]
     events.append(
         event(
             arm,
@@ -807,31 +794,14 @@ def serving() -> tuple[
     spec = container(
         "tgi", image, resources={"limits": {"nvidia.com/gpu": "1"}, "requests": {"cpu": "4", "memory": "24Gi"}}
     )
-    deploy, replica_set, rs_name = deployment(
-        "tgi-canary", SERVE, 1, 0, image, {"containers": [spec], "tolerations": GPU_TOLERATION}
-    )
-    deploy["status"]["replicas"] = 1
-    replica_set["status"]["replicas"] = 1
-    deployments.append(deploy)
-    replica_sets.append(replica_set)
-    name = f"{rs_name}-{short_hash(rs_name, length=5)}"
     error = (
         f'rpc error: code = NotFound desc = failed to pull and unpack image "{image}": failed to resolve reference '
         f'"{image}": {image}: not found'
     )
-    missing = pod(
-        name,
-        SERVE,
-        [spec],
-        [container_status("tgi", image, ready=False, state={"waiting": {"reason": "ErrImagePull", "message": error}})],
-        phase="Pending",
-        node_name="gke-ml-prod-a100-2",
-        owner_ref=owner("ReplicaSet", rs_name, SERVE),
-        labels=replica_set["spec"]["template"]["metadata"]["labels"],
-        conditions=running_conditions(False, unready=["tgi"]),
-        extra_spec={"tolerations": GPU_TOLERATION},
+    status = container_status(
+        "tgi", image, ready=False, state={"waiting": {"reason": "ErrImagePull", "message": error}}
     )
-    pods.append(missing)
+    missing = one_replica("tgi-canary", spec, status, node_name="gke-ml-prod-a100-2", phase="Pending")
     events.append(
         event(
             missing,
@@ -851,45 +821,18 @@ def serving() -> tuple[
         command=["python", "-m", "features.serve"],
         resources={"requests": {"cpu": "1", "memory": "2Gi"}, "limits": {"memory": "2Gi"}},
     )
-    deploy, replica_set, rs_name = deployment("feature-server", SERVE, 1, 0, image, {"containers": [spec]})
-    deploy["status"]["replicas"] = 1
-    replica_set["status"]["replicas"] = 1
-    deployments.append(deploy)
-    replica_sets.append(replica_set)
+    rs_name = f"feature-server-{short_hash('feature-server', image, length=10)}"
     name = f"{rs_name}-{short_hash(rs_name, length=5)}"
-    crash = pod(
-        name,
-        SERVE,
-        [spec],
-        [
-            container_status(
-                "server",
-                image,
-                ready=False,
-                restarts=9,
-                state={
-                    "waiting": {
-                        "reason": "CrashLoopBackOff",
-                        "message": f"back-off 5m0s restarting failed container=server pod={name}_{SERVE}({uid_for('pod', SERVE, name)})",
-                    }
-                },
-                last={
-                    "terminated": {
-                        "exitCode": 1,
-                        "reason": "Error",
-                        "startedAt": ago(330),
-                        "finishedAt": ago(326),
-                        "containerID": "containerd://5e6f",
-                    }
-                },
-            )
-        ],
-        node_name="gke-ml-prod-cpu-2",
-        owner_ref=owner("ReplicaSet", rs_name, SERVE),
-        labels=replica_set["spec"]["template"]["metadata"]["labels"],
-        conditions=running_conditions(False, unready=["server"]),
+    status = crash_status(
+        "server",
+        image,
+        restarts=9,
+        exit_code=1,
+        ran=(330, 326),
+        container_id="containerd://5e6f",
+        message=f"back-off 5m0s restarting failed container=server pod={name}_{SERVE}({uid_for('pod', SERVE, name)})",
     )
-    pods.append(crash)
+    crash = one_replica("feature-server", spec, status, node_name="gke-ml-prod-cpu-2", gpu=False)
     events.append(
         event(
             crash,
@@ -919,25 +862,7 @@ def serving() -> tuple[
             "requests": {"cpu": "4", "memory": "16Gi", "nvidia.com/gpu": "1"},
         },
     )
-    deploy, replica_set, rs_name = deployment(
-        "triton", SERVE, 1, 1, image, {"containers": [spec], "tolerations": GPU_TOLERATION}
-    )
-    deployments.append(deploy)
-    replica_sets.append(replica_set)
-    name = f"{rs_name}-{short_hash(rs_name, length=5)}"
-    pods.append(
-        pod(
-            name,
-            SERVE,
-            [spec],
-            [container_status("triton", image)],
-            node_name="gke-ml-prod-a100-1",
-            owner_ref=owner("ReplicaSet", rs_name, SERVE),
-            labels=replica_set["spec"]["template"]["metadata"]["labels"],
-            conditions=running_conditions(True),
-            extra_spec={"tolerations": GPU_TOLERATION},
-        )
-    )
+    one_replica("triton", spec, container_status("triton", image), node_name="gke-ml-prod-a100-1", ready=True)
     return pods, events, deployments, replica_sets, logs
 
 
