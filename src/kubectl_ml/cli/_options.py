@@ -32,7 +32,6 @@ class FailOn(str, Enum):
     never = "never"
 
 
-# typer reads these annotations at run time; Optional[...] keeps them valid on Python 3.10.
 Kubeconfig = Annotated[
     str | None,
     typer.Option("--kubeconfig", help="Path to the kubeconfig file (no KUBECONFIG merge).", rich_help_panel="Cluster"),
@@ -66,13 +65,18 @@ FailOnOption = Annotated[
 ]
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks and the API requests sent.")]
 
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)?$")
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)?$")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, None: 1}
+
+
+def parse_duration(text: str, flag: str) -> float:
+    """Parse a duration such as ``30s``, ``10m``, ``24h``, ``7d``, ``2w`` into seconds (a bare number: seconds)."""
+    match = _DURATION.match(text.strip())
+    if not match:
+        raise UsageError(f"invalid {flag} {text!r}", "Use a duration such as 30s, 10m, 24h or 7d.")
+    return float(match.group(1)) * _UNITS[match.group(2)]
 
 
 def parse_timeout(text: str) -> float | None:
     """Parse kubectl's ``--request-timeout`` (``0`` means none; a bare number is seconds)."""
-    match = _DURATION.match(text.strip())
-    if not match:
-        raise UsageError(f"invalid --request-timeout {text!r}", "Use a duration such as 10s, 1m or 0.")
-    value = float(match.group(1)) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600, None: 1}[match.group(2)]
-    return value or None
+    return parse_duration(text, "--request-timeout") or None

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
+from kubectl_ml.model.usage import UsageData, UsageQuery
+
 
 class Source(Protocol):
     """A place to read API objects from.
@@ -37,3 +39,10 @@ class Source(Protocol):
 
     def logs(self, namespace: str, pod: str, container: str, *, previous: bool, tail_lines: int) -> str | None:
         """The tail of a container's log, or None when there is none to read."""
+
+
+class UsageSource(Protocol):
+    """Where usage statistics come from: Prometheus, a snapshot's metrics.om, or metrics-server sampling."""
+
+    def usage(self, namespaces: list[str] | None, query: UsageQuery) -> UsageData:
+        """Usage statistics of every container of the namespaces (None: all), computed as docs/rightsize.md says."""

@@ -1,0 +1,1 @@
+"""The recommender: usage statistics + current specs + settings -> requests and limits. Pure."""

@@ -1,0 +1,97 @@
+"""``rightsize``'s flow: objects from a source, usage from a usage source, recommendations per workload.
+
+Sits between ``cli/`` and the layers below, like ``diagnose``; it returns data and never prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from kubectl_ml.errors import ForbiddenError
+from kubectl_ml.model.usage import ContainerUsage, UsageQuery
+from kubectl_ml.rightsize.recommend import recommend
+from kubectl_ml.rightsize.report import RightsizeReport
+from kubectl_ml.rightsize.settings import RightsizeSettings
+from kubectl_ml.rightsize.workloads import Workload, WorkloadIndex, pod_spec
+from kubectl_ml.sources.base import Source, UsageSource
+from kubectl_ml.sources.labels import label_matcher
+
+_CONTROLLER_KINDS = ("ReplicaSet", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
+
+
+def _objects(
+    source: Source, namespace: str | None, notes: list[str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    pods = source.list("Pod", namespace)
+    controllers: list[dict[str, Any]] = []
+    for kind in _CONTROLLER_KINDS:
+        try:
+            controllers.extend(source.list(kind, namespace))
+        except ForbiddenError:
+            notes.append(f"{kind} objects: forbidden; their pods are grouped by ownerReferences and names only.")
+    return pods, controllers
+
+
+def _container_spec(spec: Mapping[str, Any] | None, name: str) -> Mapping[str, Any] | None:
+    for key in ("containers", "initContainers"):
+        for container in (spec or {}).get(key) or []:
+            if container.get("name") == name:
+                return container  # type: ignore[no-any-return]
+    return None
+
+
+def rightsize(
+    source: Source,
+    usage_source: UsageSource,
+    namespace: str | None,
+    settings: RightsizeSettings,
+    selector: str | None = None,
+) -> RightsizeReport:
+    """Recommend requests and limits for every workload container of the namespace (None: all)."""
+    notes: list[str] = []
+    pods, controllers = _objects(source, namespace, notes)
+    query = UsageQuery(
+        window_seconds=settings.window_seconds,
+        request_quantile=settings.request_quantile,
+        limit_quantile=settings.limit_quantile,
+    )
+    usage = usage_source.usage([namespace] if namespace else None, query)
+    index = WorkloadIndex.build(pods, controllers, usage.pod_owners, usage.controller_owners)
+    buckets: dict[tuple[str, str, str, str], tuple[Workload, list[ContainerUsage]]] = {}
+    pods_of: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for pod in pods:
+        metadata = pod.get("metadata") or {}
+        if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed") and not (pod.get("metadata") or {}).get(
+            "ownerReferences"
+        ):
+            continue
+        workload = index.workload_of(str(metadata.get("namespace")), str(metadata.get("name")))
+        pods_of.setdefault((workload.namespace, workload.kind, workload.name), []).append(pod)
+        for container in (pod.get("spec") or {}).get("containers") or []:
+            key = (workload.namespace, workload.kind, workload.name, str(container.get("name")))
+            buckets.setdefault(key, (workload, []))
+    for (space, pod_name, container), item in usage.containers.items():
+        workload = index.workload_of(space, pod_name)
+        buckets.setdefault((workload.namespace, workload.kind, workload.name, container), (workload, []))[1].append(
+            item
+        )
+    matches = label_matcher(selector)
+    recommendations = []
+    for key in sorted(buckets):
+        workload, usages = buckets[key]
+        if selector and not matches(((workload.obj or {}).get("metadata") or {}).get("labels") or {}):
+            continue
+        spec = pod_spec(workload, pods_of.get(key[:3], []))
+        recommendation = recommend(workload, key[3], _container_spec(spec, key[3]), usages, settings)
+        if spec is not None and _container_spec(spec, key[3]) is None:
+            recommendation.notes.append("this container is no longer in the workload's template.")
+        recommendations.append(recommendation)
+    return RightsizeReport(
+        window_seconds=settings.window_seconds,
+        source=usage.source,
+        recommendations=recommendations,
+        notes=notes + usage.notes,
+        queries=usage.queries,
+        quantiles={"request": settings.request_quantile, "limit": settings.limit_quantile},
+    )
