@@ -940,6 +940,11 @@ def main() -> None:
         shutil.rmtree(OUT)
     write(OUT / "nodes.json", as_list("Node", nodes()))
     train_pods, train_events, jobs, train_logs = training()
+    for item in jobs:
+        # A Job's template holds the containers its pods run (the pods are built first, above).
+        ran = [pod for pod in train_pods if pod["metadata"]["labels"].get("job-name") == item["metadata"]["name"]]
+        if ran:
+            item["spec"]["template"]["spec"]["containers"] = ran[0]["spec"]["containers"]
     serve_pods, serve_events, deployments, replica_sets, serve_logs = serving()
     system_pods, daemon_sets = system()
     quota = {
@@ -993,9 +998,15 @@ def main() -> None:
     (OUT / "SOURCE.md").write_text(
         "# Demo snapshot\n\nWritten by `python scripts/make_demo_snapshot.py`: synthetic objects in the exact shapes of\n"
         "`kubectl cluster-info dump` / `kubectl get -o json` (Kubernetes 1.31 on GKE), with message strings taken\n"
-        "verbatim from `shared/reference/doctor-anchors.md` §4. Regenerate rather than edit by hand.\n",
+        "verbatim from `shared/reference/doctor-anchors.md` §4, and `metrics.om`: three days of cAdvisor,\n"
+        "kube-state-metrics and dcgm-exporter series for rightsize (`scripts/make_demo_metrics.py`).\n"
+        "Regenerate rather than edit by hand.\n",
         encoding="utf-8",
     )
+    # Three days of usage history for rightsize (scripts/make_demo_metrics.py), written last: it reads the pods.
+    from make_demo_metrics import main as write_metrics
+
+    write_metrics()
 
 
 if __name__ == "__main__":

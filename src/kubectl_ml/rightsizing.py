@@ -86,6 +86,10 @@ def rightsize(
         recommendation = recommend(workload, key[3], _container_spec(spec, key[3]), usages, settings)
         if spec is not None and _container_spec(spec, key[3]) is None:
             recommendation.notes.append("this container is no longer in the workload's template.")
+        if workload.kind == "Job" and recommendation.recommended != recommendation.current:
+            recommendation.notes.append(
+                "a Job's pod template cannot be changed: use these in the manifest of its next run."
+            )
         recommendations.append(recommendation)
     return RightsizeReport(
         window_seconds=settings.window_seconds,

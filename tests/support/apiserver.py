@@ -16,6 +16,11 @@ source deliberately skips) at the paths the API server uses, and answers the way
   terminated container "c" in pod "p" not found``, ``container "c" in pod "p" is waiting to start: ...``);
 - ``/version`` and enough discovery (``/api``, ``/apis``, ``/api/v1``, ``/apis/{group}/{version}``) for
   ``kubectl get``/``describe``/``logs`` to work against it;
+- two extensions for ``kubectl ml rightsize``: ``metrics.k8s.io/v1beta1`` PodMetrics that change from one
+  request to the next, as metrics-server's do (:meth:`ApiServer.serve_pod_metrics`; without it the group is a
+  404, as on a cluster without metrics-server), and the service proxy
+  ``/api/v1/namespaces/{ns}/services/[scheme:]name[:port]/proxy/...``, forwarded to a local HTTP server such
+  as a real Prometheus (:meth:`ApiServer.proxy_service`), with the API server's 404 and 503 answers;
 - errors as ``Status`` JSON bodies with the API server's messages, reasons and details: 401
   ``Unauthorized`` (a bearer token is required), 403 ``<resource> is forbidden: User "dev" cannot list
   resource ...``, 404 ``pods "x" not found``, 405 for anything but GET, 429 with ``Retry-After``,
@@ -66,7 +71,9 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -170,6 +177,13 @@ RESOURCES: tuple[Resource, ...] = (
 )
 _BY_PATH = {(resource.group, resource.version, resource.plural): resource for resource in RESOURCES}
 _BY_KIND = {resource.kind: resource for resource in RESOURCES}
+_METRICS_VERSION = "metrics.k8s.io/v1beta1"
+_POD_METRICS_PATH = re.compile(
+    r"^/apis/metrics\.k8s\.io/v1beta1/(?:namespaces/(?P<namespace>[^/]+)/)?pods(?:/(?P<name>[^/]+))?/?$"
+)
+_SERVICE_PROXY_PATH = re.compile(
+    r"^/api/v1/namespaces/(?P<namespace>[^/]+)/services/(?P<service>[^/]+)/proxy(?P<rest>/.*)?$"
+)
 
 
 @dataclass(frozen=True)
@@ -541,6 +555,9 @@ class ApiServer:
         self._logs = dict(logs or {})
         self._failures: list[Failure] = []
         self._delays: list[Delay] = []
+        self._pod_metrics: list[list[dict[str, Any]]] | None = None
+        self._metrics_requests: dict[str, int] = {}
+        self._proxies: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._store: dict[Resource, list[dict[str, Any]]] = {resource: [] for resource in RESOURCES}
@@ -615,6 +632,33 @@ class ApiServer:
         """Set the log of a container instance (current or previous)."""
         self._logs[(namespace, pod, container, previous)] = text
 
+    def serve_pod_metrics(self, polls: Sequence[Sequence[Mapping[str, Any]]]) -> None:
+        """Serve ``metrics.k8s.io/v1beta1`` PodMetrics that change between requests, as metrics-server does.
+
+        The n-th request to a path answers from ``polls[n]`` (the last poll repeats): a ``PodMetricsList`` of
+        that poll's PodMetrics in the path's namespace (every namespace for ``/apis/metrics.k8s.io/v1beta1/pods``),
+        or one ``PodMetrics`` for ``.../pods/{name}`` (404 when absent). Counting per path, a client that polls
+        several namespaces sees them all advance together.
+
+        Args:
+            polls: per poll, PodMetrics objects (``metadata.name``/``namespace``, ``timestamp``, ``window``,
+                ``containers: [{name, usage: {cpu, memory}}]``).
+        """
+        with self._lock:
+            self._pod_metrics = [[copy.deepcopy(dict(item)) for item in poll] for poll in polls]
+            self._metrics_requests.clear()
+
+    def proxy_service(self, namespace: str, name: str, target: str) -> None:
+        """Forward the service proxy of Service ``namespace/name`` to ``target`` (``http://127.0.0.1:PORT``).
+
+        ``GET /api/v1/namespaces/{namespace}/services/[scheme:]{name}[:port]/proxy/{rest}?{query}`` becomes
+        ``GET {target}/{rest}?{query}``; the status and body come back as they are. As kube-apiserver: a
+        Service that is not served is a 404, a port the Service does not have or a Service without a proxy
+        target (no endpoints) a 503, and a target that refuses the connection a 503.
+        """
+        with self._lock:
+            self._proxies[(namespace, name)] = target.rstrip("/")
+
     def objects(self, kind: str) -> list[dict[str, Any]]:
         """The objects served for a kind (copies, in key order)."""
         return copy.deepcopy(self._store[_BY_KIND[kind]])
@@ -660,6 +704,7 @@ class ApiServer:
             self._failures.clear()
             self._delays.clear()
             self.requests.clear()
+            self._metrics_requests.clear()
 
     def paths(self) -> list[str]:
         """The recorded requests as ``METHOD path?query`` strings, for assertion messages."""
@@ -766,6 +811,9 @@ class ApiServer:
                 405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {}
             )
             return _json_answer(405, body)
+        extension = self._pod_metrics_answer(path) or self._proxy_answer(path, parts.query)
+        if extension is not None:
+            return extension
         try:
             return self._route(path, query, target)
         except BadRequestError as error:
@@ -784,6 +832,66 @@ class ApiServer:
         if target.name:
             return self._get(target)
         return self._list(target, query)
+
+    def _pod_metrics_answer(self, path: str) -> _Answer | None:
+        """metrics.k8s.io PodMetrics (see :meth:`serve_pod_metrics`); None for other paths or when not served."""
+        match = _POD_METRICS_PATH.match(path)
+        if match is None or self._pod_metrics is None:
+            return None
+        namespace, name = match.group("namespace"), match.group("name")
+        with self._lock:
+            count = self._metrics_requests.get(path, 0)
+            self._metrics_requests[path] = count + 1
+            poll = self._pod_metrics[min(count, len(self._pod_metrics) - 1)] if self._pod_metrics else []
+        items = [
+            copy.deepcopy(item)
+            for item in poll
+            if namespace is None or (item.get("metadata") or {}).get("namespace") == namespace
+        ]
+        items.sort(key=_key)
+        if name is not None:
+            found = next((item for item in items if (item.get("metadata") or {}).get("name") == name), None)
+            if found is None:
+                message = f'podmetrics.metrics.k8s.io "{namespace}/{name}" not found'
+                return _json_answer(404, status_body(404, "NotFound", message, {"name": name, "kind": "pods"}))
+            return _json_answer(200, {"kind": "PodMetrics", "apiVersion": _METRICS_VERSION, **found})
+        document = {"kind": "PodMetricsList", "apiVersion": _METRICS_VERSION, "metadata": {}, "items": items}
+        return _json_answer(200, document)
+
+    def _proxy_answer(self, path: str, raw_query: str) -> _Answer | None:
+        """A service proxy request (see :meth:`proxy_service`); None for other paths."""
+        match = _SERVICE_PROXY_PATH.match(path)
+        if match is None:
+            return None
+        namespace, spec, rest = match.group("namespace"), match.group("service"), match.group("rest") or "/"
+        parts = spec.split(":")
+        name = parts[1] if len(parts) == 3 else parts[0]
+        port = parts[-1] if len(parts) >= 2 else ""
+        service = self._index.get((_BY_KIND["Service"], namespace, name))
+        target = Target(_BY_KIND["Service"], namespace, name, "proxy")
+        if service is None:
+            return _json_answer(404, not_found_body(target))
+        ports = (service.get("spec") or {}).get("ports") or []
+        if port and not any(port in (str(item.get("name") or ""), str(item.get("port") or "")) for item in ports):
+            message = f'no service port "{port}" found for service "{name}"'
+            return _json_answer(503, status_body(503, "ServiceUnavailable", message, {}))
+        with self._lock:
+            upstream = self._proxies.get((namespace, name))
+        if upstream is None:
+            message = f'no endpoints available for service "{name}"'
+            return _json_answer(503, status_body(503, "ServiceUnavailable", message, {}))
+        url = upstream + rest + (f"?{raw_query}" if raw_query else "")
+        try:
+            with urllib.request.urlopen(url, timeout=60) as response:
+                content_type = response.headers.get("Content-Type", "application/octet-stream")
+                return _Answer(response.status, response.read(), content_type)
+        except urllib.error.HTTPError as error:
+            content_type = error.headers.get("Content-Type", "application/octet-stream")
+            return _Answer(error.code, error.read(), content_type)
+        except (urllib.error.URLError, OSError) as error:
+            reason = getattr(error, "reason", error)
+            message = f"error trying to reach service: {reason}"
+            return _json_answer(503, status_body(503, "ServiceUnavailable", message, {}))
 
     def _namespaces(self) -> list[dict[str, Any]]:
         names = {"default", "kube-system"}

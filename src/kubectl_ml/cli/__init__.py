@@ -9,6 +9,7 @@ from types import FrameType
 import typer
 
 from kubectl_ml.cli.doctor import doctor
+from kubectl_ml.cli.rightsize import rightsize
 from kubectl_ml.cli.snapshot import snapshot
 from kubectl_ml.cli.version import version
 from kubectl_ml.errors import ExitCode, KubectlMlError
@@ -24,6 +25,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.command()(doctor)
+app.command()(rightsize)
 app.command()(snapshot)
 app.command()(version)
 

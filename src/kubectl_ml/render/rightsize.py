@@ -14,19 +14,21 @@ from kubectl_ml.model.quantity import try_parse_quantity
 from kubectl_ml.rightsize.recommend import Recommendation, duration
 from kubectl_ml.rightsize.report import RightsizeReport, set_resources_command, workload_patches
 
+_SHORT_KIND = {"Deployment": "deploy", "StatefulSet": "sts", "DaemonSet": "ds", "CronJob": "cj", "ReplicaSet": "rs"}
+
 
 def _change(current: str | None, recommended: str | None) -> Text:
-    """``500m → 412m (-18%)``, coloured by direction; ``unset → 1Gi`` when nothing was set."""
+    """``500m → 412m``, the new value green when it frees capacity and yellow when it asks for more."""
     if recommended is None:
         return Text(current or "-", style="dim")
     if current == recommended:
         return Text(recommended, style="dim")
     text = Text(f"{current or 'unset'} → ")
     before, after = try_parse_quantity(current), try_parse_quantity(recommended)
-    text.append(recommended, style="bold")
-    if before and after:
-        percent = (float(after) - float(before)) / float(before) * 100
-        text.append(f" ({percent:+.0f}%)", style="green" if percent < 0 else "yellow")
+    style = "bold"
+    if before is not None and after is not None:
+        style = "bold green" if after < before else "bold yellow"
+    text.append(recommended, style=style)
     return text
 
 
@@ -34,57 +36,77 @@ def _usage(item: Recommendation) -> str:
     cpu, memory = item.usage.get("cpu"), item.usage.get("memory")
     parts = []
     if cpu:
-        parts.append(f"cpu {cpu['p50'] * 1000:.0f}/{cpu['p99'] * 1000:.0f}/{cpu['max'] * 1000:.0f}m")
+        parts.append(f"cpu {cpu['p50']:.2f}/{cpu['p99']:.2f}/{cpu['max']:.2f}")
     if memory:
-        mib = 1024 * 1024
-        parts.append(f"mem {memory['p50'] / mib:.0f}/{memory['p99'] / mib:.0f}/{memory['max'] / mib:.0f}Mi")
+        gib = 1024**3
+        parts.append(f"mem {memory['p50'] / gib:.1f}/{memory['p99'] / gib:.1f}/{memory['max'] / gib:.1f}Gi")
     if item.gpu:
         utilization = item.gpu["utilization"]
-        parts.append(f"gpu {utilization['p50']:.0f}%/{utilization['max']:.0f}%{' IDLE' if item.gpu['idle'] else ''}")
-    return "  ".join(parts) or "no data"
+        parts.append(f"gpu {utilization['p50']:.0f}/{utilization['max']:.0f}%")
+    return "  ".join(parts)
+
+
+def _workload_label(item: Recommendation, with_namespace: bool) -> str:
+    label = f"{_SHORT_KIND.get(item.workload.kind, item.workload.kind.lower())}/{item.workload.name}"
+    return f"{item.namespace}/{label}" if with_namespace else label
 
 
 def render_table(report: RightsizeReport, console: Console, title: str) -> None:
-    """The recommendations as a table grouped by workload, notes as numbered footnotes."""
+    """Recommendations as a table (containers with usage), notes as numbered footnotes, the rest listed.
+
+    Piped, the table is laid out 200 columns wide instead of truncated: the text is for reading or grep.
+    """
+    if not console.is_terminal:
+        console.width = max(console.width, 200)
+    wide = console.width >= 140
     console.print(Text(title, style="bold"))
-    if not report.recommendations:
-        console.print("No workload containers found.")
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
+    with_usage = [item for item in report.recommendations if item.samples or item.usage.get("cpu")]
+    without = [item for item in report.recommendations if item not in with_usage]
+    with_namespace = len({item.namespace for item in report.recommendations}) > 1
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for column in ("workload", "container", "cpu request", "cpu limit", "memory request", "memory limit"):
         table.add_column(column, no_wrap=True)
-    table.add_column("usage p50/p99/max", no_wrap=True)
-    table.add_column("history", no_wrap=True, justify="right")
+    if wide:
+        table.add_column("usage p50/p99/max (cores, GiB, GPU %)", no_wrap=True)
+        table.add_column("history", no_wrap=True, justify="right")
     table.add_column("notes", no_wrap=True)
     footnotes: list[str] = []
     previous = None
-    for item in report.recommendations:
-        workload = f"{item.workload.kind.lower()}/{item.workload.name}"
-        if report.source.get("all_namespaces") or len({r.namespace for r in report.recommendations}) > 1:
-            workload = f"{item.namespace}/{workload}"
+    for item in with_usage:
+        workload = _workload_label(item, with_namespace)
         marks = []
         for note in item.notes:
             if note not in footnotes:
                 footnotes.append(note)
             marks.append(f"[{footnotes.index(note) + 1}]")
-        table.add_row(
+        cells: list[Text | str] = [
             workload if workload != previous else "",
             item.container,
             _change(item.current["requests"]["cpu"], item.recommended["requests"]["cpu"]),
             _change(item.current["limits"]["cpu"], item.recommended["limits"]["cpu"]),
             _change(item.current["requests"]["memory"], item.recommended["requests"]["memory"]),
             _change(item.current["limits"]["memory"], item.recommended["limits"]["memory"]),
-            _usage(item),
-            duration(item.history_seconds) if item.samples else "-",
-            " ".join(marks),
-        )
+        ]
+        if wide:
+            cells += [_usage(item), duration(item.history_seconds)]
+        table.add_row(*cells, " ".join(marks))
         previous = workload
-    if report.recommendations:
+    if with_usage:
         console.print(table)
+    else:
+        console.print("No workload container has usage data in the window.")
     for number, note in enumerate(footnotes, start=1):
         console.print(Text(f"[{number}] {note}", style="dim"), soft_wrap=True)
-    source = ", ".join(f"{key} {value}" for key, value in report.source.items() if key != "all_namespaces")
+    if without:
+        names = ", ".join(f"{_workload_label(item, with_namespace)} ({item.container})" for item in without)
+        console.print(
+            Text(f"No usage in the window (not running, or no metrics): {names}.", style="dim"), soft_wrap=True
+        )
+    origin = report.source.get("url") or report.source.get("path") or report.source.get("type", "")
     queries = f", {report.queries} queries" if report.queries else ""
-    console.print(Text(f"Usage over {duration(report.window_seconds)} from {source}{queries}.", style="dim"))
+    console.print(
+        Text(f"Usage over {duration(report.window_seconds)} from {origin}{queries}.", style="dim"), soft_wrap=True
+    )
     for note in report.notes:
         console.print(Text(f"Note: {note}", style="yellow"), soft_wrap=True)
 

@@ -166,9 +166,11 @@ def recommend(
             notes.append(f"memory limit raised to the highest sample seen ({format_memory(memory.max)}).")
             limit = memory.max
         old_limit = try_parse_quantity(current["limits"]["memory"])
-        if any(usage.oom_killed for usage in usages) and old_limit is not None and limit <= float(old_limit):
-            limit = float(old_limit) * settings.oom_bump
-            notes.append(f"OOMKilled in the window at its {current['limits']['memory']} limit: limit set above it.")
+        if any(usage.oom_killed for usage in usages):
+            if old_limit is not None and limit <= float(old_limit):
+                limit = float(old_limit) * settings.oom_bump
+            at = f" at its {current['limits']['memory']} limit" if old_limit is not None else ""
+            notes.append(f"OOMKilled in the window{at}: the new limit is above it.")
         recommended["requests"]["memory"] = format_memory(max(memory.request, MIN_MEMORY_BYTES))
         recommended["limits"]["memory"] = format_memory(limit)
     if cpu is None and memory is None:

@@ -7,13 +7,13 @@ from typing import Any
 
 from kubectl_ml.rightsize.recommend import Recommendation, duration
 
-# Where the pod template sits in each workload kind, for strategic-merge patches.
+# Where the pod template sits in each workload kind, for strategic-merge patches. A Job is missing on
+# purpose: its pod template is immutable, so its figures go into the manifest of the next run.
 _TEMPLATE_PATH = {
     "Deployment": ("spec", "template", "spec"),
     "StatefulSet": ("spec", "template", "spec"),
     "DaemonSet": ("spec", "template", "spec"),
     "ReplicaSet": ("spec", "template", "spec"),
-    "Job": ("spec", "template", "spec"),
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
 }
 

@@ -142,6 +142,25 @@ class LiveSource:
         """``/version`` of the API server."""
         return self._get_json("/version", {})
 
+    def get_raw(self, path: str, query: Mapping[str, str] | None = None) -> bytes:
+        """GET any path of the API server and return the body as it came.
+
+        For what is not a kind: an aggregated API (``/apis/metrics.k8s.io/v1beta1/...``) or a service proxy
+        (``/api/v1/namespaces/{ns}/services/{scheme}:{name}:{port}/proxy/...``). Recorded in ``requests``.
+
+        Args:
+            path: the absolute path, e.g. ``/apis/metrics.k8s.io/v1beta1/namespaces/ml/pods``.
+            query: query parameters, URL-encoded here.
+
+        Returns:
+            The body of a 2xx answer.
+
+        Raises:
+            ApiError: as for every request (NotFoundError for 404, ForbiddenError for 403, 429 after retries).
+            UnreachableError: no answer.
+        """
+        return self._get(path, dict(query or {}))
+
     # -- HTTP ----------------------------------------------------------------------------------
 
     def _get_json(self, path: str, query: Mapping[str, str]) -> dict[str, Any]:
