@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kubectl_ml.errors import ForbiddenError
+from kubectl_ml.model.resources import accelerator_requests
 from kubectl_ml.model.usage import ContainerUsage, UsageQuery
 from kubectl_ml.rightsize.recommend import recommend
 from kubectl_ml.rightsize.report import RightsizeReport
@@ -91,11 +92,15 @@ def rightsize(
                 "a Job's pod template cannot be changed: use these in the manifest of its next run."
             )
         recommendations.append(recommendation)
+    source_notes = usage.notes
+    if not any(accelerator_requests(pod) for pod in pods):
+        # No pod asks for a GPU: a missing DCGM exporter is expected, not worth a line.
+        source_notes = [note for note in source_notes if "DCGM" not in note]
     return RightsizeReport(
         window_seconds=settings.window_seconds,
         source=usage.source,
         recommendations=recommendations,
-        notes=notes + usage.notes,
+        notes=notes + source_notes,
         queries=usage.queries,
         quantiles={"request": settings.request_quantile, "limit": settings.limit_quantile},
     )

@@ -2,7 +2,7 @@
 
     python -m tests.metrics_file.bench /tmp/bench --containers 2000 --days 7 --scrape 60
 
-writes ``/tmp/bench/metrics.om`` (about 5 GB for those figures: CPU and memory of every container, and
+writes ``/tmp/bench/metrics.om`` (about 8 GB for those figures: CPU and memory of every container, and
 ``kube_pod_owner`` of every pod, one sample a scrape) unless it exists, then reads it with
 :class:`MetricsFileSource` for all namespaces and prints the file size, the read time and the peak memory.
 """

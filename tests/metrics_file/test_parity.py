@@ -5,9 +5,9 @@ scrape job, pod-level and pause-container series, a counter reset at a restart, 
 OOM kill, a CronJob's Job, GPUs under the three DCGM label sets, a 120 s scrape, 200 bulk containers) is
 written as one ``metrics.om``. That file is backfilled with promtool into a real Prometheus, read by
 :class:`PrometheusSource` (directly, and through the local API server's service proxy as the in-cluster
-Prometheus), and read by :class:`MetricsFileSource`. Every ContainerUsage figure must agree, exactly or within
-1e-9 relative where the float operations differ in order (history from ``timestamp()`` in seconds), and so must
-the owners. Either implementation drifting from docs/rightsize.md's semantics fails here.
+Prometheus), and read by :class:`MetricsFileSource`. Every ContainerUsage figure must agree to the bit (both
+sides do the same float operations in the same order), and so must the owners. Either implementation drifting
+from the other, or from docs/rightsize.md's semantics, fails here.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from kubectl_ml.sources.prometheus_proxy import in_cluster_prometheus
 from tests.support.apiserver import ApiServer
 from tests.support.prometheus import END, WINDOW, History, PrometheusServer, serve, standard_history
 
-RELATIVE = 1e-9
+RELATIVE = 0.0
 EDGE = "edge-cases"
 NAMESPACE_SETS = [
     None,
@@ -122,6 +122,8 @@ def query() -> UsageQuery:
 
 
 def close(local: float | None, remote: float | None) -> bool:
+    """Equal to the bit: both sides do the same float operations in the same order (RELATIVE > 0 would allow
+    for a summation in another order, which neither does today)."""
     if local is None or remote is None:
         return local is remote
     return local == remote or math.isclose(local, remote, rel_tol=RELATIVE, abs_tol=0.0)

@@ -27,9 +27,13 @@ In tests, the session fixtures ``prometheus_history`` (the scenario of :func:`st
 builds its own history and serves it::
 
     history = History()
-    add_namespace(history, "bulk", pods=1000, containers_per_pod=2, start=end - 86400, end=end)
+    add_namespace(history, "bulk", pods=1000, containers_per_pod=2, start=END - DAY, end=END)
     with serve(history, Path(tempfile.mkdtemp())) as server:
-        ...  # PrometheusSource(RequestsHttp(server.url), ...).usage(["bulk"], UsageQuery(end=end + 15))
+        source = PrometheusSource(RequestsHttp(server.url), description={"type": "prometheus", "url": server.url})
+        source.usage(["bulk"], UsageQuery(window_seconds=DAY, end=END))
+
+(2,000 containers with a day of history: 7.3 million samples, about 40 s to write and backfill on 2 cores,
+then 8.5 s for the six queries.) ``serve`` also takes OpenMetrics files, e.g. a snapshot's ``metrics.om``.
 """
 
 from __future__ import annotations

@@ -561,6 +561,28 @@ def _extrapolate(
     return result * factor
 
 
+def _factor(
+    to_start_ms: int, to_end_ms: int, sampled_ms: int, count: int, range_seconds: float
+) -> tuple[float, float, float]:
+    """:func:`_extrapolate`'s factor for one layout of samples in a range, without the zero-point limit.
+
+    Returns:
+        The seconds from the range's start to the first sample, the sampled interval, and the factor, computed by
+        the same operations as :func:`_extrapolate`, so ``increase * factor`` is the same float.
+    """
+    to_start = to_start_ms / 1000
+    to_end = to_end_ms / 1000
+    sampled = sampled_ms / 1000
+    average = sampled / (count - 1)
+    threshold = average * 1.1
+    extrapolated = sampled
+    extrapolated += to_start if to_start < threshold else average / 2
+    extrapolated += to_end if to_end < threshold else average / 2
+    factor = extrapolated / sampled
+    factor /= range_seconds
+    return to_start, sampled, factor
+
+
 def _duration_seconds(milliseconds: int) -> float:
     """Go's ``time.Duration.Seconds()`` for a whole number of milliseconds."""
     seconds, remainder = divmod(milliseconds, 1000)
@@ -619,6 +641,7 @@ class Evaluator:
         find_low = bisect_left if self.closed else bisect_right
         step_start, step = steps.start, steps.step
         resets_count = len(resets)
+        factors: dict[tuple[int, int, int, int], tuple[float, float, float]] = {}
         low = high = 0
         for position in range(first_step, last_step):
             end = step_start + position * step
@@ -637,20 +660,21 @@ class Evaluator:
                     increase = values[high - 1] - first_value
             else:
                 increase = values[high - 1] - first_value
-            # _extrapolate inlined (a call per step was a third of the time), same operations in the same order.
+            # The extrapolation factor depends only on where the samples sit in the range: regular scrapes repeat
+            # a few layouts, so it is computed once per layout (by _extrapolate's operations, in its order).
             first_ms, last_ms = times[low], times[high - 1]
-            to_start = (first_ms - start) / 1000
-            to_end = (end - last_ms) / 1000
-            sampled = (last_ms - first_ms) / 1000
-            average = sampled / (count - 1)
-            if increase > 0 and first_value >= 0:
-                to_zero = sampled * (first_value / increase)
-                if to_zero < to_start:
-                    to_start = to_zero
-            threshold = average * 1.1
-            extrapolated = sampled + (to_start if to_start < threshold else average / 2)
-            extrapolated += to_end if to_end < threshold else average / 2
-            result[position] = increase * (extrapolated / sampled / range_seconds)
+            layout = (first_ms - start, end - last_ms, last_ms - first_ms, count)
+            known = factors.get(layout)
+            if known is None:
+                known = factors[layout] = _factor(*layout, range_seconds)
+            to_start, sampled, factor = known
+            if increase > 0 and first_value >= 0 and sampled * (first_value / increase) < to_start:
+                # Extrapolating to the range's start would take the counter below zero: the exact, rarer path.
+                result[position] = _extrapolate(
+                    increase, first_value, first_ms, last_ms, count, start, end, range_seconds
+                )
+            else:
+                result[position] = increase * factor
         return result
 
     def cpu(self, group: list[_Series], request_quantile: float, limit_quantile: float) -> Stats | None:

@@ -52,6 +52,9 @@ DEFAULT_SCRAPE_INTERVAL = 60.0
 # DESIGN §5: the CPU rate window is at least 4 scrape intervals and never below 5 minutes.
 MINIMUM_RATE_WINDOW = 300.0
 RATE_WINDOW_INTERVALS = 4
+# Seconds to wait for an answer: Prometheus' own --query.timeout default, so a heavy query (CPU quantiles of a
+# big namespace over 7 days) fails with Prometheus' message rather than ours.
+DEFAULT_TIMEOUT = 120.0
 # Resolution of the history (first and last sample) of each container, in seconds.
 HISTORY_STEP = 300.0
 
@@ -149,6 +152,12 @@ def redacted(url: str) -> str:
 class RequestsHttp:
     """:class:`PrometheusHttp` over ``requests``, for ``--prometheus URL``.
 
+    Args:
+        base_url: Prometheus' base URL (``http://`` or ``https://``).
+        headers: extra headers for every request (``--prometheus-header``), e.g. ``X-Scope-OrgID``.
+        bearer_token: sent as ``Authorization: Bearer``; never logged or shown.
+        timeout: seconds to wait for an answer.
+
     Attributes:
         base_url: the URL as given, without a trailing slash (it may carry a path prefix, e.g. a proxy's
             ``https://host/prometheus``); ``user:password@`` in it is sent as basic auth.
@@ -159,7 +168,7 @@ class RequestsHttp:
         base_url: str,
         headers: Mapping[str, str] | None = None,
         bearer_token: str | None = None,
-        timeout: float = 30.0,
+        timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -707,7 +716,11 @@ def _stats(figures: Mapping[str, float] | None) -> Stats | None:
 
 
 def _gpu_usage(figures: _GpuFigures | None) -> GpuUsage | None:
-    """A container's GPU figures: utilisation averaged over its GPUs (P50) or their peak, the fullest card."""
+    """A container's GPU figures from its GPUs' own.
+
+    The mean of the GPUs' median utilisation, the highest utilisation, the fullest framebuffer and the largest
+    card (bytes), and how many GPUs reported.
+    """
     if figures is None or not figures.utilization_p50:
         return None
     gpus = set(figures.utilization_p50) | set(figures.utilization_max) | set(figures.used_max)
