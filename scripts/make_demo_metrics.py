@@ -23,7 +23,9 @@ from cluster_builders import NOW
 DEMO = Path(__file__).resolve().parents[1] / "fixtures" / "demo"
 SCRAPE = 300
 DAYS = 3
-END = int(NOW.timestamp())
+# Real scrapes do not land on whole minutes; off the minute, no sample sits on a range or subquery-step
+# edge, where Prometheus 2.x (closed ranges) and 3.x (left-open) would count differently.
+END = int(NOW.timestamp()) - 283
 START = END - DAYS * 86400
 
 # (cpu cores at rest, cpu at the daily peak, memory bytes at rest, memory at the peak) per pod name prefix.

@@ -52,7 +52,11 @@ def rightsize(
     """Recommend requests and limits for every workload container of the namespace (None: all)."""
     notes: list[str] = []
     pods, controllers = _objects(source, namespace, notes)
+    # A snapshot is sized as of its capture time, whichever source holds the usage, so a snapshot's
+    # metrics.om and the same data in Prometheus give the same numbers.
+    end = source.now().timestamp() if source.describe().get("type") == "snapshot" else None
     query = UsageQuery(
+        end=end,
         window_seconds=settings.window_seconds,
         request_quantile=settings.request_quantile,
         limit_quantile=settings.limit_quantile,
