@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from kubectl_ml.model.findings import Finding, ObjectRef, Report
-from kubectl_ml.model.pods import needs_diagnosis, pod_ref
+from kubectl_ml.errors import NotFoundError
+from kubectl_ml.model.findings import Finding, Report
+from kubectl_ml.model.pods import containers, find_container, needs_diagnosis, pod_ref
 from kubectl_ml.rules import run_pod_rules, run_workload_rules
 from kubectl_ml.sources.base import Source
 from kubectl_ml.sources.gather import gather_pod, gather_scan, gather_workload
@@ -64,6 +65,11 @@ def _filter_container(findings: list[Finding], container: str | None) -> list[Fi
 def doctor_pod(source: Source, namespace: str, name: str, container: str | None = None) -> Report:
     """Diagnose one pod, whatever its state."""
     view, pod = gather_pod(source, namespace, name)
+    if container and find_container(pod, container) is None:
+        names = [item.name for item in containers(pod)]
+        raise NotFoundError(
+            f'Pod {name} has no container "{container}".', f"Its containers: {', '.join(names)}.", status=404
+        )
     findings = run_pod_rules(view.pod_context(pod)) if not (pod.get("metadata") or {}).get("deletionTimestamp") else []
     if findings:
         _events_note(view, [pod])
@@ -80,6 +86,8 @@ def doctor_workload(source: Source, namespace: str, kind: str, name: str) -> Rep
 def doctor_scan(source: Source, namespace: str | None) -> Report:
     """Scan a namespace (or all) for unhealthy pods and stuck controllers."""
     view = gather_scan(source, namespace)
+    if namespace and not view.pods and not any(view.controllers.values()):
+        view.skipped.append(f"namespace {namespace} has no pods or workloads here (check -n, or use -A)")
     findings = _diagnose_view(view, kinds=_WORKLOAD_KINDS)
     return _report(view, source, findings, len(view.pods))
 
@@ -107,8 +115,3 @@ def _superseded_job_pod(view: ClusterView, pod: dict[str, Any]) -> bool:
             if any(item.get("type") == "Complete" and item.get("status") == "True" for item in conditions):
                 return True
     return False
-
-
-def workload_ref(kind: str, namespace: str, name: str) -> ObjectRef:
-    """An ObjectRef for a workload named on the command line."""
-    return ObjectRef(kind, namespace, name)

@@ -6,6 +6,7 @@ Sits between ``cli/`` and the layers below, like ``diagnose``; it returns data a
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from kubectl_ml.errors import ForbiddenError
@@ -34,12 +35,13 @@ def _objects(
     return pods, controllers
 
 
-def _container_spec(spec: Mapping[str, Any] | None, name: str) -> Mapping[str, Any] | None:
+def _container_spec(spec: Mapping[str, Any] | None, name: str) -> tuple[Mapping[str, Any] | None, bool]:
+    """The container named ``name`` in a pod spec, and whether it is an init container (or sidecar)."""
     for key in ("containers", "initContainers"):
         for container in (spec or {}).get(key) or []:
             if container.get("name") == name:
-                return container  # type: ignore[no-any-return]
-    return None
+                return container, key == "initContainers"
+    return None, False
 
 
 def rightsize(
@@ -88,8 +90,9 @@ def rightsize(
         if selector and not matches(((workload.obj or {}).get("metadata") or {}).get("labels") or {}):
             continue
         spec = pod_spec(workload, pods_of.get(key[:3], []))
-        recommendation = recommend(workload, key[3], _container_spec(spec, key[3]), usages, settings)
-        if spec is not None and _container_spec(spec, key[3]) is None:
+        container_spec, init = _container_spec(spec, key[3])
+        recommendation = replace(recommend(workload, key[3], container_spec, usages, settings), init=init)
+        if spec is not None and container_spec is None:
             recommendation.notes.append("this container is no longer in the workload's template.")
         if workload.kind == "Job" and recommendation.recommended != recommendation.current:
             recommendation.notes.append(

@@ -114,3 +114,18 @@ def test_a_snapshot_without_metrics_needs_prometheus(capsys: pytest.CaptureFixtu
     assert result.code == 3
     assert "metrics.om" in result.err
     assert "--prometheus" in result.err
+
+
+def test_a_prometheus_password_is_never_shown(capsys: pytest.CaptureFixture[str]) -> None:
+    # Nothing listens there: the run fails, and neither the error nor anything else shows the password.
+    result = run(
+        capsys, "rightsize", "-n", "ml-serving", "--snapshot", DEMO, "--prometheus", "http://admin:s3cret@127.0.0.1:9"
+    )
+    assert result.code == 3
+    assert "s3cret" not in result.out + result.err
+
+
+def test_a_malformed_selector_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(capsys, "rightsize", "-n", "ml-serving", "--snapshot", DEMO, "-l", "app in (x")
+    assert result.code == 2
+    assert "label selector" in result.err

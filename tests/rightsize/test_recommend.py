@@ -150,3 +150,19 @@ def test_json_shape_is_the_design_contract() -> None:
     assert document["workload"] == {"kind": "Deployment", "name": "llm-server"}
     assert document["usage"]["cpu"] == {"p50": 0.25, "p99": 1.0, "max": 1.5}
     assert document["history"] == "7d"
+
+
+def test_init_containers_are_patched_as_init_containers() -> None:
+    from dataclasses import replace
+
+    from kubectl_ml.rightsize.report import RightsizeReport, workload_patches
+
+    app = recommend(DEPLOY, "server", spec(), [usage("a", (0.25, 1.0, 1.5), (GIB, GIB, GIB))], RightsizeSettings())
+    fetch = replace(
+        recommend(DEPLOY, "fetch-model", spec(), [usage("a", (0.1, 0.5, 0.5), (GIB, GIB, GIB))], RightsizeSettings()),
+        init=True,
+    )
+    ((_first, patch),) = workload_patches(RightsizeReport(7 * 86400, {}, [app, fetch]))
+    template = patch["spec"]["template"]["spec"]
+    assert [item["name"] for item in template["containers"]] == ["server"]
+    assert [item["name"] for item in template["initContainers"]] == ["fetch-model"]

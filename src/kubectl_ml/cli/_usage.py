@@ -19,6 +19,8 @@ def settings_from(
     min_history_seconds: float,
 ) -> RightsizeSettings:
     """The profile's figures (balanced by default), overridden by explicit flags."""
+    if window_seconds <= 0:
+        raise UsageError("--window must be longer than 0.", "Use a duration such as 24h or 7d.")
     if profile is not None and profile not in PROFILES:
         raise UsageError(f"unknown --profile {profile!r}", f"Use one of: {', '.join(PROFILES)}.")
     request, limit, margin = PROFILES[profile or "balanced"]
@@ -77,12 +79,12 @@ def open_usage_source(
         from kubectl_ml.sources.metrics_server import MetricsServerSource
 
         return MetricsServerSource(objects, sample_for=sample_for_seconds)
-    from kubectl_ml.sources.prometheus import PrometheusSource, RequestsHttp, parse_headers, token_from
+    from kubectl_ml.sources.prometheus import PrometheusSource, RequestsHttp, parse_headers, redacted, token_from
 
     if prometheus:
         token = token_from(token_file, token_env, environ)
         http = RequestsHttp(prometheus, parse_headers(headers), token)
-        return PrometheusSource(http, description={"type": "prometheus", "url": prometheus})
+        return PrometheusSource(http, description={"type": "prometheus", "url": redacted(prometheus)})
     if snapshot:
         raise SourceError("No usage source for a snapshot without metrics.om.", "Pass --prometheus URL.")
     from kubectl_ml.sources.prometheus_proxy import in_cluster_prometheus

@@ -57,6 +57,8 @@ def doctor(
     options = ClusterOptions(kubeconfig, context, namespace, all_namespaces, request_timeout, snapshot)
     source = open_source(options)
     scope = namespace_of(options, source)
+    if container and (target is None or "/" in target):
+        raise UsageError("-c names a container of one pod.", "Use it with a pod: kubectl ml doctor POD -c CONTAINER.")
     with progress("Reading the cluster…"):
         if target is None:
             report = diagnose.doctor_scan(source, scope)
@@ -65,6 +67,8 @@ def doctor(
             if scope is None:
                 raise UsageError("-A scans every namespace; name a pod or workload with -n instead.", None)
             kind_word, slash, name = target.partition("/")
+            if slash and (not name or "/" in name):
+                raise UsageError(f"invalid target {target!r}", "Name one workload: KIND/NAME, e.g. deploy/llm-server.")
             if slash:
                 kind = resolve_kind(kind_word)
                 if kind is None or kind.kind not in WORKLOAD_KINDS:

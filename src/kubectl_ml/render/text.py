@@ -114,7 +114,7 @@ def _group(findings: Sequence[Finding]) -> list[tuple[ObjectRef | None, list[tup
 
 def _overview(groups: list[tuple[ObjectRef | None, list[tuple[Finding, list[Finding]]]]], console: Console) -> None:
     """One line per problem: what a person scans first when a namespace has many."""
-    rows: list[tuple[Text, str, str]] = []
+    rows: list[tuple[Text, Text, Text]] = []
     for workload, blocks in groups:
         for finding, others in blocks:
             where = f"{workload.kind.lower()}/{workload.name}" if workload else finding.object.name
@@ -122,16 +122,16 @@ def _overview(groups: list[tuple[ObjectRef | None, list[tuple[Finding, list[Find
                 where += f" ({1 + len(others)} pods)"
             code = Text(f"{_MARK[finding.severity]} ", style=_STYLE[finding.severity])
             code.append(finding.code, style="")
-            rows.append((code, where, finding.summary))
+            rows.append((code, Text(where), Text(finding.summary)))
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     table.add_column("problem", min_width=max(len(code) for code, _, _ in rows), no_wrap=True)
-    table.add_column("workload", min_width=min(44, max(len(where) for _, where, _ in rows)), no_wrap=True)
+    table.add_column("workload", min_width=min(44, max(len(place) for _, place, _ in rows)), no_wrap=True)
     # The summary is cut to the terminal's width (and left out on narrow ones); the details carry it whole.
     wide = console.width >= 110
     if wide:
         table.add_column("summary", overflow="ellipsis", no_wrap=True, ratio=1)
-    for code, where, summary in rows:
-        table.add_row(code, where, *([summary] if wide else []))
+    for code, place, summary in rows:
+        table.add_row(code, place, *([summary] if wide else []))
     console.print(table)
 
 

@@ -69,6 +69,7 @@ class Recommendation:
     pods: int
     notes: list[str] = field(default_factory=list)
     gpu: dict[str, Any] | None = None
+    init: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON form of DESIGN §5."""
@@ -167,8 +168,8 @@ def recommend(
             limit = memory.max
         old_limit = try_parse_quantity(current["limits"]["memory"])
         if any(usage.oom_killed for usage in usages):
-            if old_limit is not None and limit <= float(old_limit):
-                limit = float(old_limit) * settings.oom_bump
+            if old_limit is not None:
+                limit = max(limit, float(old_limit) * settings.oom_bump)
             at = f" at its {current['limits']['memory']} limit" if old_limit is not None else ""
             notes.append(f"OOMKilled in the window{at}: the new limit is above it.")
         recommended["requests"]["memory"] = format_memory(max(memory.request, MIN_MEMORY_BYTES))

@@ -61,8 +61,12 @@ def workload_patches(report: RightsizeReport) -> list[tuple[Recommendation, dict
             grouped.setdefault((item.namespace, item.workload.kind, item.workload.name), []).append(item)
     patches = []
     for items in grouped.values():
-        containers = [{"name": item.container, "resources": _resources(item)} for item in items]
-        body: dict[str, Any] = {"containers": containers}
+        body: dict[str, Any] = {}
+        for item in items:
+            # Init containers (and native sidecars) live in their own list: a patch that names them under
+            # ``containers`` would add an image-less container and be rejected whole.
+            key = "initContainers" if item.init else "containers"
+            body.setdefault(key, []).append({"name": item.container, "resources": _resources(item)})
         for key in reversed(_TEMPLATE_PATH[items[0].workload.kind]):
             body = {key: body}
         patches.append((items[0], body))

@@ -115,15 +115,6 @@ def terminated_recently(termination: Mapping[str, Any], now: datetime | None, wi
     return (now - finished).total_seconds() <= within_seconds
 
 
-def warning_events(context: PodContext, reasons: Sequence[str], container: str | None = None) -> list[Event]:
-    """The pod's events with one of ``reasons`` (for ``container`` when given), newest first."""
-    return [
-        event
-        for event in context.events
-        if event.reason in reasons and (container is None or event.container in (None, container))
-    ]
-
-
 def logs_command(context: PodContext, container: str, previous: bool = True) -> str:
     """The kubectl command that shows the log we quote."""
     flag = " --previous" if previous else ""

@@ -217,7 +217,12 @@ def gather_workload(source: Source, namespace: str, kind: str, name: str) -> tup
     spec = controller.get("spec") or {}
     selector = _selector_string(spec.get("selector") or {}) if kind != "CronJob" else ""
     if kind == "Deployment":
-        view.controllers["ReplicaSet"] = source.list("ReplicaSet", namespace, label_selector=selector or None)
+        view.controllers["ReplicaSet"], _ok = _optional(
+            view,
+            "replicasets",
+            _scope(namespace),
+            partial(source.list, "ReplicaSet", namespace, label_selector=selector or None),
+        )
     if kind == "CronJob":
         uid = (controller.get("metadata") or {}).get("uid")
         jobs = [

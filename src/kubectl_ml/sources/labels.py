@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
+from kubectl_ml.errors import UsageError
+
 _SET = re.compile(r"^\s*([\w./-]+)\s+(in|notin)\s+\(([^)]*)\)\s*$")
 
 
@@ -39,12 +41,27 @@ def _has(key: str, present: bool, labels: Mapping[str, str]) -> bool:
     return (key in labels) == present
 
 
+_KEY = r"[A-Za-z0-9]([A-Za-z0-9._/-]*[A-Za-z0-9])?"
+_VALUE = r"([A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?)?"
+_TERM = re.compile(
+    rf"^(!?{_KEY}|{_KEY}\s*(==|=|!=)\s*{_VALUE}|{_KEY}\s+(in|notin)\s+\(\s*{_VALUE}(\s*,\s*{_VALUE})*\s*\))$"
+)
+
+
 def label_matcher(selector: str | None) -> Callable[[Mapping[str, str]], bool]:
-    """A predicate over a label map for ``app=x,tier!=y,env in (a,b),!legacy,team``."""
+    """A predicate over a label map for ``app=x,tier!=y,env in (a,b),!legacy,team``.
+
+    Raises:
+        UsageError: for a term kubectl would reject (an unclosed set, an empty key, a stray operator).
+    """
     if not selector:
         return lambda labels: True
     tests: list[Callable[[Mapping[str, str]], bool]] = []
     for part in _split(selector):
+        if not _TERM.match(part):
+            raise UsageError(
+                f"invalid label selector term {part!r}", "Use key=value, key!=value, key in (a,b), key or !key."
+            )
         set_match = _SET.match(part)
         if set_match:
             key, operator, raw = set_match.groups()

@@ -8,6 +8,7 @@ users; others (exec plugins) get "not reachable" rather than a slow import.
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import ssl
 import tempfile
@@ -46,14 +47,15 @@ def fetch_server_version(kubeconfig: str | None, context: str | None, environ: M
     server = str(cluster.get("server") or "")
     if not server:
         return None
+    # A CA or key that cannot be read is one more way of "not reachable": version never fails for it.
     with tempfile.TemporaryDirectory() as folder:
-        tls = ssl.create_default_context(cafile=_file_or_data(cluster, "certificate-authority", Path(folder)))
-        if cluster.get("insecure-skip-tls-verify"):
-            tls.check_hostname = False
-            tls.verify_mode = ssl.CERT_NONE
-        cert = _file_or_data(user, "client-certificate", Path(folder))
-        key = _file_or_data(user, "client-key", Path(folder))
         try:
+            tls = ssl.create_default_context(cafile=_file_or_data(cluster, "certificate-authority", Path(folder)))
+            if cluster.get("insecure-skip-tls-verify"):
+                tls.check_hostname = False
+                tls.verify_mode = ssl.CERT_NONE
+            cert = _file_or_data(user, "client-certificate", Path(folder))
+            key = _file_or_data(user, "client-key", Path(folder))
             if cert and key:
                 tls.load_cert_chain(cert, key)
             request = urllib.request.Request(server.rstrip("/") + "/version", headers={"Accept": "application/json"})
@@ -64,5 +66,5 @@ def fetch_server_version(kubeconfig: str | None, context: str | None, environ: M
                 request.add_header("Authorization", f"Bearer {token}")
             with urllib.request.urlopen(request, timeout=2, context=tls) as response:
                 return str(json.loads(response.read()).get("gitVersion") or "unknown")
-        except (OSError, ValueError, ssl.SSLError):
+        except (OSError, ValueError, ssl.SSLError, binascii.Error):
             return None

@@ -30,15 +30,19 @@ _FILE_KINDS = {kind.plural: kind.kind for kind in KINDS.values()}
 _IGNORED_KINDS = {"Secret"}
 
 
-def _parse_file(path: Path) -> list[Any]:
-    """The documents in a JSON or YAML file; SnapshotFormatError (with file and line) when malformed."""
-    text = path.read_text(encoding="utf-8", errors="replace")
+def parse_file(path: Path, text: str | None = None) -> list[Any]:
+    """The documents in a JSON or YAML file; SnapshotFormatError (with file and line) when malformed.
+
+    ``text`` stands in for the file's content (standard input, named ``-``).
+    """
+    if text is None:
+        text = path.read_text(encoding="utf-8", errors="replace")
     if path.suffix == ".json":
         try:
             return [json.loads(text)] if text.strip() else []
         except json.JSONDecodeError as error:
             raise SnapshotFormatError(
-                f"Snapshot file {path} is not valid JSON (line {error.lineno}, column {error.colno}): {error.msg}.",
+                f"File {path} is not valid JSON (line {error.lineno}, column {error.colno}): {error.msg}.",
                 "Re-capture it with kubectl get -o json, or remove it from the snapshot folder.",
             ) from error
     import yaml
@@ -49,12 +53,12 @@ def _parse_file(path: Path) -> list[Any]:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
         raise SnapshotFormatError(
-            f"Snapshot file {path} is not valid YAML{where}: {getattr(error, 'problem', None) or error}.",
+            f"File {path} is not valid YAML{where}: {getattr(error, 'problem', None) or error}.",
             "Fix or remove the file.",
         ) from error
 
 
-def _items(document: Any, path: Path) -> list[dict[str, Any]]:
+def objects_in(document: Any, path: Path) -> list[dict[str, Any]]:
     """API objects in a document: a List's items (kind from the list or the file name) or one object."""
     if not isinstance(document, dict):
         return []
@@ -89,6 +93,11 @@ class SnapshotSource:
         self._logs: dict[tuple[str, str, str], str] = {}
         self._previous: dict[tuple[str, str, str], str] = {}
         self._load()
+        if not self.objects and not self._logs and not self._previous and not (self.root / "metrics.om").is_file():
+            raise SourceError(
+                f"{self.root} holds no Kubernetes objects: it is not a snapshot.",
+                "Pass a folder written by `kubectl ml snapshot` or `kubectl cluster-info dump --output-directory`.",
+            )
 
     def _load(self) -> None:
         seen: set[tuple[str, str, str, str]] = set()
@@ -102,8 +111,8 @@ class SnapshotSource:
                 container = path.name[: -len("-previous.txt")]
                 self._previous[(namespace, pod, container)] = path.read_text(encoding="utf-8", errors="replace")
             elif path.suffix in (".json", ".yaml", ".yml"):
-                for document in _parse_file(path):
-                    for item in _items(document, path):
+                for document in parse_file(path):
+                    for item in objects_in(document, path):
                         kind = item["kind"]
                         if kind in _IGNORED_KINDS:
                             continue
