@@ -13,7 +13,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from kubectl_ml.model.codes import CODES  # noqa: E402 - path set up above
+from kubectl_ml.gpu import CHECKS  # noqa: E402 - path set up above
+from kubectl_ml.model.codes import CODES  # noqa: E402
 from kubectl_ml.rules import RULES  # noqa: E402
 
 
@@ -33,7 +34,7 @@ def _sections(docstring: str) -> dict[str, str]:
 
 
 def codes_markdown() -> str:
-    """docs/codes.md: every finding code, grouped by area, then every rule with its documentation."""
+    """docs/codes.md: every finding code, grouped by area, then every rule and GPU check with its documentation."""
     lines = [
         "# Finding codes",
         "",
@@ -43,7 +44,10 @@ def codes_markdown() -> str:
         "evidence says the workload still runs (for example an OOM kill long ago on a container that is ready now).",
         "",
     ]
-    emitted_by = {code: rule.id for rule in RULES for code in rule.codes}
+    emitted_by: dict[str, list[str]] = {}
+    for emitter in (*RULES, *CHECKS):
+        for code in emitter.codes:
+            emitted_by.setdefault(code, []).append(emitter.id)
     areas: dict[str, list[Any]] = {}
     for info in CODES.values():
         areas.setdefault(info.area, []).append(info)
@@ -51,12 +55,12 @@ def codes_markdown() -> str:
         lines += [
             f"## {area[0].upper() + area[1:]}",
             "",
-            "| code | severity | meaning | fix | rule |",
+            "| code | severity | meaning | fix | rule or check |",
             "|---|---|---|---|---|",
         ]
         for info in infos:
-            rule = emitted_by.get(info.code, "")
-            rule_link = f"[{rule}](#rule-{rule})" if rule else "(planned)"
+            emitters = emitted_by.get(info.code, [])
+            rule_link = ", ".join(f"[{name}](#rule-{name})" for name in emitters) or "(planned)"
             lines.append(f"| `{info.code}` | {info.severity.label} | {info.meaning} | {info.fix} | {rule_link} |")
         lines.append("")
     lines += [
@@ -69,6 +73,21 @@ def codes_markdown() -> str:
         sections = _sections(rule.module.__doc__ or "")
         lines += [f'<a id="rule-{rule.id}"></a>', f"### {rule.id}", "", sections.get("title", ""), ""]
         lines.append(f"Codes: {', '.join(f'`{code}`' for code in rule.codes)}. Scope: {rule.scope}.")
+        lines.append("")
+        for label in ("What", "Why it matters", "Remedy"):
+            if label in sections:
+                lines += [f"**{label}.** {sections[label]}", ""]
+    lines += [
+        "## GPU checks",
+        "",
+        "One module per check in `src/kubectl_ml/gpu/`, run by `kubectl ml gpu` over nodes, pods and workload "
+        "templates. The scheduling codes are the same as doctor's: the same problem, the same code.",
+        "",
+    ]
+    for check in CHECKS:
+        sections = _sections(check.module.__doc__ or "")
+        lines += [f'<a id="rule-{check.id}"></a>', f"### {check.id}", "", sections.get("title", ""), ""]
+        lines.append(f"Codes: {', '.join(f'`{code}`' for code in check.codes)}.")
         lines.append("")
         for label in ("What", "Why it matters", "Remedy"):
             if label in sections:

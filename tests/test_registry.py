@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from kubectl_ml.gpu import CHECKS
 from kubectl_ml.model.codes import CODES
 from kubectl_ml.rules import RULES
 
@@ -27,9 +28,16 @@ def test_rule_module_documents_what_why_and_remedy(rule) -> None:
 
 
 def test_every_code_is_emitted_by_exactly_one_rule() -> None:
-    emitted = [code for rule in RULES for code in rule.codes]
-    assert sorted(emitted) == sorted(set(emitted)), "a code is claimed by two rules"
-    assert set(emitted) == set(CODES), f"unregistered: {set(emitted) - set(CODES)}; unused: {set(CODES) - set(emitted)}"
+    """One doctor rule per code, and one GPU check per code; the scheduling codes are shared by both sides.
+
+    (doctor reads scheduling problems from events, gpu computes them from specs: the same code.)
+    """
+    by_rules = [code for rule in RULES for code in rule.codes]
+    by_checks = [code for check in CHECKS for code in check.codes]
+    assert sorted(by_rules) == sorted(set(by_rules)), "a code is claimed by two rules"
+    assert sorted(by_checks) == sorted(set(by_checks)), "a code is claimed by two GPU checks"
+    emitted = set(by_rules) | set(by_checks)
+    assert emitted == set(CODES), f"unregistered: {emitted - set(CODES)}; unused: {set(CODES) - emitted}"
 
 
 @pytest.mark.parametrize("code", sorted(CODES))
@@ -47,11 +55,32 @@ def test_generated_docs_are_up_to_date() -> None:
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.parametrize("code", sorted(CODES))
+DOCTOR_CODES = sorted({code for rule in RULES for code in rule.codes})
+GPU_ONLY_CODES = sorted({code for check in CHECKS for code in check.codes} - set(DOCTOR_CODES))
+
+
+@pytest.mark.parametrize("code", DOCTOR_CODES)
 def test_every_code_has_fires_and_passes_fixtures(code: str) -> None:
     folder = ROOT / "fixtures" / "rules" / code
     assert list((folder / "fires").glob("*/expect.json")), f"no fires case for {code}"
     assert list((folder / "passes").glob("*/expect.json")), f"no passes case for {code}"
+
+
+@pytest.mark.parametrize("code", GPU_ONLY_CODES)
+def test_every_gpu_code_is_asserted_on_the_gpu_fixtures(code: str) -> None:
+    # The GPU checks are tested on whole clusters (fixtures/gpu/<scenario>/) by tests/gpu/.
+    assert (ROOT / "fixtures" / "gpu").is_dir()
+    tests = "".join(path.read_text() for path in (ROOT / "tests" / "gpu").glob("test_*.py"))
+    assert f'"{code}"' in tests, f"no test in tests/gpu asserts {code}"
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda check: check.id)
+def test_gpu_check_documents_what_why_and_remedy_and_has_a_test_module(check) -> None:
+    doc = check.module.__doc__ or ""
+    for section in ("What:", "Why it matters:", "Remedy:"):
+        assert section in doc, f"{check.id} lacks {section}"
+    module = check.module.__name__.rsplit(".", 1)[-1]
+    assert (ROOT / "tests" / "gpu" / f"test_{module}.py").exists(), module
 
 
 def test_every_rule_has_a_test_module() -> None:

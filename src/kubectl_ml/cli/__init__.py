@@ -9,6 +9,7 @@ from types import FrameType
 import typer
 
 from kubectl_ml.cli.doctor import doctor
+from kubectl_ml.cli.gpu import gpu
 from kubectl_ml.cli.rightsize import rightsize
 from kubectl_ml.cli.snapshot import snapshot
 from kubectl_ml.cli.version import version
@@ -26,6 +27,7 @@ app = typer.Typer(
 )
 app.command()(doctor)
 app.command()(rightsize)
+app.command()(gpu)
 app.command()(snapshot)
 app.command()(version)
 

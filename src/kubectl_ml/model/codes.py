@@ -302,6 +302,52 @@ CODES: dict[str, CodeInfo] = {
             "nvidia.com/gpus, or a MIG/shared name the nodes do not use).",
             "Use a resource name the GPU nodes advertise (kubectl ml gpu lists them).",
         ),
+        CodeInfo(
+            "gpu-node-untainted",
+            "gpu",
+            _W,
+            "GPU node without a GPU taint",
+            "A node that advertises GPUs has no NoSchedule or NoExecute taint, so any pod, with or "
+            "without a GPU request, can be scheduled there and hold its CPU and memory.",
+            "Taint the GPU node pool (the platform's usual taint) and give GPU workloads the matching toleration.",
+        ),
+        CodeInfo(
+            "gpu-node-squatter",
+            "gpu",
+            _W,
+            "pod without a GPU request on a GPU node",
+            "A running pod that requests no accelerator is bound to a GPU node: it takes CPU and memory "
+            "the GPU pods need, and may see every GPU of the node.",
+            "Remove the toleration that lets it on (an operator: Exists without a key tolerates everything), or "
+            "taint the node; give it a nodeSelector or affinity for the CPU pool.",
+        ),
+        CodeInfo(
+            "gpu-limit-missing",
+            "gpu",
+            _E,
+            "GPU request without a limit",
+            "A container requests an accelerator without a limit; the API server rejects such a pod "
+            '("Limit must be set for non overcommitable resources"), so a controller never creates its pods.',
+            "Set limits to the GPU count (a limit alone is enough: the request defaults to it).",
+        ),
+        CodeInfo(
+            "gpu-request-limit-mismatch",
+            "gpu",
+            _E,
+            "GPU request and limit differ, or not an integer",
+            "A container's accelerator request differs from its limit, or the count is not a whole "
+            "number; the API server rejects both, so a controller never creates its pods.",
+            "Set the same whole number in requests and limits (or only in limits).",
+        ),
+        CodeInfo(
+            "gpu-placement",
+            "gpu",
+            _I,
+            "nodes a GPU workload fits",
+            "For information: the nodes a GPU pod or workload template could run on (taints, selectors and "
+            "capacity all allow it).",
+            "Nothing to fix.",
+        ),
     )
 }
 

@@ -148,7 +148,8 @@ def render_report(report: Report, console: Console, title: str) -> None:
     for workload, blocks in groups:
         console.print()
         if workload is not None:
-            console.print(Text(f"{workload.kind} {workload.namespace}/{workload.name}", style="bold underline"))
+            place = f"{workload.namespace}/{workload.name}" if workload.namespace else workload.name
+            console.print(Text(f"{workload.kind} {place}", style="bold underline"))
         for finding, others in blocks:
             for line in _finding_block(finding, others):
                 console.print(line, soft_wrap=True, highlight=False)

@@ -1,0 +1,76 @@
+"""``kubectl ml gpu``: GPU nodes, taints, tolerations and fit."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from kubectl_ml.cli._options import (
+    AllNamespaces,
+    Context,
+    Debug,
+    FailOn,
+    FailOnOption,
+    Kubeconfig,
+    Namespace,
+    Output,
+    OutputFormat,
+    RequestTimeout,
+    Snapshot,
+)
+from kubectl_ml.cli._output import exit_code
+from kubectl_ml.cli._source import ClusterOptions, namespace_of, open_source, progress
+
+
+def gpu(
+    filename: Annotated[
+        list[str] | None,
+        typer.Option("--filename", "-f", help="Check manifests not yet applied (files, folders, - for stdin)."),
+    ] = None,
+    namespace: Namespace = None,
+    all_namespaces: AllNamespaces = False,
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+    request_timeout: RequestTimeout = "0",
+    snapshot: Snapshot = None,
+    output: Output = OutputFormat.text,
+    fail_on: FailOnOption = FailOn.error,
+    debug: Debug = False,
+) -> None:
+    """GPU nodes (capacity, allocatable, allocated, free, taints) and why GPU pods cannot run there.
+
+    \b
+    Examples:
+      kubectl ml gpu -A
+      kubectl ml gpu -n ml-training -o json
+      kubectl ml gpu -f train-job.yaml --snapshot ./cluster
+    """
+    from kubectl_ml import gpu_scan
+
+    options = ClusterOptions(kubeconfig, context, namespace, all_namespaces, request_timeout, snapshot)
+    source = open_source(options)
+    scope = namespace_of(options, source)
+    manifests = None
+    if filename:
+        from kubectl_ml.sources.manifests import load_manifests
+
+        manifests = load_manifests(filename)
+    with progress("Reading GPU nodes…"):
+        report = gpu_scan.gpu_report(source, scope, manifests)
+    if output is OutputFormat.json:
+        from kubectl_ml.render.data import render_json
+
+        render_json(report.as_dict(), sys.stdout)
+    elif output is OutputFormat.yaml:
+        from kubectl_ml.render.data import render_yaml
+
+        render_yaml(report.as_dict(), sys.stdout)
+    else:
+        from rich.console import Console
+
+        from kubectl_ml.render.gpu import render_gpu
+
+        render_gpu(report, Console(highlight=False), "GPU nodes: " + ("all namespaces" if scope is None else scope))
+    raise typer.Exit(exit_code(report, fail_on))

@@ -1,0 +1,79 @@
+"""``gpu``'s flow: nodes, pods and workload templates in, one GpuReport out.
+
+The templates come from the source or from manifests not yet applied. Like ``diagnose``, it returns data
+and never prints.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kubectl_ml.errors import ForbiddenError, SourceError
+from kubectl_ml.gpu import run_gpu_checks
+from kubectl_ml.model.findings import Report
+from kubectl_ml.sources.base import Source
+
+_TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob")
+
+
+def _in_scope(obj: dict[str, Any], namespace: str | None) -> bool:
+    return namespace is None or (obj.get("metadata") or {}).get("namespace") in (namespace, None, "")
+
+
+def gpu_report(source: Source, namespace: str | None, manifests: list[dict[str, Any]] | None = None) -> Report:
+    """GPU nodes and GPU scheduling findings for a namespace (None: all), or for manifests not yet applied.
+
+    Nodes are required (the checks are about them); all pods are read, when RBAC allows, because what a
+    GPU node has free depends on every pod bound to it, whatever its namespace.
+    """
+    skipped: list[str] = []
+    try:
+        nodes = source.list("Node", None)
+    except ForbiddenError as error:
+        raise SourceError(
+            "Nodes cannot be listed (forbidden): GPU checks need them.", "Ask for list on nodes (cluster scope)."
+        ) from error
+    try:
+        pods = source.list("Pod", None)
+    except ForbiddenError:
+        pods = source.list("Pod", namespace) if namespace else []
+        skipped.append("pods of other namespaces: forbidden; GPUs they hold are not counted as allocated")
+    workloads: list[dict[str, Any]] = []
+    if manifests is not None:
+        workloads = [item for item in manifests if item.get("kind") in (*_TEMPLATE_KINDS, "Pod")]
+        pods_in_scope = [item for item in workloads if item.get("kind") == "Pod"]
+        workloads = [item for item in workloads if item.get("kind") != "Pod"]
+        nodes_view, findings = run_gpu_checks(nodes, pods + pods_in_scope, workloads)
+        findings = [
+            finding for finding in findings if finding.object.kind != "Node" and _from_manifest(finding, manifests)
+        ]
+    else:
+        for kind in _TEMPLATE_KINDS:
+            try:
+                workloads.extend(source.list(kind, namespace))
+            except ForbiddenError:
+                skipped.append(f"{kind} objects: forbidden; their templates were not checked")
+        nodes_view, findings = run_gpu_checks(nodes, pods, workloads)
+        findings = [
+            finding
+            for finding in findings
+            if finding.object.kind == "Node" or _namespace_ok(finding.object.namespace, namespace)
+        ]
+    return Report(
+        kind="GpuReport",
+        source=source.describe(),
+        findings=findings,
+        skipped=skipped,
+        checked=len(nodes_view),
+        extra={"nodes": [node.as_dict() for node in nodes_view]},
+    )
+
+
+def _namespace_ok(object_namespace: str, namespace: str | None) -> bool:
+    return namespace is None or object_namespace == namespace
+
+
+def _from_manifest(finding: Any, manifests: list[dict[str, Any]]) -> bool:
+    """Keep only findings about the manifests' own objects (not the cluster's pods)."""
+    names = {(item.get("kind"), (item.get("metadata") or {}).get("name")) for item in manifests}
+    return (finding.object.kind, finding.object.name) in names

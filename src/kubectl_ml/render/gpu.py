@@ -1,0 +1,57 @@
+"""``gpu`` output for people: a table of GPU nodes, then the findings as ``doctor`` shows them."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from kubectl_ml.model.findings import Report
+from kubectl_ml.model.tolerations import describe_taint
+from kubectl_ml.render.text import render_report
+
+
+def render_gpu(report: Report, console: Console, title: str) -> None:
+    """Print a GpuReport: one row per node and accelerator resource, tainted nodes included."""
+    nodes = report.extra.get("nodes") or []
+    if not console.is_terminal:
+        console.width = max(console.width, 160)  # piped: whole names rather than ellipses
+    console.print(Text(title, style="bold"))
+    if not nodes:
+        console.print("No node advertises an accelerator (nvidia.com/gpu, MIG, AMD, Intel, TPU, Neuron...).")
+    else:
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        for column in ("node", "product", "resource"):
+            table.add_column(column, no_wrap=True)
+        for column in ("capacity", "allocatable", "allocated", "free"):
+            table.add_column(column, no_wrap=True, justify="right")
+        table.add_column("taints")
+        for node in nodes:
+            taints = ", ".join(describe_taint(taint) for taint in node.get("taints") or []) or "none"
+            name = node["name"] + (" (cordoned)" if node.get("unschedulable") else "")
+            if not node.get("resources"):
+                # Labelled as a GPU node, but the device plugin advertises nothing (yet): worth a row.
+                product = str(node.get("product") or "")
+                table.add_row(
+                    Text(name), Text(product), Text("none advertised", style="yellow"), "-", "-", "-", "-", taints
+                )
+            for index, resource in enumerate(node.get("resources") or []):
+                unhealthy = resource.get("unhealthy")
+                allocatable = Text(str(resource.get("allocatable")))
+                if unhealthy and str(unhealthy) != "0":
+                    allocatable.append(f" ({unhealthy} unhealthy)", style="yellow")
+                free = Text(str(resource.get("free")), style="green" if str(resource.get("free")) != "0" else "dim")
+                table.add_row(
+                    Text(name) if index == 0 else "",
+                    Text(str(node.get("product") or node.get("platform") or "")) if index == 0 else "",
+                    Text(str(resource.get("name"))),
+                    str(resource.get("capacity")),
+                    allocatable,
+                    str(resource.get("allocated")),
+                    free,
+                    Text(taints, style="dim" if taints != "none" else "yellow") if index == 0 else "",
+                )
+        console.print(table)
+    console.print()
+    render_report(report, console, "GPU findings")
