@@ -15,9 +15,8 @@ from kubectl_ml.model.pods import containers, find_container, needs_diagnosis, p
 from kubectl_ml.rules import run_pod_rules, run_workload_rules
 from kubectl_ml.sources.base import Source
 from kubectl_ml.sources.gather import gather_pod, gather_scan, gather_workload
+from kubectl_ml.sources.kinds import CONTROLLER_KINDS
 from kubectl_ml.sources.view import ClusterView
-
-_WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet")
 
 
 def _sort_key(finding: Finding) -> tuple[Any, ...]:
@@ -88,7 +87,7 @@ def doctor_scan(source: Source, namespace: str | None) -> Report:
     view = gather_scan(source, namespace)
     if namespace and not view.pods and not any(view.controllers.values()):
         view.skipped.append(f"namespace {namespace} has no pods or workloads here (check -n, or use -A)")
-    findings = _diagnose_view(view, kinds=_WORKLOAD_KINDS)
+    findings = _diagnose_view(view, kinds=CONTROLLER_KINDS)
     return _report(view, source, findings, len(view.pods))
 
 

@@ -12,8 +12,7 @@ from kubectl_ml.errors import ForbiddenError, SourceError
 from kubectl_ml.gpu import run_gpu_checks
 from kubectl_ml.model.findings import Report
 from kubectl_ml.sources.base import Source
-
-_TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob")
+from kubectl_ml.sources.kinds import CONTROLLER_KINDS
 
 
 def _in_scope(obj: dict[str, Any], namespace: str | None) -> bool:
@@ -40,7 +39,7 @@ def gpu_report(source: Source, namespace: str | None, manifests: list[dict[str, 
         skipped.append("pods of other namespaces: forbidden; GPUs they hold are not counted as allocated")
     workloads: list[dict[str, Any]] = []
     if manifests is not None:
-        workloads = [item for item in manifests if item.get("kind") in (*_TEMPLATE_KINDS, "Pod")]
+        workloads = [item for item in manifests if item.get("kind") in (*CONTROLLER_KINDS, "Pod")]
         pods_in_scope = [item for item in workloads if item.get("kind") == "Pod"]
         workloads = [item for item in workloads if item.get("kind") != "Pod"]
         nodes_view, findings = run_gpu_checks(nodes, pods + pods_in_scope, workloads)
@@ -48,7 +47,7 @@ def gpu_report(source: Source, namespace: str | None, manifests: list[dict[str, 
             finding for finding in findings if finding.object.kind != "Node" and _from_manifest(finding, manifests)
         ]
     else:
-        for kind in _TEMPLATE_KINDS:
+        for kind in CONTROLLER_KINDS:
             try:
                 workloads.extend(source.list(kind, namespace))
             except ForbiddenError:

@@ -17,9 +17,8 @@ from kubectl_ml.rightsize.report import RightsizeReport
 from kubectl_ml.rightsize.settings import RightsizeSettings
 from kubectl_ml.rightsize.workloads import Workload, WorkloadIndex, pod_spec
 from kubectl_ml.sources.base import Source, UsageSource
+from kubectl_ml.sources.kinds import CONTROLLER_KINDS
 from kubectl_ml.sources.labels import label_matcher
-
-_CONTROLLER_KINDS = ("ReplicaSet", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
 
 
 def _objects(
@@ -27,7 +26,7 @@ def _objects(
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     pods = source.list("Pod", namespace)
     controllers: list[dict[str, Any]] = []
-    for kind in _CONTROLLER_KINDS:
+    for kind in CONTROLLER_KINDS:
         try:
             controllers.extend(source.list(kind, namespace))
         except ForbiddenError:
@@ -105,7 +104,7 @@ def rightsize(
         source_notes = [note for note in source_notes if "DCGM" not in note]
     return RightsizeReport(
         window_seconds=settings.window_seconds,
-        source=usage.source,
+        source={**usage.source, "confidence": usage.confidence},
         recommendations=recommendations,
         notes=notes + source_notes,
         queries=usage.queries,

@@ -107,6 +107,8 @@ def render_table(report: RightsizeReport, console: Console, title: str) -> None:
     console.print(
         Text(f"Usage over {duration(report.window_seconds)} from {origin}{queries}.", style="dim"), soft_wrap=True
     )
+    if report.source.get("confidence") == "low":
+        console.print(Text("Low confidence: a short sampling, not a usage history.", style="yellow"), soft_wrap=True)
     for note in report.notes:
         console.print(Text(f"Note: {note}", style="yellow"), soft_wrap=True)
 

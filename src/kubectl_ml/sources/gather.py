@@ -21,11 +21,10 @@ from kubectl_ml.errors import ApiError, ForbiddenError, NotFoundError
 from kubectl_ml.model.pods import log_requests, needs_diagnosis
 from kubectl_ml.model.scheduler_messages import parse_scheduling_message
 from kubectl_ml.sources.base import Source
-from kubectl_ml.sources.kinds import KINDS
+from kubectl_ml.sources.kinds import CONTROLLER_KINDS, KINDS
 from kubectl_ml.sources.view import ClusterView
 
 LOG_TAIL_LINES = 200
-_CONTROLLER_KINDS = ("ReplicaSet", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
 
 
 Items = list[dict[str, Any]]
@@ -258,7 +257,7 @@ def gather_scan(source: Source, namespace: str | None) -> ClusterView:
     view.events, ok = _optional(view, "events", _scope(namespace), lambda: source.list("Event", namespace))
     if not ok:
         view.available = replace(view.available, events=False)
-    for kind in _CONTROLLER_KINDS:
+    for kind in CONTROLLER_KINDS:
         plural = KINDS[kind].plural
         items, _ok = _optional(view, plural, _scope(namespace), partial(source.list, kind, namespace))
         view.controllers[kind] = items

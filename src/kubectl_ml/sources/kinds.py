@@ -43,6 +43,9 @@ KINDS: dict[str, Kind] = {
     )
 }
 
+# The controllers that own pods through a pod template, in the order they are listed.
+CONTROLLER_KINDS = ("ReplicaSet", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
+
 WORKLOAD_KINDS = (
     "Deployment",
     "StatefulSet",
