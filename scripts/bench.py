@@ -11,7 +11,8 @@ What it measures, each as the median of several runs on this machine:
    from a snapshot folder, and live against a local API server (tests/support/apiserver.py) serving the
    same objects over real HTTP, with wall time, peak memory and the number of requests;
 3. ``doctor POD`` on a crash-looping pod, side by side with what a user runs instead against the same
-   server: ``kubectl describe pod``, ``kubectl logs --previous`` and ``kubectl get events``.
+   server: ``kubectl describe pod``, ``kubectl logs --previous`` and ``kubectl get events``;
+4. ``rightsize`` against a real Prometheus, and ``lint`` on 1,000 generated manifests (``measure_lint``).
 """
 
 from __future__ import annotations
@@ -133,7 +134,110 @@ def measure(runs: int) -> list[tuple[str, str, str, str]]:
             ours <= 1.5 * total and our_requests <= 4,
         )
     rows.extend(measure_rightsize())
+    rows.extend(measure_lint(runs))
     return rows
+
+
+def lint_manifests(folder: Path, count: int = 1000, per_file: int = 5) -> int:
+    """Write ``count`` workload manifests (vLLM-like Deployments, GPU Jobs, CronJobs, Pods; about 45 lines each,
+    a mix of clean ones and ones with each lint problem) as multi-document YAML files; returns the lines written.
+    """
+    deployment = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: llm-{i}
+  namespace: team-{team}
+  labels: {{app: llm-{i}, app.kubernetes.io/part-of: serving}}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {{app: llm-{i}}}
+  template:
+    metadata:
+      labels: {{app: llm-{i}}}
+    spec:
+      securityContext: {{runAsNonRoot: true, runAsUser: 1000}}
+      containers:
+        - name: vllm
+          image: vllm/vllm-openai:{tag}
+          args: ["--model", "meta-llama/Llama-3.1-8B-Instruct", "--port", "8000"]
+          ports:
+            - {{name: http, containerPort: 8000}}
+          resources:
+            requests: {{cpu: "4", memory: 24Gi}}
+            limits: {{memory: 24Gi, {gpu}: 1}}
+          livenessProbe:
+            httpGet: {{path: /health, port: http}}
+          readinessProbe:
+            httpGet: {{path: /health, port: http}}
+          volumeMounts:
+            - {{name: dshm, mountPath: /dev/shm}}
+            - {{name: cache, mountPath: /root/.cache/huggingface}}
+      volumes:
+        - name: dshm
+          emptyDir: {{medium: Memory, sizeLimit: 8Gi}}
+        - name: cache
+          persistentVolumeClaim: {{claimName: hf-cache}}
+      tolerations:
+        - {{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}}
+"""
+    job = """apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: train-{i}
+  namespace: team-{team}
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      backoffLimit: 1
+      template:
+        spec:
+          restartPolicy: Never
+          containers:
+            - name: trainer
+              image: ghcr.io/acme/trainer:1.{i}
+              command: ["torchrun", "--nproc-per-node=8", "train.py"]
+              resources:
+                requests: {{cpu: "32", memory: 256Gi, nvidia.com/gpu: 8}}
+                limits: {{memory: 256Gi, nvidia.com/gpu: {limit}}}
+"""
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = 0
+    for start in range(0, count, per_file):
+        documents = []
+        for i in range(start, min(start + per_file, count)):
+            if i % 2:
+                text = job.format(i=i, team=i % 20, limit=8 if i % 3 else 4)
+            else:
+                text = deployment.format(
+                    i=i,
+                    team=i % 20,
+                    tag="latest" if i % 4 == 0 else "v0.6.3",
+                    gpu="nvidia.com/gpus" if i % 10 == 0 else "nvidia.com/gpu",
+                )
+            documents.append(text)
+        body = "---\n".join(documents)
+        lines += body.count("\n")
+        (folder / f"manifests-{start // per_file:03d}.yaml").write_text(body, encoding="utf-8")
+    return lines
+
+
+def measure_lint(runs: int = 3) -> list[tuple[str, str, str, str]]:
+    """``kubectl ml lint`` on 1,000 generated manifests (200 multi-document files), process start included."""
+    with tempfile.TemporaryDirectory() as folder:
+        lines = lint_manifests(Path(folder))
+        seconds, memory = median_run([PLUGIN, "lint", folder, "-o", "json", "--fail-on", "never"], runs)
+    figure = f"{seconds:.2f} s, {memory} MiB ({lines:,} lines of YAML)"
+    print(f"lint: {figure}", file=sys.stderr)
+    return [
+        (
+            "`lint` on 1,000 manifests (200 files, multi-document YAML)",
+            figure,
+            "2 s",
+            "within" if seconds < 2 else "OVER",
+        )
+    ]
 
 
 def measure_rightsize() -> list[tuple[str, str, str, str]]:

@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from kubectl_ml.gpu import CHECKS  # noqa: E402 - path set up above
+from kubectl_ml.lint import RULES as LINT_RULES  # noqa: E402
 from kubectl_ml.model.codes import CODES  # noqa: E402
 from kubectl_ml.rules import RULES  # noqa: E402
 
@@ -33,6 +34,17 @@ def _sections(docstring: str) -> dict[str, str]:
     return sections
 
 
+def _module_section(anchor: str, heading: str, module: Any, codes: tuple[str, ...]) -> list[str]:
+    """The documentation of one GPU check or lint rule: its docstring's parts and its codes."""
+    sections = _sections(module.__doc__ or "")
+    lines = [f'<a id="{anchor}"></a>', f"### {heading}", "", sections.get("title", ""), ""]
+    lines += [f"Codes: {', '.join(f'`{code}`' for code in codes)}.", ""]
+    for label in ("What", "Why it matters", "Remedy"):
+        if label in sections:
+            lines += [f"**{label}.** {sections[label]}", ""]
+    return lines
+
+
 def codes_markdown() -> str:
     """docs/codes.md: every finding code, grouped by area, then every rule and GPU check with its documentation."""
     lines = [
@@ -44,10 +56,13 @@ def codes_markdown() -> str:
         "evidence says the workload still runs (for example an OOM kill long ago on a container that is ready now).",
         "",
     ]
-    emitted_by: dict[str, list[str]] = {}
+    emitted_by: dict[str, list[tuple[str, str]]] = {}
     for emitter in (*RULES, *CHECKS):
         for code in emitter.codes:
-            emitted_by.setdefault(code, []).append(emitter.id)
+            emitted_by.setdefault(code, []).append((emitter.id, f"rule-{emitter.id}"))
+    for lint_rule in LINT_RULES:
+        for code in lint_rule.codes:
+            emitted_by.setdefault(code, []).append((f"lint {lint_rule.id}", f"lint-{lint_rule.id}"))
     areas: dict[str, list[Any]] = {}
     for info in CODES.values():
         areas.setdefault(info.area, []).append(info)
@@ -60,7 +75,7 @@ def codes_markdown() -> str:
         ]
         for info in infos:
             emitters = emitted_by.get(info.code, [])
-            rule_link = ", ".join(f"[{name}](#rule-{name})" for name in emitters) or "(planned)"
+            rule_link = ", ".join(f"[{name}](#{anchor})" for name, anchor in emitters) or "(planned)"
             lines.append(f"| `{info.code}` | {info.severity.label} | {info.meaning} | {info.fix} | {rule_link} |")
         lines.append("")
     lines += [
@@ -85,13 +100,16 @@ def codes_markdown() -> str:
         "",
     ]
     for check in CHECKS:
-        sections = _sections(check.module.__doc__ or "")
-        lines += [f'<a id="rule-{check.id}"></a>', f"### {check.id}", "", sections.get("title", ""), ""]
-        lines.append(f"Codes: {', '.join(f'`{code}`' for code in check.codes)}.")
-        lines.append("")
-        for label in ("What", "Why it matters", "Remedy"):
-            if label in sections:
-                lines += [f"**{label}.** {sections[label]}", ""]
+        lines += _module_section(f"rule-{check.id}", check.id, check.module, check.codes)
+    lines += [
+        "## Lint rules",
+        "",
+        "One module per rule in `src/kubectl_ml/lint/`, run by `kubectl ml lint` on each Pod and workload pod "
+        "template in manifests. The GPU codes are the same as `kubectl ml gpu`'s.",
+        "",
+    ]
+    for lint_rule in LINT_RULES:
+        lines += _module_section(f"lint-{lint_rule.id}", f"lint {lint_rule.id}", lint_rule.module, lint_rule.codes)
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -107,7 +125,13 @@ def cli_markdown() -> str:
         "Exit codes: 0 ok, 1 findings at or above `--fail-on`, 2 bad usage, 3 cannot read the source, 130 interrupted.",
         "",
     ]
+    flat = []  # sub-apps (``new``) appear as their commands: ``kubectl ml new job``
     for name, command in sorted(group.commands.items()):  # type: ignore[attr-defined]
+        subcommands = getattr(command, "commands", None)
+        flat += (
+            [(f"{name} {sub}", each) for sub, each in sorted(subcommands.items())] if subcommands else [(name, command)]
+        )
+    for name, command in flat:
         help_text = (command.help or "").strip()
         lines += [f"## kubectl ml {name}", ""]
         for part in (part.replace("\b", "").strip() for part in help_text.split("\n\n") if part.strip()):

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from kubectl_ml.gpu import CHECKS
+from kubectl_ml.lint import RULES as LINT_RULES
 from kubectl_ml.model.codes import CODES
 from kubectl_ml.rules import RULES
 
@@ -28,15 +29,17 @@ def test_rule_module_documents_what_why_and_remedy(rule) -> None:
 
 
 def test_every_code_is_emitted_by_exactly_one_rule() -> None:
-    """One doctor rule per code, and one GPU check per code; the scheduling codes are shared by both sides.
+    """One doctor rule per code, one GPU check and one lint rule per code; codes are shared between the sides.
 
     (doctor reads scheduling problems from events, gpu computes them from specs: the same code.)
     """
     by_rules = [code for rule in RULES for code in rule.codes]
     by_checks = [code for check in CHECKS for code in check.codes]
+    by_lint = [code for rule in LINT_RULES for code in rule.codes]
     assert sorted(by_rules) == sorted(set(by_rules)), "a code is claimed by two rules"
     assert sorted(by_checks) == sorted(set(by_checks)), "a code is claimed by two GPU checks"
-    emitted = set(by_rules) | set(by_checks)
+    assert sorted(by_lint) == sorted(set(by_lint)), "a code is claimed by two lint rules"
+    emitted = set(by_rules) | set(by_checks) | set(by_lint)
     assert emitted == set(CODES), f"unregistered: {emitted - set(CODES)}; unused: {set(CODES) - emitted}"
 
 
@@ -87,3 +90,20 @@ def test_every_rule_has_a_test_module() -> None:
     for rule in RULES:
         module = rule.module.__name__.rsplit(".", 1)[-1]
         assert (ROOT / "tests" / "rules" / f"test_{module}.py").exists(), module
+
+
+LINT_CODES = sorted({code for rule in LINT_RULES for code in rule.codes})
+
+
+@pytest.mark.parametrize("code", LINT_CODES)
+def test_every_lint_code_is_asserted_by_the_lint_tests(code: str) -> None:
+    tests = "".join(path.read_text() for path in (ROOT / "tests" / "lint").glob("test_*.py"))
+    assert f'"{code}"' in tests, f"no test in tests/lint asserts {code}"
+
+
+@pytest.mark.parametrize("rule", LINT_RULES, ids=lambda rule: rule.id)
+def test_lint_rule_documents_what_why_and_remedy(rule) -> None:
+    assert rule.id == rule.module.__name__.rsplit(".", 1)[-1].replace("_", "-")
+    doc = rule.module.__doc__ or ""
+    for section in ("What:", "Why it matters:", "Remedy:"):
+        assert section in doc, f"{rule.id} lacks {section}"

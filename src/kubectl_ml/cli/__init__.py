@@ -10,6 +10,8 @@ import typer
 
 from kubectl_ml.cli.doctor import doctor
 from kubectl_ml.cli.gpu import gpu
+from kubectl_ml.cli.lint import lint
+from kubectl_ml.cli.new import new_app
 from kubectl_ml.cli.rightsize import rightsize
 from kubectl_ml.cli.snapshot import snapshot
 from kubectl_ml.cli.version import version
@@ -28,8 +30,10 @@ app = typer.Typer(
 app.command()(doctor)
 app.command()(rightsize)
 app.command()(gpu)
+app.command()(lint)
 app.command()(snapshot)
 app.command()(version)
+app.add_typer(new_app, name="new")
 
 
 class InterruptError(KubectlMlError):

@@ -17,7 +17,7 @@ class CodeInfo:
 
     Attributes:
         code: the stable kebab-case identifier.
-        area: the family shown in docs (image pull, start, running, scheduling, workload, gpu).
+        area: the family shown in docs (image pull, start, running, scheduling, workload, gpu, lint).
         severity: the usual severity; a rule may lower it when the evidence says the pod still works.
         title: a few words for tables.
         meaning: one or two sentences: what went wrong.
@@ -347,6 +347,64 @@ CODES: dict[str, CodeInfo] = {
             "For information: the nodes a GPU pod or workload template could run on (taints, selectors and "
             "capacity all allow it).",
             "Nothing to fix.",
+        ),
+        # lint
+        CodeInfo(
+            "image-tag-latest",
+            "lint",
+            _W,
+            "image tag :latest or none",
+            "The image has the tag latest or no tag (which means latest): a restart or a new node may pull "
+            "another version, and the running version cannot be told from the manifest.",
+            "Pin a version tag (vllm/vllm-openai:v0.6.3) or a digest (@sha256:...).",
+        ),
+        CodeInfo(
+            "resources-missing",
+            "lint",
+            _W,
+            "CPU or memory requests (or GPU memory limit) missing",
+            "A container has no CPU or memory request (a limit counts as one), or a GPU container has no "
+            "memory limit: the scheduler places it blind, and it is the first to be evicted.",
+            "Set requests.cpu and requests.memory (kubectl ml rightsize measures them), and limits.memory for "
+            "GPU containers.",
+        ),
+        CodeInfo(
+            "probes-missing",
+            "lint",
+            _W,
+            "serving container without readinessProbe",
+            "A Deployment or StatefulSet container that serves on a port has no readinessProbe, so it gets "
+            "traffic before the model is loaded, and during rollouts.",
+            "Add a readinessProbe on the server's readiness endpoint (e.g. /health, /v2/health/ready).",
+        ),
+        CodeInfo(
+            "startup-probe-missing",
+            "lint",
+            _W,
+            "model server with livenessProbe, no startupProbe",
+            "A model server has a livenessProbe but no startupProbe: the kubelet kills it while the model "
+            "is still loading, and it restarts forever.",
+            "Add a startupProbe on the same endpoint whose budget (periodSeconds x failureThreshold) covers "
+            "model loading, at least 10 minutes for LLMs.",
+        ),
+        CodeInfo(
+            "shm-missing",
+            "lint",
+            _W,
+            "GPU container without memory-backed /dev/shm",
+            "A GPU container has no emptyDir with medium: Memory at /dev/shm, so it gets the runtime's 64Mi "
+            "default; DataLoader workers and NCCL fail with bus errors.",
+            "Mount an emptyDir with medium: Memory (and a sizeLimit) at /dev/shm.",
+        ),
+        CodeInfo(
+            "run-as-root",
+            "lint",
+            _W,
+            "container may run as root",
+            "A container runs as user 0, or nothing (runAsNonRoot or a non-zero runAsUser) keeps it from "
+            "running as root.",
+            "Set securityContext.runAsNonRoot: true (and a non-zero runAsUser if the image's user is root "
+            "or not numeric).",
         ),
     )
 }

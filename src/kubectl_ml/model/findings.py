@@ -31,15 +31,25 @@ class Severity(IntEnum):
 
 @dataclass(frozen=True)
 class ObjectRef:
-    """Identifies an API object: its kind, namespace (empty for cluster-scoped) and name."""
+    """Identifies an API object: its kind, namespace (empty for cluster-scoped) and name.
+
+    ``file`` and ``line`` (1-based, where the object starts) locate an object read from a manifest
+    (``kubectl ml lint``); they appear in JSON only when set, so other reports keep their shape.
+    """
 
     kind: str
     namespace: str
     name: str
+    file: str | None = None
+    line: int | None = None
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, Any]:
         """The ``object`` member of a finding in JSON."""
-        return {"kind": self.kind, "namespace": self.namespace, "name": self.name}
+        document: dict[str, Any] = {"kind": self.kind, "namespace": self.namespace, "name": self.name}
+        if self.file is not None:
+            document["file"] = self.file
+            document["line"] = self.line
+        return document
 
     def __str__(self) -> str:
         prefix = f"{self.namespace}/" if self.namespace else ""
@@ -76,6 +86,9 @@ class Finding:
 
     ``workload`` is the owning workload (Deployment, StatefulSet, Job, ...) used to group a scan; it is
     not part of a finding's JSON, where ``object`` names the pod or controller itself.
+
+    ``line`` is, for a manifest, the 1-based line of the offending field (``object.line`` is where the
+    object starts); it appears in JSON only when set.
     """
 
     code: str
@@ -88,10 +101,11 @@ class Finding:
     patch: dict[str, Any] | None = None
     commands: tuple[str, ...] = ()
     workload: ObjectRef | None = None
+    line: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON form of DESIGN §2."""
-        return {
+        document: dict[str, Any] = {
             "code": self.code,
             "severity": self.severity.label,
             "object": self.object.as_dict(),
@@ -102,6 +116,9 @@ class Finding:
             "patch": self.patch,
             "commands": list(self.commands),
         }
+        if self.line is not None:
+            document["line"] = self.line
+        return document
 
 
 @dataclass

@@ -34,6 +34,8 @@ KNOWN_ACCELERATORS = (
 )
 # Intel's NFD also exposes bookkeeping resources that are not devices.
 _NOT_DEVICES = {"gpu.intel.com/millicores", "gpu.intel.com/memory.max", "gpu.intel.com/tiles"}
+# Resource names that look like accelerators but are real, advertised bookkeeping resources.
+ACCELERATOR_BOOKKEEPING = frozenset(_NOT_DEVICES)
 
 
 def is_accelerator(resource: str) -> bool:

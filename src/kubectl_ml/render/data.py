@@ -17,3 +17,19 @@ def render_yaml(document: dict[str, Any], stream: IO[str]) -> None:
     import yaml
 
     yaml.safe_dump(document, stream, sort_keys=False, allow_unicode=True, width=120)
+
+
+def manifests_text(objects: list[dict[str, Any]], output: str) -> str:
+    """Manifests as ``kubectl apply -f`` reads them: YAML documents joined by ``---``, or JSON (a ``List``)."""
+    if output == "json":
+        document = objects[0] if len(objects) == 1 else {"apiVersion": "v1", "kind": "List", "items": objects}
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    import yaml
+
+    class _Dumper(yaml.SafeDumper):
+        def ignore_aliases(self, data: Any) -> bool:
+            return True  # a value used twice is written twice, never as &id001/*id001
+
+    return "---\n".join(
+        yaml.dump(item, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120) for item in objects
+    )

@@ -6,13 +6,15 @@ names the file and line the same way (exit 3).
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kubectl_ml.errors import SourceError
-from kubectl_ml.sources.snapshot import objects_in, parse_file
+from kubectl_ml.errors import SnapshotFormatError, SourceError
+from kubectl_ml.sources.snapshot import objects_in, parse_file, yaml_format_error
 
 _SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -41,4 +43,117 @@ def load_manifests(paths: Iterable[str]) -> list[dict[str, Any]]:
         source = Path("stdin.yaml") if str(path) == "-" else path
         for document in parse_file(source, text):
             objects.extend(objects_in(document, source))
+    return objects
+
+
+@dataclass(frozen=True)
+class ManifestObject:
+    """An API object read from a manifest, with where it is.
+
+    Attributes:
+        object: the object.
+        file: the file it came from (``-`` for standard input).
+        line: the 1-based line where the object starts.
+        lines: JSON path inside the object (``spec.containers[0].image``; keys that are not plain words as
+            ``['nvidia.com/gpu']``) -> 1-based line of that key or list item.
+    """
+
+    object: dict[str, Any]
+    file: str
+    line: int
+    lines: dict[str, int]
+
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+def _line_map(node: Any, path: str, line: int, lines: dict[str, int]) -> None:
+    """Record ``path`` at ``line`` and every path below ``node`` at the line of its key or list item."""
+    import yaml
+
+    lines[path] = line
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            child = (f"{path}.{key}" if path else key) if _PLAIN_KEY.match(key) else f"{path}['{key}']"
+            _line_map(value_node, child, key_node.start_mark.line + 1, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _line_map(item, f"{path}[{index}]", item.start_mark.line + 1, lines)
+
+
+def _documents(text: str, label: str) -> list[tuple[Any, Any]]:
+    """(document, node) pairs of a YAML stream (JSON is YAML); SnapshotFormatError with file and line."""
+    import yaml
+
+    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = loader_class(text)
+    documents: list[tuple[Any, Any]] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            documents.append((loader.construct_document(node), node))
+    except yaml.YAMLError as error:
+        raise yaml_format_error(label, error) from error
+    finally:
+        loader.dispose()
+    return documents
+
+
+def _located(obj: dict[str, Any], node: Any, label: str) -> ManifestObject:
+    lines: dict[str, int] = {}
+    line = node.start_mark.line + 1 if node is not None else 1
+    if node is not None:
+        _line_map(node, "", line, lines)
+    return ManifestObject(obj, label, line, lines)
+
+
+def read_manifest(text: str, label: str) -> list[ManifestObject]:
+    """The API objects of one file's text, each with its start line and the lines of its fields.
+
+    Multi-document YAML, JSON, single objects and Lists (each item located where it starts). A syntax
+    error raises SnapshotFormatError naming ``label`` and the line (exit 3). A JSON file is checked by the
+    JSON parser first, so its error messages are JSON's.
+    """
+    source = Path(label if label != "-" else "stdin.yaml")
+    if source.suffix == ".json":
+        try:
+            parse_file(source, text)  # JSON's own syntax errors, with line and column
+        except SnapshotFormatError as error:
+            raise SnapshotFormatError(error.message.replace(str(source), label, 1), "Fix the file.") from error
+    try:
+        pairs = _documents(text, label)
+    except SnapshotFormatError:
+        if source.suffix != ".json":
+            raise
+        # Valid JSON that YAML refuses (tabs, say): the objects without field lines.
+        pairs = [(document, None) for document in parse_file(source, text)]
+    located: list[ManifestObject] = []
+    for document, node in pairs:
+        if not isinstance(document, dict):
+            continue
+        nodes = {}
+        if node is not None and isinstance(document.get("items"), list):
+            items_node = next((value for key, value in node.value if key.value == "items"), None)
+            if items_node is not None and hasattr(items_node, "value"):
+                pairs_of_items = zip(document["items"], items_node.value, strict=False)
+                nodes = {id(item): item_node for item, item_node in pairs_of_items}
+        for obj in objects_in(document, source):
+            located.append(_located(obj, nodes.get(id(obj), node if obj is document else None), label))
+    return located
+
+
+def load_manifest_objects(paths: Iterable[str]) -> list[ManifestObject]:
+    """Every API object in the files (Lists flattened), located, in file order; ``-`` reads stdin."""
+    objects: list[ManifestObject] = []
+    for path in manifest_files(paths):
+        if str(path) == "-":
+            text = sys.stdin.read()
+        else:
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError as error:
+                message = f"Cannot read {path}: {error.strerror}."
+                raise SourceError(message, "Check the path and its permissions.") from error
+        objects.extend(read_manifest(text, str(path)))
     return objects

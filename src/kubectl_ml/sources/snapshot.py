@@ -50,12 +50,17 @@ def parse_file(path: Path, text: str | None = None) -> list[Any]:
     try:
         return [document for document in yaml.safe_load_all(text) if document is not None]
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise SnapshotFormatError(
-            f"File {path} is not valid YAML{where}: {getattr(error, 'problem', None) or error}.",
-            "Fix or remove the file.",
-        ) from error
+        raise yaml_format_error(path, error) from error
+
+
+def yaml_format_error(path: Path | str, error: Exception) -> SnapshotFormatError:
+    """The error for a YAML syntax error, naming the file and the line."""
+    mark = getattr(error, "problem_mark", None)
+    where = f" (line {mark.line + 1})" if mark is not None else ""
+    return SnapshotFormatError(
+        f"File {path} is not valid YAML{where}: {getattr(error, 'problem', None) or error}.",
+        "Fix or remove the file.",
+    )
 
 
 def objects_in(document: Any, path: Path) -> list[dict[str, Any]]:

@@ -1,0 +1,61 @@
+"""``kubectl ml lint``: the ML and GPU mistakes in manifests, with file and line."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from kubectl_ml.cli._options import Debug, FailOn, FailOnOption, Output, OutputFormat
+from kubectl_ml.cli._output import exit_code
+
+
+def lint(
+    paths: Annotated[
+        list[str],
+        typer.Argument(help="Manifest files or folders (searched recursively for .yaml, .yml, .json); - for stdin."),
+    ],
+    output: Output = OutputFormat.text,
+    fail_on: FailOnOption = FailOn.error,
+    debug: Debug = False,
+) -> None:
+    """Lint YAML/JSON manifests for the ML and GPU mistakes other linters miss.
+
+    Pods and every workload with a pod template (Deployment, StatefulSet, DaemonSet, ReplicaSet,
+    ReplicationController, Job, CronJob). Multi-document YAML, JSON and Lists.
+
+    \b
+    Examples:
+      kubectl ml lint deploy/
+      helm template ./chart | kubectl ml lint -
+      kubectl ml lint serving.yaml -o json --fail-on warning
+    """
+    from kubectl_ml.lint import LintInput, lint_objects, lintable
+    from kubectl_ml.model.findings import Report
+    from kubectl_ml.sources.manifests import load_manifest_objects, manifest_files
+
+    files = manifest_files(paths)
+    objects = load_manifest_objects(paths)
+    inputs = [LintInput(item.object, item.file, item.line, item.lines) for item in objects]
+    report = Report(
+        kind="LintReport",
+        source={"type": "files", "paths": list(paths)},
+        findings=lint_objects(inputs),
+        checked=sum(1 for item in inputs if lintable(item.object)),
+    )
+    if output is OutputFormat.json:
+        from kubectl_ml.render.data import render_json
+
+        render_json(report.as_dict(), sys.stdout)
+    elif output is OutputFormat.yaml:
+        from kubectl_ml.render.data import render_yaml
+
+        render_yaml(report.as_dict(), sys.stdout)
+    else:
+        from rich.console import Console
+
+        from kubectl_ml.render.lint import render_lint
+
+        render_lint(report, Console(highlight=False), len(files))
+    raise typer.Exit(exit_code(report, fail_on))

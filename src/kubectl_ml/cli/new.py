@@ -1,0 +1,158 @@
+"""``kubectl ml new job`` and ``kubectl ml new serving``: write manifests that are right the first time."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from kubectl_ml.cli._options import Context, Kubeconfig, RequestTimeout, Snapshot, parse_duration
+from kubectl_ml.errors import KubectlMlError, UsageError
+
+new_app = typer.Typer(
+    help="Write a training Job or a model server's manifests (to stdout, or -f FILE).",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,
+)
+
+
+class ManifestFormat(str, Enum):
+    """``-o`` values of ``new``."""
+
+    yaml = "yaml"
+    json = "json"
+
+
+Output = Annotated[ManifestFormat, typer.Option("--output", "-o", help="Output format.", case_sensitive=False)]
+File = Annotated[str | None, typer.Option("--filename", "-f", help="Write to FILE instead of stdout.")]
+Force = Annotated[bool, typer.Option("--force", help="Overwrite FILE when it exists.")]
+Image = Annotated[str, typer.Option("--image", help="Container image with a pinned tag or digest.")]
+Gpus = Annotated[int, typer.Option("--gpus", min=0, help="nvidia.com/gpu per pod.")]
+Cpu = Annotated[str | None, typer.Option("--cpu", help="CPU request (default: 4 per GPU, 2 without).")]
+Memory = Annotated[str | None, typer.Option("--memory", help="Memory request = limit (default: 16Gi per GPU, 8Gi).")]
+ManifestNamespace = Annotated[str | None, typer.Option("--namespace", "-n", help="Namespace of the manifests.")]
+
+
+def _placement(gpus: int, snapshot: str | None, kubeconfig: str | None, context: str | None, timeout: str) -> Any:
+    """Fit to the cluster's GPU nodes when one is given or configured; None: the generic placement."""
+    from kubectl_ml.cli._source import ClusterOptions, open_source
+    from kubectl_ml.scaffold import fit_placement
+
+    if not gpus:
+        return None
+    if not (snapshot or kubeconfig or context):
+        from kubectl_ml.sources.kubeconfig import candidate_files
+
+        if not any(path.is_file() for path in candidate_files(None, os.environ)):
+            return None  # no cluster configured: nothing to fit, nothing to say
+    options = ClusterOptions(kubeconfig, context, None, False, timeout, snapshot)
+    try:
+        nodes = open_source(options).list("Node", None)
+    except KubectlMlError as error:
+        if snapshot:
+            raise
+        print(f"note: cannot read the cluster's nodes ({error.message}); not fitted to its GPU nodes", file=sys.stderr)
+        return None
+    placement = fit_placement(nodes, gpus)
+    for note in placement.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return placement
+
+
+def _emit(objects: list[dict[str, Any]], output: ManifestFormat, filename: str | None, force: bool) -> None:
+    from kubectl_ml.render.data import manifests_text
+
+    text = manifests_text(objects, output.value)
+    if not filename or filename == "-":
+        sys.stdout.write(text)
+        return
+    path = Path(filename)
+    if path.exists() and not force:
+        raise UsageError(f"{filename} exists", "Pass --force to overwrite it, or choose another -f FILE.")
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot write {filename}: {error.strerror}", None) from error
+    print(f"wrote {filename}: " + ", ".join(f"{o['kind']}/{o['metadata']['name']}" for o in objects), file=sys.stderr)
+
+
+@new_app.command()
+def job(
+    name: Annotated[str, typer.Argument(help="Name of the Job.")],
+    image: Image,
+    command: Annotated[list[str] | None, typer.Argument(help="The command, after --.", show_default=False)] = None,
+    gpus: Gpus = 0,
+    cpu: Cpu = None,
+    memory: Memory = None,
+    namespace: ManifestNamespace = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Pods for distributed training (torchrun).")] = 1,
+    dataset_pvc: Annotated[str | None, typer.Option("--dataset-pvc", help="PVC mounted read-only at /data.")] = None,
+    checkpoint_pvc: Annotated[str | None, typer.Option("--checkpoint-pvc", help="PVC mounted at /checkpoints.")] = None,
+    active_deadline: Annotated[
+        str | None, typer.Option("--active-deadline", help="Hard time limit, e.g. 12h, 2d.")
+    ] = None,
+    output: Output = ManifestFormat.yaml,
+    filename: File = None,
+    force: Force = False,
+    snapshot: Snapshot = None,
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+    request_timeout: RequestTimeout = "5s",
+) -> None:
+    """A training Job: resources, GPU toleration, /dev/shm, failure policy, TTL; --workers N for torchrun.
+
+    \b
+    Examples:
+      kubectl ml new job train --image pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime --gpus 1 -- python train.py
+      kubectl ml new job ddp --image my/trainer:1.2 --gpus 8 --workers 4 --dataset-pvc data -- torchrun train.py
+    """
+    from kubectl_ml.scaffold import JobParams, build_job, check_pinned_image
+
+    deadline = None if active_deadline is None else int(parse_duration(active_deadline, "--active-deadline"))
+    params = JobParams(
+        name, check_pinned_image(image), gpus, cpu, memory, namespace, workers, dataset_pvc, checkpoint_pvc,
+        deadline, tuple(command or ()),
+    )  # fmt: skip
+    placement = _placement(gpus, snapshot, kubeconfig, context, request_timeout)
+    _emit(build_job(params, placement), output, filename, force)
+
+
+@new_app.command()
+def serving(
+    name: Annotated[str, typer.Argument(help="Name of the Deployment and Service.")],
+    image: Image,
+    runtime: Annotated[str, typer.Option("--runtime", help="triton, vllm, tgi, torchserve, tfserving or custom.")],
+    model: Annotated[str | None, typer.Option("--model", help="The model, as the runtime takes it.")] = None,
+    gpus: Gpus = 1,
+    replicas: Annotated[int, typer.Option("--replicas", min=1, help="Replicas (a PodDisruptionBudget when > 1).")] = 1,
+    cpu: Cpu = None,
+    memory: Memory = None,
+    namespace: ManifestNamespace = None,
+    output: Output = ManifestFormat.yaml,
+    filename: File = None,
+    force: Force = False,
+    snapshot: Snapshot = None,
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+    request_timeout: RequestTimeout = "5s",
+) -> None:
+    """A model server: Deployment + Service with the runtime's ports, probes and model-loading budget.
+
+    \b
+    Examples:
+      kubectl ml new serving llm --image vllm/vllm-openai:v0.11.0 --runtime vllm --model Qwen/Qwen3-8B
+      kubectl ml new serving tgi --image ghcr.io/huggingface/text-generation-inference:3.3.4 --runtime tgi \\
+        --model mistralai/Mistral-7B-Instruct-v0.3 --replicas 2 -f tgi.yaml --snapshot ./cluster
+    """
+    from kubectl_ml.scaffold import ServingParams, build_serving, check_pinned_image
+
+    params = ServingParams(
+        name, check_pinned_image(image), runtime.lower(), model, gpus, replicas, cpu, memory, namespace
+    )
+    placement = _placement(gpus, snapshot, kubeconfig, context, request_timeout)
+    _emit(build_serving(params, placement), output, filename, force)

@@ -1,0 +1,118 @@
+"""Helpers shared by the lint rules: the input type, containers of a pod spec, GPU and image facts.
+
+Kept here so each rule module stays about its one problem. The pod-template handling (which kinds carry a
+template, and where: a CronJob's is under ``jobTemplate``) is ``gpu._common``'s, reused, not copied.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kubectl_ml.gpu._common import Subject, pod_subject, template_subject
+from kubectl_ml.model.quantity import try_parse_quantity
+from kubectl_ml.model.resources import looks_like_accelerator
+
+# Kinds whose pods serve traffic for as long as they run (a Job's pods finish).
+SERVING_KINDS = ("Deployment", "StatefulSet")
+# Images of model servers, by repository name (scaffold-gpu-lint-anchors §2.3).
+_MODEL_SERVER = re.compile(
+    r"tritonserver|vllm|text-generation-inference|text-embeddings-inference|torchserve|tensorflow/serving"
+    r"|tfserving|tf-serving|sglang"
+)
+
+
+@dataclass(frozen=True)
+class LintInput:
+    """One API object read from a manifest.
+
+    Attributes:
+        object: the object, as a plain dict.
+        file: the file it came from (``-`` for standard input).
+        line: the 1-based line where the object starts.
+        lines: JSON path inside the object (``spec.template.spec.containers[0].image``, keys that are not
+            plain words as ``['nvidia.com/gpu']``) -> 1-based line; may be empty.
+    """
+
+    object: Mapping[str, Any]
+    file: str
+    line: int
+    lines: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ContainerSpec:
+    """One container of a pod spec, with where it sits.
+
+    Attributes:
+        key: ``containers`` or ``initContainers``.
+        index: its position in that list.
+        body: the container dict.
+    """
+
+    key: str
+    index: int
+    body: Mapping[str, Any]
+
+    @property
+    def name(self) -> str:
+        """The container's name."""
+        return str(self.body.get("name", ""))
+
+    def path(self, subject: Subject, inner: str = "") -> str:
+        """The JSON path of the container (or of ``inner`` inside it) in the object."""
+        return subject.path(f"spec.{self.key}[{self.index}]" + (f".{inner}" if inner else ""))
+
+
+def subject_of(obj: Mapping[str, Any]) -> Subject | None:
+    """A Pod, or the pod template of a workload kind (Deployment ... CronJob's jobTemplate); else None."""
+    if obj.get("kind") == "Pod":
+        return pod_subject(obj) if isinstance(obj.get("spec"), Mapping) else None
+    return template_subject(obj)
+
+
+def containers(subject: Subject, *, init: bool = True) -> Iterator[ContainerSpec]:
+    """The init containers (unless ``init`` is False), then the app containers."""
+    for key in ("initContainers", "containers") if init else ("containers",):
+        for index, body in enumerate(subject.spec.get(key) or []):
+            if isinstance(body, Mapping):
+                yield ContainerSpec(key, index, body)
+
+
+def resources_of(container: Mapping[str, Any]) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+    """(requests, limits) of a container, empty mappings when absent."""
+    resources = container.get("resources") or {}
+    return resources.get("requests") or {}, resources.get("limits") or {}
+
+
+def gpu_resources(container: Mapping[str, Any]) -> list[str]:
+    """The accelerator resources (misspellings included) the container asks a non-zero count of."""
+    requests, limits = resources_of(container)
+    names = []
+    for name in sorted({*requests, *limits}):
+        raw = limits.get(name, requests.get(name))
+        value = try_parse_quantity(raw)
+        if looks_like_accelerator(str(name)) and (value is None or value > 0):
+            names.append(str(name))
+    return names
+
+
+def serves(container: Mapping[str, Any]) -> bool:
+    """True when the container declares a containerPort."""
+    return any(isinstance(port, Mapping) and port.get("containerPort") for port in container.get("ports") or [])
+
+
+def image_repository(image: str) -> str:
+    """The image reference without its tag or digest (``nvcr.io/nvidia/tritonserver``)."""
+    name = image.split("@", 1)[0]
+    last = name.rsplit("/", 1)[-1]
+    if ":" in last:
+        name = name[: len(name) - len(last)] + last.split(":", 1)[0]
+    return name
+
+
+def is_model_server_image(image: str) -> bool:
+    """True for images of known model servers: Triton, vLLM, TGI, TorchServe, TF Serving (and a few more)."""
+    return bool(_MODEL_SERVER.search(image_repository(image).lower()))

@@ -1,0 +1,45 @@
+"""Containers without CPU and memory requests, and GPU containers without a memory limit.
+
+What: every container (init containers too) with no CPU request or no memory request (a limit alone
+counts: the API defaults the request to it), and every container that asks for an accelerator without
+``limits.memory``. A CPU limit is not required: GPU training is often better without one (throttling).
+
+Why it matters: without requests the scheduler places the pod blind and it is the first evicted under
+pressure (BestEffort). A GPU container without a memory limit can take the node's memory from the other
+GPU pods; the GPU guardrails users ask for (NVIDIA/aicr#860) want memory request = limit for GPU pods.
+
+Remedy: set ``requests.cpu`` and ``requests.memory`` (``kubectl ml rightsize`` measures them from usage),
+and ``limits.memory`` on GPU containers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kubectl_ml.gpu._common import Subject, build
+from kubectl_ml.lint._common import containers, gpu_resources, resources_of
+from kubectl_ml.model.findings import Evidence, Finding
+
+
+def check(subject: Subject) -> Iterator[Finding]:
+    """Yield ``resources-missing`` per container, naming every missing field."""
+    for container in containers(subject):
+        requests, limits = resources_of(container.body)
+        missing = [f"requests.{name}" for name in ("cpu", "memory") if name not in requests and name not in limits]
+        gpus = gpu_resources(container.body)
+        if gpus and "memory" not in limits:
+            missing.append("limits.memory")
+        if not missing:
+            continue
+        why = " (it asks for " + ", ".join(gpus) + ")" if "limits.memory" in missing else ""
+        yield build(
+            "resources-missing",
+            subject.ref,
+            f"{subject.noun}, container {container.name} has no {', '.join(missing)}{why}.",
+            container=container.name,
+            evidence=[Evidence("spec", container.path(subject, "resources"), container.body.get("resources") or None)],
+            remedy=f"Set {', '.join(missing)}"
+            + (" (for a GPU container, a memory limit equal to the request)" if why else "")
+            + "; kubectl ml rightsize recommends values from usage.",
+            commands=["kubectl ml rightsize"],
+        )

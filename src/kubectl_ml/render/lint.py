@@ -1,0 +1,76 @@
+"""The terminal form of a LintReport: findings grouped by file, then object, each with its line.
+
+``path:line`` heads each finding so terminals and editors can jump to it; styles as in ``render.text``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.text import Text
+
+from kubectl_ml.model.findings import Finding, Report, Severity
+from kubectl_ml.render.text import _MARK, _STYLE
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 or word == 'info' else 's'}"
+
+
+def _detail(label: str, value: str) -> Text:
+    text = Text("      ")
+    text.append(f"{label:<8} ", style="dim")
+    text.append(value)
+    return text
+
+
+def _block(finding: Finding) -> list[Text]:
+    where = f"{finding.object.file}:{finding.line or finding.object.line}"
+    header = Text("  ")
+    header.append(f"{_MARK[finding.severity]} {finding.severity.label:<7}", style=_STYLE[finding.severity])
+    header.append(f" {finding.code}", style="bold")
+    header.append(f"  {where}", style="dim")
+    if finding.container:
+        header.append(f"  container {finding.container}", style="dim")
+    lines = [header, Text("      " + finding.summary)]
+    lines.append(_detail("fix", finding.remedy))
+    if finding.patch:
+        lines.append(_detail("patch", json.dumps(finding.patch, separators=(",", ":"))))
+    return lines
+
+
+def _files(findings: Sequence[Finding]) -> dict[str, dict[tuple[str, str, int | None], list[Finding]]]:
+    grouped: dict[str, dict[tuple[str, str, int | None], list[Finding]]] = {}
+    for finding in findings:
+        ref = finding.object
+        key = (ref.kind, f"{ref.namespace}/{ref.name}" if ref.namespace else ref.name, ref.line)
+        grouped.setdefault(ref.file or "", {}).setdefault(key, []).append(finding)
+    return grouped
+
+
+def render_lint(report: Report, console: Console, files: int) -> None:
+    """Print a LintReport for people."""
+    title = f"Lint: {_plural(files, 'file')}, {_plural(report.checked, 'object')} with pod specs"
+    console.print(Text(title, style="bold"))
+    if not report.findings:
+        console.print(Text("✔ No problems found.", style="green"))
+    for name, objects in _files(report.findings).items():
+        console.print()
+        console.print(Text(name, style="bold underline"))
+        for (kind, place, line), findings in objects.items():
+            console.print(Text(f" {kind} {place} (line {line})", style="bold"))
+            for finding in findings:
+                for text in _block(finding):
+                    console.print(text, soft_wrap=True, highlight=False)
+    console.print()
+    counts = {severity: sum(1 for finding in report.findings if finding.severity == severity) for severity in Severity}
+    console.print(
+        Text(
+            f"Summary: {_plural(counts[Severity.ERROR], 'error')}, {_plural(counts[Severity.WARNING], 'warning')}, "
+            f"{_plural(counts[Severity.INFO], 'info')} in {_plural(report.checked, 'object')}."
+        )
+    )
+    for note in report.skipped:
+        console.print(Text(f"Skipped: {note}", style="yellow"), soft_wrap=True)
