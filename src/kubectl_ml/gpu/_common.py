@@ -9,8 +9,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kubectl_ml.model.codes import code_info
-from kubectl_ml.model.findings import Evidence, Finding, ObjectRef, Severity
+from kubectl_ml.model.codes import make_finding
+from kubectl_ml.model.findings import ObjectRef
 
 # Taints that nodes get from Kubernetes or the cloud while they are unhealthy, starting or being removed:
 # they do not keep ordinary pods off a healthy GPU node, so they are not the GPU node's taint.
@@ -164,33 +164,8 @@ def is_system_taint(taint: Mapping[str, Any]) -> bool:
     return str(taint.get("key", "")).startswith(SYSTEM_TAINT_PREFIXES)
 
 
-def build(
-    code: str,
-    subject: ObjectRef,
-    summary: str,
-    *,
-    container: str | None = None,
-    evidence: Iterable[Evidence] = (),
-    remedy: str | None = None,
-    patch: Mapping[str, Any] | None = None,
-    commands: Sequence[str] = (),
-    severity: Severity | None = None,
-    workload: ObjectRef | None = None,
-) -> Finding:
-    """A finding with the registered severity and fix unless the check has better words."""
-    info = code_info(code)
-    return Finding(
-        code=code,
-        severity=severity or info.severity,
-        object=subject,
-        summary=summary,
-        remedy=remedy or info.fix,
-        container=container,
-        evidence=tuple(evidence),
-        patch=dict(patch) if patch is not None else None,
-        commands=tuple(commands),
-        workload=workload,
-    )
+# The GPU checks build findings exactly as the doctor rules do.
+build = make_finding
 
 
 def plural(count: int, word: str) -> str:

@@ -51,6 +51,7 @@ from kubectl_ml.model.resources import (
     allocated_on,
     is_accelerator,
     pod_requests,
+    rename_resources,
 )
 from kubectl_ml.model.tolerations import describe_taint, toleration_for, tolerations_with
 
@@ -146,19 +147,8 @@ def _unknown(data: _Input) -> Finding | None:
 
 
 def _rename_patch(subject: Subject, renames: Mapping[str, str]) -> dict[str, Any] | None:
-    """A strategic-merge patch renaming resource keys per container (``null`` deletes the old key)."""
-    body: dict[str, list[dict[str, Any]]] = {}
-    for key in ("initContainers", "containers"):
-        for container in subject.spec.get(key) or []:
-            resources = container.get("resources") or {}
-            change: dict[str, dict[str, Any]] = {}
-            for field in ("limits", "requests"):
-                values = resources.get(field) or {}
-                for old, new in renames.items():
-                    if old in values:
-                        change.setdefault(field, {}).update({old: None, new: values[old]})
-            if change:
-                body.setdefault(key, []).append({"name": container.get("name"), "resources": change})
+    """A strategic-merge patch renaming resource keys in the subject's pod spec, at its kind's path."""
+    body = rename_resources(subject.spec, renames)
     return subject.patch(body) if body else None
 
 

@@ -6,9 +6,11 @@ this table by ``scripts/gen_docs.py`` and a test fails when the two differ.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from kubectl_ml.model.findings import Severity
+from kubectl_ml.model.findings import Evidence, Finding, ObjectRef, Severity
 
 
 @dataclass(frozen=True)
@@ -408,6 +410,35 @@ CODES: dict[str, CodeInfo] = {
         ),
     )
 }
+
+
+def make_finding(
+    code: str,
+    subject: ObjectRef,
+    summary: str,
+    *,
+    container: str | None = None,
+    evidence: Iterable[Evidence] = (),
+    remedy: str | None = None,
+    patch: Mapping[str, Any] | None = None,
+    commands: Sequence[str] = (),
+    severity: Severity | None = None,
+    workload: ObjectRef | None = None,
+) -> Finding:
+    """A finding with the code's registered severity and fix, unless the rule or check has better words."""
+    info = CODES[code]
+    return Finding(
+        code=code,
+        severity=severity or info.severity,
+        object=subject,
+        summary=summary,
+        remedy=remedy or info.fix,
+        container=container,
+        evidence=tuple(evidence),
+        patch=dict(patch) if patch is not None else None,
+        commands=tuple(commands),
+        workload=workload,
+    )
 
 
 def code_info(code: str) -> CodeInfo:

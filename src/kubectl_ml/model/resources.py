@@ -150,3 +150,24 @@ def allocated_on(pods: Iterable[Mapping[str, Any]]) -> Resources:
 def accelerator_requests(pod: Mapping[str, Any]) -> Resources:
     """The accelerator part of :func:`pod_requests` (GPUs, MIG slices, TPUs...), zero counts dropped."""
     return {name: value for name, value in pod_requests(pod).items() if looks_like_accelerator(name) and value > 0}
+
+
+def rename_resources(spec: Mapping[str, Any], renames: Mapping[str, str]) -> dict[str, list[dict[str, Any]]]:
+    """The containers part of a strategic-merge patch renaming resource keys (``null`` deletes the old key).
+
+    Used to fix a misspelt accelerator name (``nvidia.com/gpus`` -> ``nvidia.com/gpu``) in a pod spec;
+    empty when no container uses any of the names.
+    """
+    body: dict[str, list[dict[str, Any]]] = {}
+    for key in ("initContainers", "containers"):
+        for container in spec.get(key) or []:
+            resources = container.get("resources") or {}
+            change: dict[str, dict[str, Any]] = {}
+            for field in ("limits", "requests"):
+                values = resources.get(field) or {}
+                for old, new in renames.items():
+                    if old in values:
+                        change.setdefault(field, {}).update({old: None, new: values[old]})
+            if change:
+                body.setdefault(key, []).append({"name": container.get("name"), "resources": change})
+    return body

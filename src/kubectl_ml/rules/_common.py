@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from kubectl_ml.model.codes import code_info
+from kubectl_ml.model.codes import make_finding
 from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.events import Event, parse_time
 from kubectl_ml.model.findings import Evidence, Finding, ObjectRef, Severity
@@ -66,23 +66,20 @@ def finding(
     severity: Severity | None = None,
     workload: ObjectRef | None = None,
 ) -> Finding:
-    """Build a finding with the registered severity and fix unless the rule has better words."""
-    info = code_info(code)
+    """A finding about a pod context (its pod, grouped under its workload) or about any object."""
     if isinstance(subject, PodContext):
-        reference = pod_ref(subject.pod)
         workload = workload or subject.workload
-    else:
-        reference = subject
-    return Finding(
-        code=code,
-        severity=severity or info.severity,
-        object=reference,
-        summary=summary,
-        remedy=remedy or info.fix,
+        subject = pod_ref(subject.pod)
+    return make_finding(
+        code,
+        subject,
+        summary,
         container=container,
-        evidence=tuple(evidence),
-        patch=dict(patch) if patch is not None else None,
-        commands=tuple(commands),
+        evidence=evidence,
+        remedy=remedy,
+        patch=patch,
+        commands=commands,
+        severity=severity,
         workload=workload,
     )
 

@@ -37,6 +37,7 @@ from kubectl_ml.model.resources import (
     looks_like_accelerator,
     node_resources,
     pod_requests,
+    rename_resources,
 )
 from kubectl_ml.model.scheduler_messages import SchedulingMessage, SchedulingReason, parse_scheduling_message
 from kubectl_ml.model.tolerations import describe_taint, toleration_for, tolerations_with
@@ -161,20 +162,8 @@ def _unknown_finding(context: PodContext, requests: Resources, base: list[Eviden
 
 
 def _rename_patch(pod: Mapping[str, Any], renames: Mapping[str, str]) -> dict[str, Any] | None:
-    """A strategic-merge patch renaming resource keys per container (``null`` deletes the old key)."""
-    spec = pod.get("spec") or {}
-    body: dict[str, list[dict[str, Any]]] = {}
-    for key in ("initContainers", "containers"):
-        for container in spec.get(key) or []:
-            resources = container.get("resources") or {}
-            change: dict[str, dict[str, Any]] = {}
-            for field in ("limits", "requests"):
-                values = resources.get(field) or {}
-                for old, new in renames.items():
-                    if old in values:
-                        change.setdefault(field, {}).update({old: None, new: values[old]})
-            if change:
-                body.setdefault(key, []).append({"name": container.get("name"), "resources": change})
+    """A strategic-merge patch renaming resource keys in the pod's containers."""
+    body = rename_resources(pod.get("spec") or {}, renames)
     return {"spec": body} if body else None
 
 
