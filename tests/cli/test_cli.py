@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.cli.conftest import BIN, KUBECTL_ML, Completed, Runner, clean_env
+from tests.cli.conftest import BIN, KUBECTL_ML, Completed, Runner, clean_env, execute
 from tests.support.apiserver import ApiServer
 from tests.support.fixtures import CLUSTER, ROOT
 
@@ -273,3 +273,13 @@ def test_kubectl_ml_alone_prints_help(cli: Runner) -> None:
     result = cli.kubectl("ml")
     assert "Usage: kubectl ml" in result.out + result.err
     assert_clean_stderr(result)
+
+
+def test_completion_prints_a_working_kubectl_complete_shim(cli: Runner, tmp_path: Path) -> None:
+    printed = cli.ml("completion")
+    assert printed.code == 0, printed
+    shim = tmp_path / "kubectl_complete-ml"
+    shim.write_text(printed.out)
+    shim.chmod(0o755)
+    answered = execute([str(shim), "doc"], cli.environment())
+    assert "doctor" in answered.out.splitlines()[0]

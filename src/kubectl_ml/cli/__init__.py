@@ -8,6 +8,7 @@ from types import FrameType
 
 import typer
 
+from kubectl_ml.cli.completion import completion
 from kubectl_ml.cli.doctor import doctor
 from kubectl_ml.cli.gpu import gpu
 from kubectl_ml.cli.lint import lint
@@ -33,6 +34,7 @@ app.command()(gpu)
 app.command()(lint)
 app.command()(snapshot)
 app.command()(version)
+app.command()(completion)
 app.add_typer(new_app, name="new")
 
 

@@ -104,9 +104,12 @@ def render_table(report: RightsizeReport, console: Console, title: str) -> None:
         )
     origin = report.source.get("url") or report.source.get("path") or report.source.get("type", "")
     queries = f", {report.queries} queries" if report.queries else ""
-    console.print(
-        Text(f"Usage over {duration(report.window_seconds)} from {origin}{queries}.", style="dim"), soft_wrap=True
+    span = (
+        f"sampled for {report.source['sampleFor']}"
+        if report.source.get("type") == "metrics-server"
+        else f"over {duration(report.window_seconds)}"
     )
+    console.print(Text(f"Usage {span} from {origin}{queries}.", style="dim"), soft_wrap=True)
     if report.source.get("confidence") == "low":
         console.print(Text("Low confidence: a short sampling, not a usage history.", style="yellow"), soft_wrap=True)
     for note in report.notes:
