@@ -114,3 +114,15 @@ def resolve_context(config: Mapping[str, Any], requested: str | None) -> dict[st
             f"Context {name!r} is not in the kubeconfig (known: {known}).", "Pass --context with one of them."
         )
     return dict(contexts[name])
+
+
+def cluster_and_user(
+    config: Mapping[str, Any], context_entry: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The cluster and user entries a context names (empty when absent; the loaders report that)."""
+    names = context_entry.get("context") or {}
+    cluster = next(
+        (c.get("cluster") or {} for c in config.get("clusters") or [] if c.get("name") == names.get("cluster")), {}
+    )
+    user = next((u.get("user") or {} for u in config.get("users") or [] if u.get("name") == names.get("user")), {})
+    return dict(cluster), dict(user)

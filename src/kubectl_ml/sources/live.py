@@ -33,7 +33,7 @@ from urllib.parse import quote, urlencode
 
 from kubectl_ml.errors import ApiError, ConfigError, ForbiddenError, NotFoundError, UnreachableError
 from kubectl_ml.sources.kinds import KINDS
-from kubectl_ml.sources.kubeconfig import load_merged, resolve_context
+from kubectl_ml.sources.kubeconfig import cluster_and_user, load_merged, resolve_context
 
 PAGE_SIZE = 500
 # Without --request-timeout, kubectl waits for answers as long as they take but gives up connecting after
@@ -65,7 +65,7 @@ class LiveSource:
             request_timeout if request_timeout else (CONNECT_TIMEOUT, None)
         )
         self.requests: list[tuple[str, str]] = []
-        cluster, user = _entries(config, context_entry)
+        cluster, user = cluster_and_user(config, context_entry)
         if set(user) <= _DIRECT_USER_KEYS:
             self._transport: _Transport = _DirectTransport(cluster, user, self._context_name)
         else:
@@ -263,16 +263,6 @@ _DIRECT_USER_KEYS = {
     "password",
     "extensions",
 }
-
-
-def _entries(config: Mapping[str, Any], context_entry: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The cluster and user entries a context names (empty when absent; the loaders report that)."""
-    names = context_entry.get("context") or {}
-    cluster = next(
-        (c.get("cluster") or {} for c in config.get("clusters") or [] if c.get("name") == names.get("cluster")), {}
-    )
-    user = next((u.get("user") or {} for u in config.get("users") or [] if u.get("name") == names.get("user")), {})
-    return dict(cluster), dict(user)
 
 
 class _Response(Protocol):

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from kubectl_ml.errors import KubectlMlError
-from kubectl_ml.sources.kubeconfig import load_merged, resolve_context
+from kubectl_ml.sources.kubeconfig import cluster_and_user, load_merged, resolve_context
 
 
 def _file_or_data(entry: Mapping[str, object], key: str, folder: Path) -> str | None:
@@ -38,12 +38,7 @@ def fetch_server_version(kubeconfig: str | None, context: str | None, environ: M
         entry = resolve_context(config, context)
     except KubectlMlError:
         return None
-    names = entry.get("context") or {}
-    cluster = next(
-        (c.get("cluster") or {} for c in config.get("clusters") or [] if c.get("name") == names.get("cluster")),
-        {},
-    )
-    user = next((u.get("user") or {} for u in config.get("users") or [] if u.get("name") == names.get("user")), {})
+    cluster, user = cluster_and_user(config, entry)
     server = str(cluster.get("server") or "")
     if not server:
         return None
