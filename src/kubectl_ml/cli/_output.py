@@ -18,17 +18,24 @@ def exit_code(report: Report, fail_on: FailOn) -> int:
     return ExitCode.FINDINGS if worst is not None and worst >= Severity.parse(fail_on.value) else ExitCode.OK
 
 
-def emit_report(report: Report, output: OutputFormat, fail_on: FailOn, title: str, debug_source: Any = None) -> int:
-    """Render the report on stdout and return the exit code."""
-    if output is OutputFormat.json:
+def emit_document(document: dict[str, Any], output: str) -> bool:
+    """Write ``document`` as JSON or YAML when ``output`` asks for one; False for any other format."""
+    if output == "json":
         from kubectl_ml.render.data import render_json
 
-        render_json(report.as_dict(), sys.stdout)
-    elif output is OutputFormat.yaml:
+        render_json(document, sys.stdout)
+    elif output == "yaml":
         from kubectl_ml.render.data import render_yaml
 
-        render_yaml(report.as_dict(), sys.stdout)
+        render_yaml(document, sys.stdout)
     else:
+        return False
+    return True
+
+
+def emit_report(report: Report, output: OutputFormat, fail_on: FailOn, title: str, debug_source: Any = None) -> int:
+    """Render the report on stdout and return the exit code."""
+    if not emit_document(report.as_dict(), output.value):
         from rich.console import Console
 
         from kubectl_ml.render.text import render_report

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
@@ -20,7 +19,7 @@ from kubectl_ml.cli._options import (
     RequestTimeout,
     Snapshot,
 )
-from kubectl_ml.cli._output import exit_code
+from kubectl_ml.cli._output import emit_document, exit_code
 from kubectl_ml.cli._source import ClusterOptions, namespace_of, open_source, progress
 
 
@@ -59,15 +58,7 @@ def gpu(
         manifests = load_manifests(filename)
     with progress("Reading GPU nodes…"):
         report = gpu_scan.gpu_report(source, scope, manifests)
-    if output is OutputFormat.json:
-        from kubectl_ml.render.data import render_json
-
-        render_json(report.as_dict(), sys.stdout)
-    elif output is OutputFormat.yaml:
-        from kubectl_ml.render.data import render_yaml
-
-        render_yaml(report.as_dict(), sys.stdout)
-    else:
+    if not emit_document(report.as_dict(), output.value):
         from rich.console import Console
 
         from kubectl_ml.render.gpu import render_gpu

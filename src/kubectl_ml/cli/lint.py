@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
 
 from kubectl_ml.cli._options import Debug, FailOn, FailOnOption, Output, OutputFormat
-from kubectl_ml.cli._output import exit_code
+from kubectl_ml.cli._output import emit_document, exit_code
 
 
 def lint(
@@ -44,15 +43,7 @@ def lint(
         findings=lint_objects(inputs),
         checked=sum(1 for item in inputs if lintable(item.object)),
     )
-    if output is OutputFormat.json:
-        from kubectl_ml.render.data import render_json
-
-        render_json(report.as_dict(), sys.stdout)
-    elif output is OutputFormat.yaml:
-        from kubectl_ml.render.data import render_yaml
-
-        render_yaml(report.as_dict(), sys.stdout)
-    else:
+    if not emit_document(report.as_dict(), output.value):
         from rich.console import Console
 
         from kubectl_ml.render.lint import render_lint

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,7 +19,11 @@ from kubectl_ml.cli._options import (
     Snapshot,
     parse_duration,
 )
+from kubectl_ml.cli._output import emit_document
 from kubectl_ml.cli._source import ClusterOptions, namespace_of, open_source, progress
+
+if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
+    from kubectl_ml.rightsize.report import RightsizeReport
 
 
 class RightsizeOutput(str, Enum):
@@ -167,19 +171,10 @@ def rightsize(
     _emit(report, output, "Rightsize: " + ("all namespaces" if scope is None else f"namespace {scope}"))
 
 
-def _emit(report: object, output: RightsizeOutput, title: str) -> None:
-    from kubectl_ml.rightsize.report import RightsizeReport
-
-    assert isinstance(report, RightsizeReport)
-    if output is RightsizeOutput.json:
-        from kubectl_ml.render.data import render_json
-
-        render_json(report.as_dict(), sys.stdout)
-    elif output is RightsizeOutput.yaml:
-        from kubectl_ml.render.data import render_yaml
-
-        render_yaml(report.as_dict(), sys.stdout)
-    elif output is RightsizeOutput.patch:
+def _emit(report: RightsizeReport, output: RightsizeOutput, title: str) -> None:
+    if emit_document(report.as_dict(), output.value):
+        return
+    if output is RightsizeOutput.patch:
         from kubectl_ml.render.rightsize import render_patches
 
         render_patches(report, sys.stdout)
