@@ -8,15 +8,45 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubectl_ml.errors import ForbiddenError, SourceError
+from kubectl_ml.errors import ForbiddenError, NotFoundError, SourceError
 from kubectl_ml.gpu import run_gpu_checks
+from kubectl_ml.gpu._common import name_of
 from kubectl_ml.model.findings import Report
+from kubectl_ml.model.workloads import carries_containers, kind_key, workload_kind
 from kubectl_ml.sources.base import Source
-from kubectl_ml.sources.kinds import CONTROLLER_KINDS
+from kubectl_ml.sources.kinds import CONTROLLER_KINDS, KINDS, OPERATOR_KINDS
 
 
-def _in_scope(obj: dict[str, Any], namespace: str | None) -> bool:
-    return namespace is None or (obj.get("metadata") or {}).get("namespace") in (namespace, None, "")
+def unknown_kinds_note(objects: list[dict[str, Any]]) -> list[str]:
+    """A ``skipped`` line naming the objects that hold containers but are of kinds the plugin does not know."""
+    unknown = [
+        f"{kind_key(item)}/{(item.get('metadata') or {}).get('name', '')}"
+        for item in objects
+        if item.get("kind") != "Pod" and workload_kind(item) is None and carries_containers(item)
+    ]
+    if not unknown:
+        return []
+    shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+    return [f"not checked: {len(unknown)} object{'s' if len(unknown) != 1 else ''} of kinds it does not know: {shown}"]
+
+
+def list_workloads(source: Source, namespace: str | None, skipped: list[str]) -> list[dict[str, Any]]:
+    """Every object with pod templates: built-in controllers, and the operator kinds the server serves.
+
+    A live source asks discovery once which operator groups exist, so a cluster without Kubeflow or
+    KubeRay costs no request (and no noise) for them.
+    """
+    workloads: list[dict[str, Any]] = []
+    for kind in (*CONTROLLER_KINDS, *OPERATOR_KINDS):
+        if kind in OPERATOR_KINDS and not source.serves(kind):
+            continue
+        try:
+            workloads.extend(source.list(kind, namespace))
+        except ForbiddenError:
+            skipped.append(f"{KINDS[kind].resource} objects: forbidden; their templates were not checked")
+        except NotFoundError:
+            continue  # the group is served, but not this kind (an older operator)
+    return workloads
 
 
 def gpu_report(source: Source, namespace: str | None, manifests: list[dict[str, Any]] | None = None) -> Report:
@@ -39,7 +69,8 @@ def gpu_report(source: Source, namespace: str | None, manifests: list[dict[str, 
         skipped.append("pods of other namespaces: forbidden; GPUs they hold are not counted as allocated")
     workloads: list[dict[str, Any]] = []
     if manifests is not None:
-        workloads = [item for item in manifests if item.get("kind") in (*CONTROLLER_KINDS, "Pod")]
+        skipped += unknown_kinds_note(manifests)
+        workloads = [item for item in manifests if workload_kind(item) is not None]
         pods_in_scope = [item for item in workloads if item.get("kind") == "Pod"]
         workloads = [item for item in workloads if item.get("kind") != "Pod"]
         nodes_view, findings = run_gpu_checks(nodes, pods + pods_in_scope, workloads)
@@ -47,11 +78,7 @@ def gpu_report(source: Source, namespace: str | None, manifests: list[dict[str, 
             finding for finding in findings if finding.object.kind != "Node" and _from_manifest(finding, manifests)
         ]
     else:
-        for kind in CONTROLLER_KINDS:
-            try:
-                workloads.extend(source.list(kind, namespace))
-            except ForbiddenError:
-                skipped.append(f"{kind} objects: forbidden; their templates were not checked")
+        workloads = list_workloads(source, namespace, skipped)
         nodes_view, findings = run_gpu_checks(nodes, pods, workloads)
         findings = [
             finding
@@ -74,5 +101,5 @@ def _namespace_ok(object_namespace: str, namespace: str | None) -> bool:
 
 def _from_manifest(finding: Any, manifests: list[dict[str, Any]]) -> bool:
     """Keep only findings about the manifests' own objects (not the cluster's pods)."""
-    names = {(item.get("kind"), (item.get("metadata") or {}).get("name")) for item in manifests}
+    names = {(kind_key(item), name_of(item)) for item in manifests}
     return (finding.object.kind, finding.object.name) in names

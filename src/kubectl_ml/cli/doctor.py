@@ -22,7 +22,7 @@ from kubectl_ml.cli._options import (
 from kubectl_ml.cli._output import emit_report
 from kubectl_ml.cli._source import ClusterOptions, namespace_of, open_source, progress
 from kubectl_ml.errors import UsageError
-from kubectl_ml.sources.kinds import WORKLOAD_KINDS, resolve_kind
+from kubectl_ml.sources.kinds import DOCTOR_KINDS, resolve_kind
 
 
 def doctor(
@@ -71,7 +71,7 @@ def doctor(
                 raise UsageError(f"invalid target {target!r}", "Name one workload: KIND/NAME, e.g. deploy/llm-server.")
             if slash:
                 kind = resolve_kind(kind_word)
-                if kind is None or kind.kind not in WORKLOAD_KINDS:
+                if kind is None or kind.name not in DOCTOR_KINDS:
                     raise UsageError(
                         f"unknown workload kind {kind_word!r}",
                         "Use deploy/, sts/, ds/, job/, cronjob/ or rs/.",

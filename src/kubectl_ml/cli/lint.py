@@ -21,8 +21,10 @@ def lint(
 ) -> None:
     """Lint YAML/JSON manifests for the ML and GPU mistakes other linters miss.
 
-    Pods and every workload with a pod template (Deployment, StatefulSet, DaemonSet, ReplicaSet,
-    ReplicationController, Job, CronJob). Multi-document YAML, JSON and Lists.
+    Pods and every pod template of every workload kind: Deployment, StatefulSet, DaemonSet, Job, CronJob,
+    ...; Kubeflow PyTorchJob/TFJob/MPIJob/..., TrainJob and TrainingRuntimes, JobSet, LeaderWorkerSet,
+    RayJob/RayCluster/RayService, KServe InferenceService and ServingRuntimes, Volcano Job, DeploymentConfig.
+    Objects of other kinds that hold containers are listed as not checked. Multi-document YAML, JSON, Lists.
 
     \b
     Examples:
@@ -30,18 +32,20 @@ def lint(
       helm template ./chart | kubectl ml lint -
       kubectl ml lint serving.yaml -o json --fail-on warning
     """
-    from kubectl_ml.lint import LintInput, lint_objects, lintable
+    from kubectl_ml.lint import LintInput, lint_manifests
     from kubectl_ml.model.findings import Report
     from kubectl_ml.sources.manifests import load_manifest_objects, manifest_files
 
     files = manifest_files(paths)
     objects = load_manifest_objects(paths)
     inputs = [LintInput(item.object, item.file, item.line, item.lines) for item in objects]
+    result = lint_manifests(inputs)
     report = Report(
         kind="LintReport",
         source={"type": "files", "paths": list(paths)},
-        findings=lint_objects(inputs),
-        checked=sum(1 for item in inputs if lintable(item.object)),
+        findings=result.findings,
+        skipped=result.skipped(),
+        checked=result.checked,
     )
     if not emit_document(report.as_dict(), output.value):
         from rich.console import Console

@@ -1,6 +1,7 @@
 """Helpers shared by the GPU checks: platforms, object references, pod templates and findings.
 
-Kept here so each check module stays about its one problem.
+Kept here so each check module stays about its one problem. Which kinds carry pod templates, and where,
+is ``model.workloads``' table; a Subject is one pod or one template read through it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from kubectl_ml.model.codes import make_finding
 from kubectl_ml.model.findings import ObjectRef
+from kubectl_ml.model.workloads import Injected, PodTemplate, WorkloadKind, kind_key, pod_templates, workload_kind
 
 # Taints that nodes get from Kubernetes or the cloud while they are unhealthy, starting or being removed:
 # they do not keep ordinary pods off a healthy GPU node, so they are not the GPU node's taint.
@@ -23,97 +25,118 @@ SYSTEM_TAINT_PREFIXES = (
     "karpenter.sh/",
 )
 
-# The pod template of each controller kind, as a path of keys from the object (CronJob nests a Job's).
-TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {
-    "Deployment": ("spec", "template"),
-    "StatefulSet": ("spec", "template"),
-    "DaemonSet": ("spec", "template"),
-    "ReplicaSet": ("spec", "template"),
-    "ReplicationController": ("spec", "template"),
-    "Job": ("spec", "template"),
-    "CronJob": ("spec", "jobTemplate", "spec", "template"),
-}
-
 
 def name_of(obj: Mapping[str, Any]) -> str:
-    """``metadata.name`` (empty when absent)."""
-    return str((obj.get("metadata") or {}).get("name", ""))
+    """``metadata.name``; a manifest's ``generateName`` (``sample-job-``) when it has none; else empty."""
+    metadata = obj.get("metadata") or {}
+    return str(metadata.get("name") or metadata.get("generateName") or "")
 
 
 def ref_of(obj: Mapping[str, Any], default_kind: str = "Pod") -> ObjectRef:
-    """The ObjectRef of any API object (its ``kind``, or ``default_kind`` when the item lacks one)."""
+    """The ObjectRef of any API object (its kind key, or ``default_kind`` when the item lacks a kind)."""
     metadata = obj.get("metadata") or {}
-    return ObjectRef(str(obj.get("kind") or default_kind), str(metadata.get("namespace", "")), name_of(obj))
+    return ObjectRef(kind_key(obj) or default_kind, str(metadata.get("namespace", "")), name_of(obj))
 
 
 @dataclass(frozen=True)
 class Subject:
-    """A pod, or a workload's pod template, seen as a pod.
+    """A pod, or one pod template of a workload, seen as a pod.
 
     Attributes:
-        ref: the object a finding names (the Pod, or the Deployment/Job/... itself).
+        ref: the object a finding names (the Pod, or the Deployment/PyTorchJob/... itself).
         pod: the pod, or the template wrapped as ``{"spec": template.spec}`` (what ``model.fit`` reads).
-        prefix: the JSON path from the object to the pod spec's parent: ``""`` for a pod,
-            ``spec.template.`` for a Deployment, ``spec.jobTemplate.spec.template.`` for a CronJob.
-        keys: the same path as keys, to build strategic-merge patches.
         template: True for a workload's pod template (its pods may not exist yet).
+        source: the template it was read from (None for a pod): its role, and where its fields are.
+        entry: the workload kind's table entry (None for a pod).
     """
 
     ref: ObjectRef
     pod: Mapping[str, Any]
-    prefix: str
-    keys: tuple[str, ...]
     template: bool
+    source: PodTemplate | None = None
+    entry: WorkloadKind | None = None
 
     @property
     def spec(self) -> Mapping[str, Any]:
         """The pod spec."""
         return self.pod.get("spec") or {}
 
+    @property
+    def role(self) -> str:
+        """The template's role (``Worker``, ``leader``), empty for pods and single-template kinds."""
+        return self.source.role if self.source else ""
+
+    @property
+    def partial(self) -> bool:
+        """Only the containers are known here (Trainer's ``spec.trainer``): placement comes from elsewhere."""
+        return bool(self.source and self.source.partial)
+
+    @property
+    def injects(self) -> Injected:
+        """What the workload's operator adds to the pods it makes."""
+        return self.entry.injects if self.entry else Injected()
+
     def path(self, inner: str) -> str:
         """The JSON path of ``inner`` (a path inside the pod, e.g. ``spec.tolerations``) in the object."""
-        return f"{self.prefix}{inner}"
+        return self.source.path(inner) if self.source else inner
 
-    def patch(self, spec_body: Mapping[str, Any]) -> dict[str, Any]:
-        """A strategic-merge patch of the object that sets ``spec_body`` in its pod spec."""
-        body: dict[str, Any] = {"spec": dict(spec_body)}
-        for key in reversed(self.keys):
-            body = {key: body}
-        return body
+    def patch(self, spec_body: Mapping[str, Any]) -> dict[str, Any] | None:
+        """A patch of the object that sets ``spec_body`` in its pod spec, or None where none is safe.
+
+        Built-in kinds take strategic-merge patches (lists of containers merge by name). Custom resources
+        take only merge patches, which replace lists whole: a patch is given for them only when it names
+        no container and its path has no list item (a PyTorchJob's tolerations, not a JobSet's).
+        """
+        if self.source is None or self.entry is None:
+            return {"spec": dict(spec_body)}
+        keys = self.source.keys
+        if not self.entry.builtin and (
+            any(isinstance(key, int) for key in keys)
+            or self.source.slot.inline
+            or self.partial
+            or {"containers", "initContainers"} & set(spec_body)
+        ):
+            return None
+        result: dict[str, Any] = dict(spec_body)
+        for key in reversed(keys):
+            result = {str(key): result}
+        return result
 
     @property
     def noun(self) -> str:
-        """``Pod trainer-0`` or ``Deployment llm (pod template)`` for summaries."""
-        return f"{self.ref.kind} {self.ref.name}" + (" (pod template)" if self.template else "")
+        """``Pod trainer-0``, ``Deployment llm (pod template)`` or ``Worker template of PyTorchJob x``."""
+        if not self.template:
+            return f"{self.ref.kind} {self.ref.name}"
+        if self.role:
+            return f"{self.role} template of {self.ref.kind} {self.ref.name}"
+        return f"{self.ref.kind} {self.ref.name} (pod template)"
 
 
 def pod_subject(pod: Mapping[str, Any]) -> Subject:
     """A pod as a Subject."""
-    return Subject(ref_of(pod), pod, "", (), template=False)
+    return Subject(ref_of(pod), pod, template=False)
 
 
-def template_subject(workload: Mapping[str, Any]) -> Subject | None:
-    """A workload's pod template as a Subject, or None for a kind without one (or an empty template)."""
-    kind = str(workload.get("kind") or "")
-    keys = TEMPLATE_PATHS.get(kind)
-    if keys is None:
-        return None
-    node: Any = workload
-    for key in keys:
-        node = (node or {}).get(key) if isinstance(node, Mapping) else None
-    if not isinstance(node, Mapping) or not node.get("spec"):
-        return None
-    return Subject(ref_of(workload), {"spec": node["spec"]}, ".".join(keys) + ".", keys, template=True)
+def template_subjects(workload: Mapping[str, Any]) -> list[Subject]:
+    """Every pod template of a workload as a Subject (empty for a kind without one, or empty templates)."""
+    entry = workload_kind(workload)
+    if entry is None:
+        return []
+    ref = ref_of(workload)
+    return [
+        Subject(ref, {"spec": template.spec, "metadata": template.metadata}, True, template, entry)
+        for template in pod_templates(workload)
+    ]
 
 
 def owner_key(obj: Mapping[str, Any]) -> tuple[str, str, str] | None:
-    """(kind, namespace, name) of the object's controller, from its ownerReferences."""
+    """(kind key, namespace, name) of the object's controller, from its ownerReferences."""
     metadata = obj.get("metadata") or {}
     owners = metadata.get("ownerReferences") or []
     owner = next((item for item in owners if item.get("controller")), owners[0] if owners else None)
     if owner is None:
         return None
-    return str(owner.get("kind", "")), str(metadata.get("namespace", "")), str(owner.get("name", ""))
+    return kind_key(owner), str(metadata.get("namespace", "")), str(owner.get("name", ""))
 
 
 def key_of(obj: Mapping[str, Any]) -> tuple[str, str, str]:
@@ -144,6 +167,9 @@ def workload_index(workloads: Iterable[Mapping[str, Any]]) -> dict[tuple[str, st
     return {key_of(item): item for item in workloads}
 
 
+_NO_KIND = WorkloadKind("", "", ("",), "")
+
+
 def top_level_templates(workloads: Sequence[Mapping[str, Any]]) -> Iterator[Subject]:
     """The pod templates of the workloads no other listed workload controls.
 
@@ -154,9 +180,9 @@ def top_level_templates(workloads: Sequence[Mapping[str, Any]]) -> Iterator[Subj
     for workload in workloads:
         if top_workload(workload, index) is not None:
             continue
-        subject = template_subject(workload)
-        if subject is not None:
-            yield subject
+        if (workload_kind(workload) or _NO_KIND).pod_template_copy:
+            continue  # Kueue's Workload copies its job's templates
+        yield from template_subjects(workload)
 
 
 def is_system_taint(taint: Mapping[str, Any]) -> bool:

@@ -317,10 +317,13 @@ def _placement(data: _Input, nodes: Sequence[NodeFit], now: bool) -> Finding:
         f"{_amount(name, value)} {name}" for name, value in sorted(accelerator_requests(data.subject.pod).items())
     )
     where = "has room now on" if now else "fits"
+    if data.subject.partial:
+        where = "is small enough for"
+    tail = "; its tolerations and node selectors come from its runtime" if data.subject.partial else ""
     return build(
         "gpu-placement",
         data.subject.ref,
-        f"{data.subject.noun} ({asked}) {where} {plural(len(names), 'node')} of {len(data.fits)}: {shown}.",
+        f"{data.subject.noun} ({asked}) {where} {plural(len(names), 'node')} of {len(data.fits)}: {shown}{tail}.",
         evidence=[
             item for name in accelerator_requests(data.subject.pod) for item in _resource_evidence(data.subject, name)
         ],
@@ -343,7 +346,7 @@ def _ert_tolerations(subject: Subject, requests: Resources, nodes: Sequence[Mapp
     ]
     spec = dict(subject.spec)
     spec["tolerations"] = list(spec.get("tolerations") or []) + added
-    return Subject(subject.ref, {"spec": spec}, subject.prefix, subject.keys, subject.template)
+    return replace(subject, pod={**subject.pod, "spec": spec})
 
 
 def check_subject(
@@ -378,6 +381,14 @@ def check_subject(
     unknown = _unknown(data)
     if unknown is not None:
         yield unknown
+        return
+    if subject.partial:
+        # Kubeflow Trainer's spec.trainer: tolerations and selectors live in the runtime, so only
+        # "no node is large enough" can be said here.
+        if fits and all(fit.over_capacity for fit in fits):
+            yield _capacity(data, fits)
+        elif fits:
+            yield _placement(data, [fit for fit in fits if not fit.over_capacity], now=False)
         return
     selectable = [fit for fit in fits if not fit.selector]
     if not selectable:

@@ -25,10 +25,11 @@ from kubectl_ml.lint import (
     shm_missing,
     startup_probe_missing,
 )
-from kubectl_ml.lint._common import LintInput, subject_of
+from kubectl_ml.lint._common import LintInput, subjects_of
 from kubectl_ml.model.findings import Finding
+from kubectl_ml.model.workloads import carries_containers, kind_key, workload_kind
 
-__all__ = ["RULES", "LintInput", "LintRule", "field_line", "lint_objects", "lintable"]
+__all__ = ["RULES", "LintInput", "LintResult", "LintRule", "field_line", "lint_manifests", "lint_objects", "lintable"]
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,12 @@ RULES: tuple[LintRule, ...] = (
 
 def lintable(obj: Mapping[str, Any]) -> bool:
     """True for a Pod or a workload with a pod template (what the rules check)."""
-    return subject_of(obj) is not None
+    return bool(subjects_of(obj))
+
+
+def unknown_with_containers(obj: Mapping[str, Any]) -> bool:
+    """An object that holds containers but whose kind the workload table does not know: never "clean"."""
+    return obj.get("kind") != "Pod" and workload_kind(obj) is None and carries_containers(obj)
 
 
 def field_line(lines: Mapping[str, int], path: str) -> int | None:
@@ -94,21 +100,66 @@ def _locate(finding: Finding, item: LintInput) -> Finding:
     )
 
 
-def lint_objects(objects: Iterable[LintInput]) -> list[Finding]:
-    """Run every rule on every object that has a pod spec.
+@dataclass(frozen=True)
+class LintResult:
+    """What ``lint_manifests`` found.
+
+    Attributes:
+        findings: located findings, in input order.
+        checked: objects with at least one pod spec that the rules ran on.
+        templates: pod specs checked (a PyTorchJob's Master and Worker count two).
+        unknown: objects that hold containers but are of a kind the plugin does not know, as
+            ``(kind, name, file, line)``: listed as not checked, never as clean.
+    """
+
+    findings: list[Finding]
+    checked: int
+    templates: int
+    unknown: list[tuple[str, str, str, int]]
+
+    def skipped(self) -> list[str]:
+        """The report's ``skipped`` lines: one naming every object of an unknown kind (a few shown)."""
+        if not self.unknown:
+            return []
+        names = [f"{kind}/{name} ({file}:{line})" for kind, name, file, line in self.unknown]
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        count = len(names)
+        return [
+            f"not checked: {count} object{'s' if count != 1 else ''} of kinds it does not know, holding "
+            f"containers: {shown}"
+        ]
+
+
+def lint_manifests(objects: Iterable[LintInput]) -> LintResult:
+    """Run every rule on every pod spec of every object (each pod template of an operator kind too).
 
     Args:
         objects: API objects read from manifests, with their file and lines.
 
     Returns:
-        The findings, located, in input order; within an object by line, worst first, then code.
+        The findings, located, in input order (within an object by line, worst first, then code), what
+        was checked, and the objects of unknown kinds that carry containers.
     """
     findings: list[Finding] = []
+    checked = templates = 0
+    unknown: list[tuple[str, str, str, int]] = []
     for item in objects:
-        subject = subject_of(item.object)
-        if subject is None:
+        subjects = subjects_of(item.object)
+        if not subjects:
+            if unknown_with_containers(item.object):
+                name = str((item.object.get("metadata") or {}).get("name", ""))
+                unknown.append((kind_key(item.object), name, item.file, item.line))
             continue
-        located = [_locate(finding, item) for rule in RULES for finding in rule.module.check(subject)]
+        checked += 1
+        templates += len(subjects)
+        located = [
+            _locate(finding, item) for subject in subjects for rule in RULES for finding in rule.module.check(subject)
+        ]
         located.sort(key=lambda finding: (finding.line or 0, -finding.severity, finding.code))
         findings.extend(located)
-    return findings
+    return LintResult(findings, checked, templates, unknown)
+
+
+def lint_objects(objects: Iterable[LintInput]) -> list[Finding]:
+    """The findings of ``lint_manifests`` alone."""
+    return lint_manifests(objects).findings

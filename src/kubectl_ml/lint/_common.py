@@ -11,12 +11,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubectl_ml.gpu._common import Subject, pod_subject, template_subject
+from kubectl_ml.gpu._common import Subject, pod_subject, template_subjects
 from kubectl_ml.model.quantity import try_parse_quantity
 from kubectl_ml.model.resources import looks_like_accelerator
 
-# Kinds whose pods serve traffic for as long as they run (a Job's pods finish).
-SERVING_KINDS = ("Deployment", "StatefulSet")
 # Images of model servers, by repository name (scaffold-gpu-lint-anchors §2.3).
 _MODEL_SERVER = re.compile(
     r"tritonserver|vllm|text-generation-inference|text-embeddings-inference|torchserve|tensorflow/serving"
@@ -66,11 +64,25 @@ class ContainerSpec:
         return subject.path(f"spec.{self.key}[{self.index}]" + (f".{inner}" if inner else ""))
 
 
-def subject_of(obj: Mapping[str, Any]) -> Subject | None:
-    """A Pod, or the pod template of a workload kind (Deployment ... CronJob's jobTemplate); else None."""
+def subjects_of(obj: Mapping[str, Any]) -> list[Subject]:
+    """A Pod, or every pod template of a workload kind (``model.workloads``' table); else empty."""
     if obj.get("kind") == "Pod":
-        return pod_subject(obj) if isinstance(obj.get("spec"), Mapping) else None
-    return template_subject(obj)
+        return [pod_subject(obj)] if isinstance(obj.get("spec"), Mapping) else []
+    return template_subjects(obj)
+
+
+def serves_traffic(subject: Subject) -> bool:
+    """True when its pods serve for as long as they run and need a readinessProbe from the user.
+
+    Deployment, StatefulSet, LeaderWorkerSet, DeploymentConfig; not pods, Jobs or node agents, nor kinds
+    whose operator adds readiness itself (KServe through Knative's queue-proxy, KubeRay's probes).
+    """
+    return bool(subject.entry and subject.entry.serving)
+
+
+def runs_to_completion(subject: Subject) -> bool:
+    """Its pods finish (Jobs, CronJobs, training operators' jobs)."""
+    return bool(subject.entry and subject.entry.finishes)
 
 
 def containers(subject: Subject, *, init: bool = True) -> Iterator[ContainerSpec]:

@@ -1,7 +1,8 @@
 """Serving containers without a readinessProbe.
 
-What: every container of a Deployment or StatefulSet that declares a ``containerPort`` but has no
-``readinessProbe``. Jobs and CronJobs are not checked (their pods finish), nor DaemonSets (node agents).
+What: every container of a Deployment, StatefulSet, LeaderWorkerSet or DeploymentConfig that declares a
+``containerPort`` but has no ``readinessProbe``. Jobs and training jobs are not checked (their pods
+finish), nor DaemonSets (node agents), nor kinds whose operator adds readiness (KServe, KubeRay).
 
 Why it matters: without a readinessProbe a pod is ready as soon as its process starts, so a Service
 sends it requests while the model is still loading (minutes for an LLM), and a rollout removes the old
@@ -16,13 +17,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kubectl_ml.gpu._common import Subject, build
-from kubectl_ml.lint._common import SERVING_KINDS, containers, serves
+from kubectl_ml.lint._common import containers, serves, serves_traffic
 from kubectl_ml.model.findings import Evidence, Finding
 
 
 def check(subject: Subject) -> Iterator[Finding]:
     """Yield ``probes-missing`` per serving container without a readinessProbe."""
-    if subject.ref.kind not in SERVING_KINDS:
+    if not serves_traffic(subject):
         return
     for container in containers(subject, init=False):
         if not serves(container.body) or container.body.get("readinessProbe"):

@@ -23,6 +23,8 @@ from kubectl_ml.model.findings import Evidence, Finding
 
 def check(subject: Subject) -> Iterator[Finding]:
     """Yield ``resources-missing`` per container, naming every missing field."""
+    if subject.partial:
+        return  # Trainer's spec.trainer may leave resources to its runtime's template
     for container in containers(subject):
         requests, limits = resources_of(container.body)
         missing = [f"requests.{name}" for name in ("cpu", "memory") if name not in requests and name not in limits]

@@ -25,8 +25,8 @@ _SHM = "/dev/shm"
 
 def check(subject: Subject) -> Iterator[Finding]:
     """Yield ``shm-missing`` per GPU container without a memory-backed /dev/shm."""
-    if subject.spec.get("hostIPC") is True:
-        return
+    if subject.spec.get("hostIPC") is True or subject.injects.shm or subject.partial:
+        return  # the host's /dev/shm, KubeRay's own memory-backed mount, or placement defined elsewhere
     volumes = {
         str(volume.get("name")): volume for volume in subject.spec.get("volumes") or [] if isinstance(volume, Mapping)
     }

@@ -21,11 +21,10 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from kubectl_ml.gpu._common import Subject, build
-from kubectl_ml.lint._common import containers, gpu_resources, is_model_server_image, serves
+from kubectl_ml.lint._common import containers, gpu_resources, is_model_server_image, runs_to_completion, serves
 from kubectl_ml.model.findings import Evidence, Finding
 
 _HANDLERS = ("httpGet", "tcpSocket", "grpc", "exec")
-_BATCH_KINDS = ("Job", "CronJob")
 
 
 def _number(probe: Mapping[str, Any], key: str, default: int) -> int:
@@ -45,7 +44,7 @@ def is_model_server(subject: Subject, container: Mapping[str, Any]) -> bool:
     image = container.get("image")
     if isinstance(image, str) and is_model_server_image(image):
         return True
-    return subject.ref.kind not in _BATCH_KINDS and serves(container) and bool(gpu_resources(container))
+    return not runs_to_completion(subject) and serves(container) and bool(gpu_resources(container))
 
 
 def check(subject: Subject) -> Iterator[Finding]:

@@ -54,8 +54,10 @@ def render_lint(report: Report, console: Console, files: int) -> None:
     """Print a LintReport for people."""
     title = f"Lint: {_plural(files, 'file')}, {_plural(report.checked, 'object')} with pod specs"
     console.print(Text(title, style="bold"))
-    if not report.findings:
+    if not report.findings and not report.skipped:
         console.print(Text("✔ No problems found.", style="green"))
+    elif not report.findings:
+        console.print(Text(f"No problems found in the {_plural(report.checked, 'object')} checked; see below."))
     for name, objects in _files(report.findings).items():
         console.print()
         console.print(Text(name, style="bold underline"))

@@ -40,6 +40,9 @@ class Source(Protocol):
     def logs(self, namespace: str, pod: str, container: str, *, previous: bool, tail_lines: int) -> str | None:
         """The tail of a container's log, or None when there is none to read."""
 
+    def serves(self, kind: str) -> bool:
+        """True when the kind (a registry key) can be read here: its CRD is installed (live), always (snapshot)."""
+
 
 class UsageSource(Protocol):
     """Where usage statistics come from: Prometheus, a snapshot's metrics.om, or metrics-server sampling."""

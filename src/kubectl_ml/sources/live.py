@@ -32,7 +32,7 @@ from typing import Any, Protocol
 from urllib.parse import quote, urlencode
 
 from kubectl_ml.errors import ApiError, ConfigError, ForbiddenError, NotFoundError, UnreachableError
-from kubectl_ml.sources.kinds import KINDS
+from kubectl_ml.sources.kinds import KINDS, Kind, is_builtin_group
 from kubectl_ml.sources.kubeconfig import cluster_and_user, load_merged, resolve_context
 
 PAGE_SIZE = 500
@@ -65,6 +65,7 @@ class LiveSource:
             request_timeout if request_timeout else (CONNECT_TIMEOUT, None)
         )
         self.requests: list[tuple[str, str]] = []
+        self._groups: dict[str, tuple[str, ...]] | None = None
         cluster, user = cluster_and_user(config, context_entry)
         if set(user) <= _DIRECT_USER_KEYS:
             self._transport: _Transport = _DirectTransport(cluster, user, self._context_name)
@@ -86,13 +87,53 @@ class LiveSource:
         """The clock."""
         return datetime.now(timezone.utc)
 
+    def served_groups(self) -> dict[str, tuple[str, ...]]:
+        """The API groups the server serves and their versions, from one discovery request (``/apis``).
+
+        Asked once per run, and only when an operator kind is wanted: built-in groups need no discovery.
+        """
+        if self._groups is None:
+            document = self._get_json("/apis", {})
+            groups: dict[str, tuple[str, ...]] = {}
+            for group in document.get("groups") or []:
+                if isinstance(group, dict):
+                    versions = tuple(
+                        str(item.get("version")) for item in group.get("versions") or [] if isinstance(item, dict)
+                    )
+                    groups[str(group.get("name"))] = versions
+            self._groups = groups
+        return self._groups
+
+    def serves(self, kind: str) -> bool:
+        """True when the server serves the kind's group in a version the plugin reads."""
+        return self._api_version(KINDS[kind]) is not None
+
+    def _api_version(self, spec: Kind) -> str | None:
+        if is_builtin_group(spec.group):
+            return spec.api_version
+        served = self.served_groups().get(spec.group, ())
+        version = next((item for item in spec.versions if item in served), None)
+        return f"{spec.group}/{version}" if version else None
+
+    def _served_version(self, spec: Kind) -> str:
+        version = self._api_version(spec)
+        if version is None:
+            raise NotFoundError(
+                f'the server doesn\'t have a resource type "{spec.plural}" ({spec.group}).',
+                f"Its CRD is not installed in context {self._context_name!r}: is {spec.group} installed here?",
+                status=404,
+                reason="NoResourceType",
+            )
+        return version
+
     def get(self, kind: str, namespace: str | None, name: str) -> dict[str, Any]:
         """GET one object."""
         spec = KINDS[kind]
-        path = f"{spec.collection_path(namespace)}/{quote(name)}"
+        api_version = self._served_version(spec)
+        path = f"{spec.collection_path(namespace, api_version)}/{quote(name)}"
         item = self._get_json(path, {})
         item.setdefault("kind", spec.kind)
-        item.setdefault("apiVersion", spec.api_version)
+        item.setdefault("apiVersion", api_version)
         return item
 
     def list(
@@ -105,7 +146,8 @@ class LiveSource:
     ) -> list[dict[str, Any]]:
         """LIST a kind, following ``continue`` tokens, with kind/apiVersion stamped on the items."""
         spec = KINDS[kind]
-        path = spec.collection_path(namespace)
+        api_version = self._served_version(spec)
+        path = spec.collection_path(namespace, api_version)
         query: dict[str, str] = {"limit": str(PAGE_SIZE)}
         if label_selector:
             query["labelSelector"] = label_selector
@@ -116,7 +158,7 @@ class LiveSource:
             page = self._get_json(path, query)
             for item in page.get("items") or []:
                 item["kind"] = spec.kind
-                item["apiVersion"] = spec.api_version
+                item["apiVersion"] = api_version
                 items.append(item)
             token = (page.get("metadata") or {}).get("continue")
             if not token:

@@ -18,6 +18,7 @@ from typing import Any
 
 from kubectl_ml.errors import NotFoundError, SnapshotFormatError, SourceError
 from kubectl_ml.model.events import parse_time
+from kubectl_ml.model.workloads import kind_key
 from kubectl_ml.sources.kinds import KINDS
 from kubectl_ml.sources.labels import field_matcher, label_matcher
 
@@ -26,7 +27,8 @@ _LOG_BLOCK = re.compile(
     r"(.*?)^==== END logs for container \1 of pod \2/\3 ====",
     re.DOTALL | re.MULTILINE,
 )
-_FILE_KINDS = {kind.plural: kind.kind for kind in KINDS.values()}
+# File stems of the dump layout (pods.json, jobs.json): the kind keys without a group of their own.
+_FILE_KINDS = {kind.plural: kind.name for kind in KINDS.values() if not kind.key}
 _IGNORED_KINDS = {"Secret"}
 
 
@@ -70,7 +72,11 @@ def objects_in(document: Any, path: Path) -> list[dict[str, Any]]:
     kind = str(document.get("kind") or "")
     if "items" in document and (kind == "List" or kind.endswith("List") or not kind):
         item_kind = kind[: -len("List")] if kind.endswith("List") and kind != "List" else _FILE_KINDS.get(path.stem, "")
-        api_version = KINDS[item_kind].api_version if item_kind in KINDS else document.get("apiVersion", "v1")
+        api_version = (
+            document.get("apiVersion")
+            if document.get("apiVersion") not in (None, "v1") or item_kind not in KINDS
+            else KINDS[item_kind].api_version
+        )
         result = []
         for item in document.get("items") or []:
             if isinstance(item, dict):
@@ -118,7 +124,7 @@ class SnapshotSource:
             elif path.suffix in (".json", ".yaml", ".yml"):
                 for document in parse_file(path):
                     for item in objects_in(document, path):
-                        kind = item["kind"]
+                        kind = kind_key(item)
                         if kind in _IGNORED_KINDS:
                             continue
                         metadata = item.get("metadata") or {}
@@ -214,6 +220,10 @@ class SnapshotSource:
                     continue
             result.append(item)
         return result
+
+    def serves(self, kind: str) -> bool:
+        """A snapshot answers for every kind: one it does not hold has no objects."""
+        return True
 
     def logs(self, namespace: str, pod: str, container: str, *, previous: bool, tail_lines: int) -> str | None:
         """A container's saved log (previous instance from ``<container>-previous.txt``)."""

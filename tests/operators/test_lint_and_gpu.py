@@ -1,0 +1,154 @@
+"""`lint` and `gpu -f` on the operators' own example manifests: every pod template checked, by role.
+
+The corpus (fixtures/operators/manifests, sources in SOURCE.md) is what new users point the plugin at
+first; before the workload table, every object in it was reported clean without being checked.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from kubectl_ml.model.workloads import carries_containers, pod_templates
+from tests.conftest import FIXTURES
+from tests.live.inprocess import run
+
+MANIFESTS = FIXTURES / "operators" / "manifests"
+GKE = FIXTURES / "gpu" / "gke"  # GPU nodes of 4 (and 3) nvidia.com/gpu
+
+
+def lint_json(capsys: pytest.CaptureFixture[str], *paths: Path) -> dict[str, Any]:
+    result = run(capsys, "lint", *map(str, paths), "-o", "json", "--fail-on", "never")
+    assert result.code == 0, result
+    document: dict[str, Any] = json.loads(result.out)
+    return document
+
+
+def corpus_objects() -> list[dict[str, Any]]:
+    return [
+        item
+        for path in sorted(MANIFESTS.rglob("*.yaml"))
+        for item in yaml.safe_load_all(path.read_text(encoding="utf-8"))
+        if isinstance(item, dict)
+    ]
+
+
+def test_every_object_with_containers_in_the_corpus_is_checked(capsys: pytest.CaptureFixture[str]) -> None:
+    document = lint_json(capsys, MANIFESTS)
+    assert document["skipped"] == []
+    with_templates = [item for item in corpus_objects() if pod_templates(item)]
+    # KServe's predictor.model and Trainer's spec.trainer carry no containers list, and are checked too.
+    assert all(pod_templates(item) for item in corpus_objects() if carries_containers(item))
+    assert len(with_templates) > len([item for item in corpus_objects() if carries_containers(item)])
+    result = run(capsys, "lint", str(MANIFESTS), "--fail-on", "never")
+    assert f"in {len(with_templates)} objects." in result.out
+    kinds = {finding["object"]["kind"] for finding in document["findings"]}
+    # Findings reach every family of operator kinds, not only the built-in ones.
+    assert {"PyTorchJob", "MPIJob", "JobSet", "LeaderWorkerSet", "RayCluster", "InferenceService"} <= kinds
+    assert "Job.batch.volcano.sh" in kinds
+
+
+def test_findings_name_the_template_role_and_its_line(capsys: pytest.CaptureFixture[str]) -> None:
+    path = MANIFESTS / "kubeflow-training" / "pytorchjob-mnist-nccl-gpu.yaml"
+    document = lint_json(capsys, path)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    worker_line = next(index for index, line in enumerate(lines, 1) if line.strip() == "Worker:")
+    by_role: dict[str, list[dict[str, Any]]] = {}
+    for finding in document["findings"]:
+        role = finding["summary"].split(" template of ", 1)[0]
+        by_role.setdefault(role, []).append(finding)
+    assert set(by_role) == {"Master", "Worker"}
+    for finding in by_role["Worker"]:
+        assert finding["line"] > worker_line, finding
+        assert finding["evidence"][0]["path"].startswith("spec.pytorchReplicaSpecs.Worker.template.spec.")
+    for finding in by_role["Master"]:
+        assert finding["line"] < worker_line, finding
+
+
+def test_gpu_training_template_without_shm_is_flagged_but_kuberay_mounts_its_own(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    pytorch = lint_json(capsys, MANIFESTS / "kubeflow-training" / "pytorchjob-mnist-nccl-gpu.yaml")
+    assert any(finding["code"] == "shm-missing" for finding in pytorch["findings"])
+    ray = lint_json(capsys, MANIFESTS / "kuberay")
+    gpu_templates = [
+        template
+        for item in corpus_objects()
+        if str(item.get("apiVersion", "")).startswith("ray.io/")
+        for template in pod_templates(item)
+        if "nvidia.com/gpu" in json.dumps(template.spec)
+    ]
+    assert gpu_templates, "the KubeRay corpus has GPU templates"
+    assert not [finding for finding in ray["findings"] if finding["code"] == "shm-missing"]
+
+
+def test_kserve_model_resources_are_checked_where_they_are_written(capsys: pytest.CaptureFixture[str]) -> None:
+    source = {
+        "apiVersion": "serving.kserve.io/v1beta1",
+        "kind": "InferenceService",
+        "metadata": {"name": "llm"},
+        "spec": {"predictor": {"model": {"modelFormat": {"name": "huggingface"},
+                                         "resources": {"requests": {"nvidia.com/gpus": "1"}}}}},
+    }  # fmt: skip
+    path = Path(pytest.importorskip("tempfile").mkdtemp()) / "isvc.yaml"
+    path.write_text(yaml.safe_dump(source), encoding="utf-8")
+    document = lint_json(capsys, path)
+    unknown = [finding for finding in document["findings"] if finding["code"] == "gpu-resource-unknown"]
+    assert unknown, document["findings"]
+    assert unknown[0]["evidence"][0]["path"] == "spec.predictor.model.resources.requests['nvidia.com/gpus']"
+    assert unknown[0]["summary"].startswith("predictor template of InferenceService llm")
+
+
+def test_unknown_kind_with_containers_is_listed_not_clean(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    manifest = tmp_path / "custom.yaml"
+    manifest.write_text(
+        "apiVersion: example.com/v1\nkind: Trainer\nmetadata:\n  name: mine\nspec:\n  worker:\n    template:\n"
+        "      spec:\n        containers:\n        - name: main\n          image: trainer:1.0\n---\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n",
+        encoding="utf-8",
+    )
+    document = lint_json(capsys, manifest)
+    assert document["findings"] == []
+    assert len(document["skipped"]) == 1
+    assert "Trainer/mine" in document["skipped"][0]
+    assert f"{manifest}:1" in document["skipped"][0]
+    text = run(capsys, "lint", str(manifest))
+    assert "✔" not in text.out
+    assert "not checked: 1 object of kinds it does not know" in text.out
+    gpu = run(capsys, "gpu", "-f", str(manifest), "--snapshot", str(GKE), "-o", "json")
+    assert any("Trainer/mine" in line for line in gpu.report()["skipped"]), gpu.out
+
+
+def test_gpu_f_catches_a_leaderworkerset_larger_than_any_node(capsys: pytest.CaptureFixture[str]) -> None:
+    manifest = MANIFESTS / "lws" / "lws-tensorrt-llm-gpu.yaml"
+    result = run(capsys, "gpu", "-f", str(manifest), "--snapshot", str(GKE), "-o", "json")
+    assert result.code == 1, result
+    too_big = [item for item in result.report()["findings"] if item["code"] == "request-exceeds-node-capacity"]
+    assert {item["summary"].split(" template of ")[0] for item in too_big} == {"leader", "worker"}
+    assert all(item["object"]["kind"] == "LeaderWorkerSet" for item in too_big)
+    worker_gpus = "spec.leaderWorkerTemplate.workerTemplate.spec.containers[0].resources.limits['nvidia.com/gpu']"
+    assert any(
+        evidence["path"] == worker_gpus and str(evidence["value"]) == "8"
+        for item in too_big
+        for evidence in item["evidence"]
+    )
+
+
+def test_gpu_f_on_the_whole_corpus_checks_every_gpu_template(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(capsys, "gpu", "-f", str(MANIFESTS), "--snapshot", str(GKE), "-o", "json", "--fail-on", "never")
+    assert result.code == 0, result
+    findings = result.report()["findings"]
+    named = {(item["object"]["kind"], item["object"]["name"]) for item in findings}
+    gpu_objects = {
+        (str(item["kind"]) if not str(item.get("apiVersion", "")).startswith("batch.volcano.sh") else
+         "Job.batch.volcano.sh", item["metadata"].get("name") or item["metadata"]["generateName"])
+        for item in corpus_objects()
+        if any(re.search(r"nvidia\.com/gpu", json.dumps(template.spec)) for template in pod_templates(item))
+    }  # fmt: skip
+    # Every object whose templates ask for a GPU gets a word from gpu -f (a fit, or what blocks it).
+    assert gpu_objects <= named, gpu_objects - named
