@@ -1,6 +1,7 @@
 """A training job (``kubectl ml new job``): by default a Job, one pod or ``workers`` pods for torchrun.
 
-``kind`` picks the API that runs it (``job``: here, no operator needed); the pod is ``scaffold.training``'s.
+``--kind`` picks the API that runs it: ``job`` (here, no operator needed), ``pytorchjob``
+(``scaffold.pytorchjob``) or ``jobset`` (``scaffold.jobset``); the pod is the same (``scaffold.training``).
 
 The Job, and why:
 
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kubectl_ml.errors import UsageError
+from kubectl_ml.scaffold import jobset, pytorchjob
 from kubectl_ml.scaffold.common import metadata, selector
 from kubectl_ml.scaffold.placement import Placement, default_placement
 from kubectl_ml.scaffold.training import (
@@ -81,6 +83,8 @@ def _indexed_job(params: JobParams, placement: Placement) -> list[dict[str, Any]
 # The kinds ``--kind`` takes, in the order the help lists them; ``job`` needs no operator.
 JOB_KINDS: dict[str, Callable[[JobParams, Placement], list[dict[str, Any]]]] = {
     "job": _indexed_job,
+    "pytorchjob": pytorchjob.build_pytorchjob,
+    "jobset": jobset.build_jobset,
 }
 
 
