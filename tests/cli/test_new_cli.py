@@ -131,3 +131,57 @@ def test_missing_model_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> N
     result = run(capsys, "new", "serving", "s", "--image", "tgi:3.3.4", "--runtime", "tgi")
     assert result.code == 2
     assert "--model" in result.err
+
+
+def test_kind_pytorchjob_is_one_pytorchjob_with_master_and_workers(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(
+        capsys, "new", "job", "ddp", "--image", IMAGE, "--gpus", "8", "--workers", "4", "--kind", "pytorchjob",
+        "--", "torchrun", "train.py",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    (job,) = yaml.safe_load_all(result.out)
+    assert (job["apiVersion"], job["kind"]) == ("kubeflow.org/v1", "PyTorchJob")
+    replicas = job["spec"]["pytorchReplicaSpecs"]
+    assert (replicas["Master"]["replicas"], replicas["Worker"]["replicas"]) == (1, 3)
+    container = replicas["Worker"]["template"]["spec"]["containers"][0]
+    assert (container["name"], container["command"]) == ("pytorch", ["torchrun", "train.py"])
+
+
+def test_kind_jobset_writes_no_service_and_is_case_insensitive(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(capsys, "new", "job", "ddp", "--image", IMAGE, "--gpus", "8", "--workers", "2", "--kind", "JobSet")
+    assert result.code == 0, result.err
+    (jobset,) = yaml.safe_load_all(result.out)
+    assert (jobset["apiVersion"], jobset["kind"]) == ("jobset.x-k8s.io/v1alpha2", "JobSet")
+    pod = jobset["spec"]["replicatedJobs"][0]["template"]["spec"]["template"]["spec"]
+    variables = {item["name"]: item.get("value") for item in pod["containers"][0]["env"]}
+    assert variables["MASTER_ADDR"] == "ddp-workers-0-0.ddp"
+
+
+def test_unknown_kind_is_a_usage_error_with_the_choices(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(capsys, "new", "job", "t", "--image", IMAGE, "--kind", "tfjob")
+    assert result.code == 2
+    assert result.out == ""
+    assert "'tfjob' is not one of 'job', 'pytorchjob', 'jobset'" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_name_an_operator_refuses_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(capsys, "new", "job", "Train_1", "--image", IMAGE, "--kind", "pytorchjob")
+    assert result.code == 2
+    assert result.out == ""
+    lines = result.err.strip().splitlines()
+    assert lines[0] == "error: invalid name 'Train_1' for a PyTorchJob"
+    assert lines[1].startswith("hint: Use lowercase letters")
+
+
+def test_snapshot_fits_every_pod_of_a_pytorchjob(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(
+        capsys, "new", "job", "t", "--image", IMAGE, "--gpus", "1", "--workers", "2", "--kind", "pytorchjob",
+        "--snapshot", str(FIXTURES / "demo"), "-o", "json",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    replicas = json.loads(result.out)["spec"]["pytorchReplicaSpecs"]
+    for replica in replicas.values():
+        assert replica["template"]["spec"]["tolerations"] == [
+            {"key": "nvidia.com/gpu", "operator": "Equal", "value": "present", "effect": "NoSchedule"}
+        ]

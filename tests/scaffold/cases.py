@@ -3,42 +3,47 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from kubectl_ml.scaffold import JobParams, ServingParams, build_job, build_serving
 
 PYTORCH = "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime"
 
+GPU_JOB = JobParams(
+    "finetune",
+    PYTORCH,
+    gpus=1,
+    namespace="ml-training",
+    dataset_pvc="imagenet",
+    checkpoint_pvc="finetune-checkpoints",
+    active_deadline_seconds=24 * 3600,
+    command=("python", "train.py", "--epochs", "10"),
+)
+DISTRIBUTED_JOB = JobParams(
+    "llm-pretrain",
+    PYTORCH,
+    gpus=8,
+    cpu="64",
+    memory="512Gi",
+    namespace="ml-training",
+    workers=4,
+    dataset_pvc="corpus",
+    checkpoint_pvc="pretrain-checkpoints",
+    command=("torchrun", "train.py"),
+)
+
 CASES: dict[str, Callable[[], list[dict[str, Any]]]] = {
     "job-cpu": lambda: build_job(
         JobParams("tokenize", "python:3.12.8-slim", namespace="ml-training", command=("python", "tokenize.py"))
     ),
-    "job-gpu": lambda: build_job(
-        JobParams(
-            "finetune",
-            PYTORCH,
-            gpus=1,
-            namespace="ml-training",
-            dataset_pvc="imagenet",
-            checkpoint_pvc="finetune-checkpoints",
-            active_deadline_seconds=24 * 3600,
-            command=("python", "train.py", "--epochs", "10"),
-        )
-    ),
-    "job-distributed": lambda: build_job(
-        JobParams(
-            "llm-pretrain",
-            PYTORCH,
-            gpus=8,
-            cpu="64",
-            memory="512Gi",
-            namespace="ml-training",
-            workers=4,
-            dataset_pvc="corpus",
-            checkpoint_pvc="pretrain-checkpoints",
-            command=("torchrun", "train.py"),
-        )
-    ),
+    "job-gpu": lambda: build_job(GPU_JOB),
+    "job-distributed": lambda: build_job(DISTRIBUTED_JOB),
+    # The same two jobs for the operators: only the kind differs.
+    "pytorchjob-gpu": lambda: build_job(replace(GPU_JOB, kind="pytorchjob")),
+    "pytorchjob-distributed": lambda: build_job(replace(DISTRIBUTED_JOB, kind="pytorchjob")),
+    "jobset-gpu": lambda: build_job(replace(GPU_JOB, kind="jobset")),
+    "jobset-distributed": lambda: build_job(replace(DISTRIBUTED_JOB, kind="jobset")),
     "serving-triton": lambda: build_serving(
         ServingParams(
             "resnet",

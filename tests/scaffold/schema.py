@@ -37,3 +37,23 @@ def schema_errors(obj: dict[str, Any], version: str) -> list[str]:
         f"{'.'.join(str(part) for part in error.absolute_path)}: {error.message}"
         for error in validator.iter_errors(obj)
     ]
+
+
+@cache
+def _object_meta_validator(version: str) -> jsonschema.protocols.Validator:
+    directory = f"kubernetes-json-schema/v{version}.0-local-strict"
+    definitions = schema_contents(f"{directory}/_definitions.json", version)
+    registry: Registry[Any] = Resource.from_contents(definitions) @ Registry()
+    reference = f"{definitions['$id']}#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+    return jsonschema.Draft202012Validator({"$ref": reference}, registry=registry)
+
+
+def object_meta_errors(metadata: dict[str, Any], version: str) -> list[str]:
+    """Every schema violation of an object's ``metadata`` (an ObjectMeta, strict), as ``path: message``.
+
+    For the operators' kinds: the API server validates their root metadata as an ObjectMeta, not by the CRD.
+    """
+    return [
+        f"{'.'.join(str(part) for part in error.absolute_path)}: {error.message}"
+        for error in _object_meta_validator(version).iter_errors(metadata)
+    ]

@@ -28,6 +28,14 @@ class ManifestFormat(str, Enum):
     json = "json"
 
 
+class JobKind(str, Enum):
+    """``--kind`` values of ``new job`` (the order of ``scaffold.JOB_KINDS``)."""
+
+    job = "job"
+    pytorchjob = "pytorchjob"
+    jobset = "jobset"
+
+
 Output = Annotated[ManifestFormat, typer.Option("--output", "-o", help="Output format.", case_sensitive=False)]
 File = Annotated[str | None, typer.Option("--filename", "-f", help="Write to FILE instead of stdout.")]
 Force = Annotated[bool, typer.Option("--force", help="Overwrite FILE when it exists.")]
@@ -83,7 +91,7 @@ def _emit(objects: list[dict[str, Any]], output: ManifestFormat, filename: str |
 
 @new_app.command()
 def job(
-    name: Annotated[str, typer.Argument(help="Name of the Job.")],
+    name: Annotated[str, typer.Argument(help="Name of the Job, PyTorchJob or JobSet.")],
     image: Image,
     command: Annotated[list[str] | None, typer.Argument(help="The command, after --.", show_default=False)] = None,
     gpus: Gpus = 0,
@@ -91,6 +99,14 @@ def job(
     memory: Memory = None,
     namespace: ManifestNamespace = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Pods for distributed training (torchrun).")] = 1,
+    kind: Annotated[
+        JobKind,
+        typer.Option(
+            "--kind",
+            case_sensitive=False,
+            help="job (Indexed Job + headless Service), pytorchjob (Kubeflow PyTorchJob) or jobset (JobSet).",
+        ),
+    ] = JobKind.job,
     dataset_pvc: Annotated[str | None, typer.Option("--dataset-pvc", help="PVC mounted read-only at /data.")] = None,
     checkpoint_pvc: Annotated[str | None, typer.Option("--checkpoint-pvc", help="PVC mounted at /checkpoints.")] = None,
     active_deadline: Annotated[
@@ -104,19 +120,20 @@ def job(
     context: Context = None,
     request_timeout: RequestTimeout = "5s",
 ) -> None:
-    """A training Job: resources, GPU toleration, /dev/shm, failure policy, TTL; --workers N for torchrun.
+    """A training Job, PyTorchJob or JobSet: resources, GPU toleration, /dev/shm, failure policy, TTL; torchrun.
 
     \b
     Examples:
       kubectl ml new job train --image pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime --gpus 1 -- python train.py
       kubectl ml new job ddp --image my/trainer:1.2 --gpus 8 --workers 4 --dataset-pvc data -- torchrun train.py
+      kubectl ml new job ddp --image my/trainer:1.2 --gpus 8 --workers 4 --kind pytorchjob -- torchrun train.py
     """
     from kubectl_ml.scaffold import JobParams, build_job, check_pinned_image
 
     deadline = None if active_deadline is None else int(parse_duration(active_deadline, "--active-deadline"))
     params = JobParams(
         name, check_pinned_image(image), gpus, cpu, memory, namespace, workers, dataset_pvc, checkpoint_pvc,
-        deadline, tuple(command or ()),
+        deadline, tuple(command or ()), kind.value,
     )  # fmt: skip
     placement = _placement(gpus, snapshot, kubeconfig, context, request_timeout)
     _emit(build_job(params, placement), output, filename, force)

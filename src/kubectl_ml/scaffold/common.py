@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 from typing import Any
 
@@ -13,6 +14,9 @@ GPU_RESOURCE = "nvidia.com/gpu"
 # kubelet refuses ``runAsNonRoot`` without a numeric user for them, so give one, and point HOME and the
 # caches at writable paths (reference: scaffold-gpu-lint-anchors §2.4 "runAsNonRoot with ML images").
 RUN_AS_USER = 1000
+# An RFC 1035 label: what Services are named with, and what the operators require of their objects' names.
+_DNS_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
+DNS_LABEL_LENGTH = 63
 
 
 def check_pinned_image(image: str) -> str:
@@ -34,6 +38,28 @@ def check_pinned_image(image: str) -> str:
             f"Pin a version or a digest, e.g. --image {shown}:<version> or --image {shown}@sha256:<digest>.",
         )
     return image
+
+
+def check_dns_label(name: str, kind: str, max_length: int = DNS_LABEL_LENGTH, why: str = "") -> None:
+    """Raise UsageError (exit 2) unless ``name`` is an RFC 1035 label of at most ``max_length`` characters.
+
+    Args:
+        name: the object's name.
+        kind: the kind it names, for the message (``PyTorchJob``).
+        max_length: the longest name that works (shorter than 63 when other names are derived from it).
+        why: what makes ``max_length`` shorter than 63, for the message.
+    """
+    if not _DNS_LABEL.fullmatch(name):
+        raise UsageError(
+            f"invalid name {name!r} for a {kind}",
+            "Use lowercase letters, digits and '-', starting with a letter and ending with a letter or digit.",
+        )
+    if len(name) > max_length:
+        reason = f": {why}" if why else ""
+        raise UsageError(
+            f"name {name!r} is too long for a {kind} ({len(name)} characters{reason})",
+            f"Use a name of at most {max_length} characters.",
+        )
 
 
 def selector(name: str, component: str) -> dict[str, str]:
