@@ -12,10 +12,10 @@ from typing import Any
 from kubectl_ml.errors import NotFoundError
 from kubectl_ml.model.findings import Finding, Report
 from kubectl_ml.model.pods import containers, find_container, needs_diagnosis, pod_ref
-from kubectl_ml.rules import run_pod_rules, run_workload_rules
+from kubectl_ml.rules import first_failure, run_pod_rules, run_workload_rules
 from kubectl_ml.sources.base import Source
 from kubectl_ml.sources.gather import gather_pod, gather_scan, gather_workload
-from kubectl_ml.sources.kinds import CONTROLLER_KINDS
+from kubectl_ml.sources.kinds import CONTROLLER_KINDS, OPERATOR_KINDS
 from kubectl_ml.sources.view import ClusterView
 
 
@@ -25,6 +25,8 @@ def _sort_key(finding: Finding) -> tuple[Any, ...]:
         workload.namespace,
         workload.kind,
         workload.name,
+        # In a distributed run, the first failure before the pods that failed because of it.
+        finding.summary.startswith(first_failure.COLLATERAL_PREFIX),
         finding.object.name,
         -finding.severity,
         finding.code,
@@ -87,7 +89,7 @@ def doctor_scan(source: Source, namespace: str | None) -> Report:
     view = gather_scan(source, namespace)
     if namespace and not view.pods and not any(view.controllers.values()):
         view.skipped.append(f"namespace {namespace} has no pods or workloads here (check -n, or use -A)")
-    findings = _diagnose_view(view, kinds=CONTROLLER_KINDS)
+    findings = _diagnose_view(view, kinds=(*CONTROLLER_KINDS, *OPERATOR_KINDS))
     return _report(view, source, findings, len(view.pods))
 
 
@@ -98,6 +100,7 @@ def _diagnose_view(view: ClusterView, kinds: Iterable[str]) -> list[Finding]:
         findings.extend(run_pod_rules(view.pod_context(pod)))
     for context in view.workload_contexts(kinds):
         findings.extend(run_workload_rules(context))
+    findings = first_failure.attribute(findings, unhealthy)
     diagnosed = {finding.object for finding in findings}
     _events_note(view, [pod for pod in unhealthy if pod_ref(pod) in diagnosed])
     return findings

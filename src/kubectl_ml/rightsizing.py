@@ -9,15 +9,16 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from kubectl_ml.errors import ForbiddenError
+from kubectl_ml.errors import ForbiddenError, NotFoundError
 from kubectl_ml.model.resources import accelerator_requests
 from kubectl_ml.model.usage import ContainerUsage, UsageQuery
+from kubectl_ml.model.workloads import WORKLOAD_KINDS
 from kubectl_ml.rightsize.recommend import recommend
 from kubectl_ml.rightsize.report import RightsizeReport
 from kubectl_ml.rightsize.settings import RightsizeSettings
 from kubectl_ml.rightsize.workloads import Workload, WorkloadIndex, pod_spec
 from kubectl_ml.sources.base import Source, UsageSource
-from kubectl_ml.sources.kinds import CONTROLLER_KINDS
+from kubectl_ml.sources.kinds import CONTROLLER_KINDS, KINDS, OPERATOR_KINDS
 from kubectl_ml.sources.labels import label_matcher
 
 
@@ -26,11 +27,17 @@ def _objects(
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     pods = source.list("Pod", namespace)
     controllers: list[dict[str, Any]] = []
-    for kind in CONTROLLER_KINDS:
+    for kind in (*CONTROLLER_KINDS, *OPERATOR_KINDS):
+        if kind in OPERATOR_KINDS and not source.serves(kind):
+            continue
         try:
             controllers.extend(source.list(kind, namespace))
         except ForbiddenError:
-            notes.append(f"{kind} objects: forbidden; their pods are grouped by ownerReferences and names only.")
+            notes.append(
+                f"{KINDS[kind].resource} objects: forbidden; their pods are grouped by ownerReferences and names only."
+            )
+        except NotFoundError:
+            continue  # the operator's group is served, but not this kind
     return pods, controllers
 
 
@@ -64,8 +71,8 @@ def rightsize(
     )
     usage = usage_source.usage([namespace] if namespace else None, query)
     index = WorkloadIndex.build(pods, controllers, usage.pod_owners, usage.controller_owners)
-    buckets: dict[tuple[str, str, str, str], tuple[Workload, list[ContainerUsage]]] = {}
-    pods_of: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    buckets: dict[tuple[tuple[str, str, str, str], str], tuple[Workload, list[ContainerUsage]]] = {}
+    pods_of: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
     for pod in pods:
         metadata = pod.get("metadata") or {}
         if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed") and not (pod.get("metadata") or {}).get(
@@ -73,29 +80,32 @@ def rightsize(
         ):
             continue
         workload = index.workload_of(str(metadata.get("namespace")), str(metadata.get("name")))
-        pods_of.setdefault((workload.namespace, workload.kind, workload.name), []).append(pod)
+        pods_of.setdefault(workload.key, []).append(pod)
         for container in (pod.get("spec") or {}).get("containers") or []:
-            key = (workload.namespace, workload.kind, workload.name, str(container.get("name")))
-            buckets.setdefault(key, (workload, []))
+            buckets.setdefault((workload.key, str(container.get("name"))), (workload, []))
     for (space, pod_name, container), item in usage.containers.items():
         workload = index.workload_of(space, pod_name)
-        buckets.setdefault((workload.namespace, workload.kind, workload.name, container), (workload, []))[1].append(
-            item
-        )
+        buckets.setdefault((workload.key, container), (workload, []))[1].append(item)
     matches = label_matcher(selector)
     recommendations = []
     for key in sorted(buckets):
         workload, usages = buckets[key]
         if selector and not matches(((workload.obj or {}).get("metadata") or {}).get("labels") or {}):
             continue
-        spec = pod_spec(workload, pods_of.get(key[:3], []))
-        container_spec, init = _container_spec(spec, key[3])
-        recommendation = replace(recommend(workload, key[3], container_spec, usages, settings), init=init)
+        spec = pod_spec(workload, pods_of.get(key[0], []))
+        container_spec, init = _container_spec(spec, key[1])
+        recommendation = replace(recommend(workload, key[1], container_spec, usages, settings), init=init)
         if spec is not None and container_spec is None:
             recommendation.notes.append("this container is no longer in the workload's template.")
-        if workload.kind == "Job" and recommendation.recommended != recommendation.current:
+        entry = WORKLOAD_KINDS.get(workload.kind)
+        changed = recommendation.recommended != recommendation.current
+        if changed and workload.kind == "Job":
             recommendation.notes.append(
                 "a Job's pod template cannot be changed: use these in the manifest of its next run."
+            )
+        elif changed and entry is not None and not entry.builtin and entry.finishes:
+            recommendation.notes.append(
+                f"a running {entry.kind} keeps its pods: the patch takes effect for its next run (or restart)."
             )
         recommendations.append(recommendation)
     source_notes = usage.notes

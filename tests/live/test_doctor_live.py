@@ -71,7 +71,7 @@ def doctor(source: Source, target: str) -> Report:
         return diagnose.doctor_pod(source, parts[0], parts[1])
     kind = resolve_kind(parts[1])
     assert kind is not None
-    return diagnose.doctor_workload(source, parts[0], kind.kind, parts[2])
+    return diagnose.doctor_workload(source, parts[0], kind.name, parts[2])
 
 
 def without_source(report: Report) -> dict[str, Any]:

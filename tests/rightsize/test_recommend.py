@@ -162,7 +162,9 @@ def test_init_containers_are_patched_as_init_containers() -> None:
         recommend(DEPLOY, "fetch-model", spec(), [usage("a", (0.1, 0.5, 0.5), (GIB, GIB, GIB))], RightsizeSettings()),
         init=True,
     )
-    ((_first, patch),) = workload_patches(RightsizeReport(7 * 86400, {}, [app, fetch]))
+    ((_first, patch),) = [
+        (item.item, item.body) for item in workload_patches(RightsizeReport(7 * 86400, {}, [app, fetch]))
+    ]
     template = patch["spec"]["template"]["spec"]
     assert [item["name"] for item in template["containers"]] == ["server"]
     assert [item["name"] for item in template["initContainers"]] == ["fetch-model"]

@@ -62,7 +62,7 @@ def run_case(case: Case) -> Report:
         return diagnose.doctor_pod(source, parts[0], parts[1])
     kind = resolve_kind(parts[1])
     assert kind is not None, case.expect["target"]
-    return diagnose.doctor_workload(source, parts[0], kind.kind, parts[2])
+    return diagnose.doctor_workload(source, parts[0], kind.name, parts[2])
 
 
 def check_case(case: Case) -> None:

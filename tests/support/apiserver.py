@@ -115,6 +115,7 @@ class Resource:
     fields: tuple[str, ...] = ()
     short_names: tuple[str, ...] = ()
     subresources: tuple[str, ...] = ()
+    crd: bool = False
 
     @property
     def api_version(self) -> str:
@@ -174,9 +175,42 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("apps", "v1", "daemonsets", "DaemonSet", short_names=("ds",)),
     Resource("batch", "v1", "jobs", "Job", fields=("status.successful",)),
     Resource("batch", "v1", "cronjobs", "CronJob", short_names=("cj",)),
+    # Custom resources of the ML operators, served only where their CRDs are "installed" (see ApiServer).
+    Resource("kubeflow.org", "v1", "pytorchjobs", "PyTorchJob", crd=True),
+    Resource("kubeflow.org", "v1", "tfjobs", "TFJob", crd=True),
+    Resource("kubeflow.org", "v1", "paddlejobs", "PaddleJob", crd=True),
+    Resource("kubeflow.org", "v1", "xgboostjobs", "XGBoostJob", crd=True),
+    Resource("kubeflow.org", "v1", "jaxjobs", "JAXJob", crd=True),
+    Resource("kubeflow.org", "v2beta1", "mpijobs", "MPIJob", crd=True),
+    Resource("trainer.kubeflow.org", "v1alpha1", "trainjobs", "TrainJob", crd=True),
+    Resource("jobset.x-k8s.io", "v1alpha2", "jobsets", "JobSet", crd=True),
+    Resource("leaderworkerset.x-k8s.io", "v1", "leaderworkersets", "LeaderWorkerSet", crd=True),
+    Resource("ray.io", "v1", "rayclusters", "RayCluster", crd=True),
+    Resource("ray.io", "v1", "rayjobs", "RayJob", crd=True),
+    Resource("ray.io", "v1", "rayservices", "RayService", crd=True),
+    Resource("serving.kserve.io", "v1beta1", "inferenceservices", "InferenceService", short_names=("isvc",), crd=True),
+    Resource("batch.volcano.sh", "v1alpha1", "jobs", "Job", short_names=("vcjob",), crd=True),
+    Resource("apps.openshift.io", "v1", "deploymentconfigs", "DeploymentConfig", short_names=("dc",), crd=True),
+    Resource("kueue.x-k8s.io", "v1beta1", "workloads", "Workload", crd=True),
+    Resource("kueue.x-k8s.io", "v1beta1", "localqueues", "LocalQueue", short_names=("lq",), crd=True),
+    Resource("kueue.x-k8s.io", "v1beta1", "clusterqueues", "ClusterQueue", namespaced=False, crd=True),
 )
 _BY_PATH = {(resource.group, resource.version, resource.plural): resource for resource in RESOURCES}
-_BY_KIND = {resource.kind: resource for resource in RESOURCES}
+_BY_KIND = {resource.kind: resource for resource in RESOURCES if not resource.crd}
+_BY_GROUP_KIND = {(resource.group, resource.kind): resource for resource in RESOURCES}
+
+
+def _resource_of(item: Mapping[str, Any]) -> Resource | None:
+    """The resource an object belongs to: by its group and kind (Volcano's Job is not batch/v1's)."""
+    api_version = str(item.get("apiVersion") or "")
+    group = api_version.split("/", 1)[0] if "/" in api_version else ""
+    kind = str(item.get("kind"))
+    found = _BY_GROUP_KIND.get((group, kind))
+    if found is None and group in {resource.group for resource in RESOURCES if resource.crd}:
+        return None  # a custom resource in a version or kind we do not serve
+    return found or _BY_KIND.get(kind)
+
+
 _METRICS_VERSION = "metrics.k8s.io/v1beta1"
 _POD_METRICS_PATH = re.compile(
     r"^/apis/metrics\.k8s\.io/v1beta1/(?:namespaces/(?P<namespace>[^/]+)/)?pods(?:/(?P<name>[^/]+))?/?$"
@@ -546,7 +580,21 @@ class ApiServer:
         port: int = 0,
         tls: bool = False,
         require_token: bool = True,
+        crds: Iterable[str] | None = None,
     ) -> None:
+        """Serve ``objects``.
+
+        Args:
+            objects: the API objects (custom resources included).
+            logs: container logs by (namespace, pod, container, previous).
+            token: the bearer token the server accepts.
+            user: the user named in 403 messages.
+            host: the address to bind.
+            port: the port (0: any free one).
+            tls: serve HTTPS with a throw-away certificate.
+            require_token: answer 401 to requests without the token.
+            crds: the API groups whose CRDs are installed; None: the groups of the custom resources given.
+        """
         self.token = token
         self.user = user
         self.tls = tls
@@ -564,10 +612,16 @@ class ApiServer:
         self._index: dict[tuple[Resource, str, str], dict[str, Any]] = {}
         self._keys: dict[Resource, list[str]] = {resource: [] for resource in RESOURCES}
         self.resource_version = 1000
+        objects = list(objects)
         for item in objects:
             self._insert(item)
         for resource in RESOURCES:
             self._sort(resource)
+        crd_groups = {resource.group for resource in RESOURCES if resource.crd}
+        self._auto_crds = crds is None
+        if crds is None:
+            crds = {resource.group for resource, items in self._store.items() if items and resource.crd}
+        self.crds = set(crds) & crd_groups
         self._address = (host, port)
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -602,6 +656,8 @@ class ApiServer:
         resource = self._insert(item)
         if resource is not None:
             self._sort(resource)
+            if resource.crd and self._auto_crds:
+                self.crds.add(resource.group)
 
     def _sort(self, resource: Resource) -> None:
         # etcd returns a range in key order: /registry/<resource>/<namespace>/<name>.
@@ -610,7 +666,7 @@ class ApiServer:
 
     def _insert(self, item: dict[str, Any]) -> Resource | None:
         item = core_event(item) if item.get("kind") == "Event" else item
-        resource = _BY_KIND.get(str(item.get("kind")))
+        resource = _BY_KIND.get("Event") if item.get("kind") == "Event" else _resource_of(item)
         if resource is None:
             return None
         item = copy.deepcopy(item)
@@ -661,7 +717,7 @@ class ApiServer:
 
     def objects(self, kind: str) -> list[dict[str, Any]]:
         """The objects served for a kind (copies, in key order)."""
-        return copy.deepcopy(self._store[_BY_KIND[kind]])
+        return copy.deepcopy(self._store[_BY_KIND.get(kind) or next(r for r in RESOURCES if r.kind == kind)])
 
     # -- failures, delays, requests -------------------------------------------------------------
 
@@ -789,6 +845,8 @@ class ApiServer:
         given = headers.get("authorization")
         authorized = given == f"Bearer {self.token}" or (given is None and not self.require_token)
         target = parse_target(path)
+        if target is not None and target.resource.crd and target.resource.group not in self.crds:
+            target = None  # the CRD is not installed: the path is not served
         with self._lock:
             self.requests.append(RecordedRequest(method, path, query, authorized, given is not None))
             delay = sum(item.seconds for item in self._delays if _matches(item.match, path, target))
@@ -1002,7 +1060,13 @@ class ApiServer:
                 "versions": ["v1"],
                 "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": f"{host!s}:{port}"}],
             }
-        groups = sorted({resource.group for resource in RESOURCES if resource.group})
+        served = [
+            resource for resource in RESOURCES if resource.group and (not resource.crd or resource.group in self.crds)
+        ]
+        versions: dict[str, list[str]] = {}
+        for resource in served:
+            if resource.version not in versions.setdefault(resource.group, []):
+                versions[resource.group].append(resource.version)
         if trimmed == "/apis":
             return {
                 "kind": "APIGroupList",
@@ -1010,13 +1074,16 @@ class ApiServer:
                 "groups": [
                     {
                         "name": group,
-                        "versions": [{"groupVersion": f"{group}/v1", "version": "v1"}],
-                        "preferredVersion": {"groupVersion": f"{group}/v1", "version": "v1"},
+                        "versions": [{"groupVersion": f"{group}/{version}", "version": version} for version in found],
+                        "preferredVersion": {"groupVersion": f"{group}/{found[0]}", "version": found[0]},
                     }
-                    for group in groups
+                    for group, found in sorted(versions.items())
                 ],
             }
-        for group_version, prefix in [("v1", "/api/v1")] + [(f"{group}/v1", f"/apis/{group}/v1") for group in groups]:
+        prefixes = [("v1", "/api/v1")] + [
+            (f"{group}/{version}", f"/apis/{group}/{version}") for group, found in versions.items() for version in found
+        ]
+        for group_version, prefix in prefixes:
             if trimmed == prefix:
                 return _resource_list(group_version)
         return None

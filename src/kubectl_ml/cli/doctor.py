@@ -29,7 +29,9 @@ def doctor(
     target: Annotated[
         str | None,
         typer.Argument(
-            help="POD, or KIND/NAME (deploy/x, sts/x, job/x, rs/x, ds/x, cronjob/x). Omit to scan the namespace.",
+            help="POD, or KIND/NAME: deploy/x, sts/x, ds/x, job/x, cronjob/x, rs/x, and the operators' kinds "
+            "(pytorchjob/x, mpijob/x, trainjob/x, jobset/x, lws/x, rayjob/x, raycluster/x, rayservice/x, isvc/x, "
+            "vcjob/x, dc/x). Omit to scan the namespace.",
             show_default=False,
         ),
     ] = None,
@@ -74,9 +76,10 @@ def doctor(
                 if kind is None or kind.name not in DOCTOR_KINDS:
                     raise UsageError(
                         f"unknown workload kind {kind_word!r}",
-                        "Use deploy/, sts/, ds/, job/, cronjob/ or rs/.",
+                        "Use deploy/, sts/, ds/, job/, cronjob/, rs/, or an operator's kind: pytorchjob/, tfjob/, "
+                        "mpijob/, trainjob/, jobset/, lws/, rayjob/, raycluster/, rayservice/, isvc/, vcjob/, dc/.",
                     )
-                report = diagnose.doctor_workload(source, scope, kind.kind, name)
+                report = diagnose.doctor_workload(source, scope, kind.name, name)
                 title = f"Doctor: {kind.kind} {scope}/{name}"
             else:
                 report = diagnose.doctor_pod(source, scope, target, container)

@@ -294,6 +294,84 @@ CODES: dict[str, CodeInfo] = {
             "until quota is available.",
             "Check the queue's quota and the Job's workload status, or resume the Job.",
         ),
+        # operators and queues
+        CodeInfo(
+            "workload-failed",
+            "operator",
+            _E,
+            "operator marked it failed",
+            "The operator that runs the workload (Kubeflow, JobSet, KubeRay, Volcano, Trainer) marked it "
+            "failed; its status says why, in the operator's words.",
+            "Fix what the message and the failed pods' findings name, then submit the workload again.",
+        ),
+        CodeInfo(
+            "workload-not-ready",
+            "operator",
+            _E,
+            "operator reports it not ready",
+            "A serving or cluster object (InferenceService, LeaderWorkerSet, RayCluster, RayService) is not "
+            "ready, by its own status conditions.",
+            "Follow the condition's message: it usually names the revision, pod or model that fails.",
+        ),
+        CodeInfo(
+            "workload-restarting",
+            "operator",
+            _W,
+            "operator restarts it",
+            "The operator restarted the workload's pods after a failure (Kubeflow Restarting, JobSet "
+            "restarts, RayJob retries): it will fail again for the same cause.",
+            "Read the failed pods' findings for the cause before the restart budget runs out.",
+        ),
+        CodeInfo(
+            "workload-no-pods",
+            "operator",
+            _E,
+            "no pods, and nothing says why",
+            "The workload should be running but has no pods: with no status at all, its operator is not "
+            "running or not watching this namespace; with a status, it could not create them.",
+            "Check that the operator's controller runs (kubectl get pods -A | grep the operator) and its "
+            "log, and the object's events.",
+        ),
+        CodeInfo(
+            "gang-not-formed",
+            "operator",
+            _E,
+            "some pods run, others never scheduled",
+            "A distributed job's pods start together or not at all: some of its pods are Pending while "
+            "the others run and wait for them, holding their GPUs.",
+            "Fix what keeps the Pending pods from scheduling (their finding says it), or use gang "
+            "scheduling (Kueue, Volcano, coscheduling) so no pod starts before all can.",
+        ),
+        CodeInfo(
+            "queue-quota-insufficient",
+            "queue",
+            _E,
+            "Kueue cannot reserve quota",
+            "Kueue has not admitted the workload: its ClusterQueue has not enough quota (nominal, and what "
+            "it may borrow) for what the workload asks.",
+            "Lower the request, wait for running workloads to finish, or raise the ClusterQueue's "
+            "nominalQuota (or let it borrow from its cohort).",
+        ),
+        CodeInfo(
+            "queue-missing",
+            "queue",
+            _E,
+            "queue absent, stopped or inactive",
+            "The workload names a LocalQueue that does not exist, or whose ClusterQueue is missing, "
+            "stopped or inactive: Kueue will never admit it.",
+            "Create the LocalQueue (pointing at an active ClusterQueue), fix the queue-name label, or "
+            "start the ClusterQueue (spec.stopPolicy: None).",
+        ),
+        CodeInfo(
+            "workload-preempted",
+            "queue",
+            _W,
+            "evicted by Kueue",
+            "Kueue evicted the admitted workload (preempted by a higher-priority workload, or its pods "
+            "were not ready in time); it waits in the queue again.",
+            "Give it a higher WorkloadPriorityClass, or more quota; for PodsReady timeouts, find why pods "
+            "start slowly (image pulls, scheduling).",
+        ),
         # gpu
         CodeInfo(
             "gpu-resource-unknown",

@@ -14,6 +14,7 @@ from typing import Any
 
 from kubectl_ml.model.events import Event
 from kubectl_ml.model.findings import ObjectRef
+from kubectl_ml.model.workloads import WORKLOAD_KINDS, WorkloadKind
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,11 @@ class WorkloadContext:
         workload: the top-level workload for grouping (the Deployment of a ReplicaSet).
         now: the reference time.
         available: which optional data could be read.
+        entry: the kind's row in the workload table (None for a kind outside it).
+        queue_workloads: Kueue Workloads owned by the controller.
+        local_queues: Kueue LocalQueues by (namespace, name), when read.
+        cluster_queues: Kueue ClusterQueues by name, when read.
+        queues_read: True when Kueue's objects were read (their absence then means something).
     """
 
     controller: Mapping[str, Any]
@@ -106,3 +112,13 @@ class WorkloadContext:
     workload: ObjectRef | None = None
     now: datetime | None = None
     available: Availability = field(default_factory=Availability)
+    entry: WorkloadKind | None = None
+    queue_workloads: Sequence[Mapping[str, Any]] = ()
+    local_queues: Mapping[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
+    cluster_queues: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    queues_read: bool = False
+
+    def __post_init__(self) -> None:
+        if self.entry is None:
+            # Contexts built by hand (tests, tools) name the kind in ref; the table has the rest.
+            object.__setattr__(self, "entry", WORKLOAD_KINDS.get(self.ref.kind))

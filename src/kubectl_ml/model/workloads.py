@@ -37,7 +37,7 @@ Field paths follow the operators' own CRDs and examples (fixtures/operators/mani
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -761,3 +761,61 @@ def template_for_role(obj: Mapping[str, Any], role: str) -> PodTemplate | None:
         return templates[0] if len(templates) == 1 else None
     wanted = role.lower()
     return next((item for item in templates if item.role.lower() == wanted), None)
+
+
+class OperatorPods:
+    """Finds the operator object a pod belongs to, by the label its operator puts on every pod it makes.
+
+    Operators label their pods with their object's name whatever chain of Jobs, StatefulSets or pods owns
+    them (a LeaderWorkerSet's worker StatefulSet is owned by its leader pod; a KServe predictor's pods by
+    Knative's Revisions), so the label finds the top object in one step. Where two objects match (a RayJob
+    and the RayCluster it owns share ``ray.io/cluster``), the one the other does not own wins.
+    """
+
+    def __init__(self, objects: Iterable[Mapping[str, Any]]) -> None:
+        self._index: dict[tuple[str, str, str], list[Mapping[str, Any]]] = {}
+        for item in objects:
+            entry = workload_kind(item)
+            if entry is None or entry.builtin or not entry.pod_label:
+                continue
+            selector = pods_selector(entry, item)
+            if selector:
+                label, _equals, value = selector.partition("=")
+                namespace = str((item.get("metadata") or {}).get("namespace", ""))
+                self._index.setdefault((namespace, label, value), []).append(item)
+
+    def __bool__(self) -> bool:
+        return bool(self._index)
+
+    def owner_of(self, pod: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """The operator object whose label the pod carries, or None."""
+        if not self._index:
+            return None
+        metadata = pod.get("metadata") or {}
+        namespace = str(metadata.get("namespace", ""))
+        matches = [
+            item
+            for label, value in (metadata.get("labels") or {}).items()
+            for item in self._index.get((namespace, str(label), str(value)), [])
+        ]
+        if not matches:
+            return None
+        uids = {str((item.get("metadata") or {}).get("uid")) for item in matches}
+        owners = [((item.get("metadata") or {}).get("ownerReferences") or []) for item in matches]
+        top = [
+            item
+            for item, references in zip(matches, owners, strict=True)
+            if not any(str(reference.get("uid")) in uids for reference in references)
+        ]
+        return (top or matches)[0]
+
+    def template_role(self, owner: Mapping[str, Any], pod: Mapping[str, Any]) -> str:
+        """The role of the owner's template the pod comes from (``Worker``), empty when it has one template."""
+        entry = workload_kind(owner)
+        if entry is None:
+            return ""
+        templates = pod_templates(owner)
+        if len(templates) <= 1:
+            return ""
+        template = template_for_role(owner, pod_role(entry, pod))
+        return template.role if template is not None else pod_role(entry, pod)

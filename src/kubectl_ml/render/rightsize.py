@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import IO
 
 from rich import box
@@ -48,6 +47,8 @@ def _usage(item: Recommendation) -> str:
 
 def _workload_label(item: Recommendation, with_namespace: bool) -> str:
     label = f"{_SHORT_KIND.get(item.workload.kind, item.workload.kind.lower())}/{item.workload.name}"
+    if item.workload.role:
+        label += f" ({item.workload.role})"
     return f"{item.namespace}/{label}" if with_namespace else label
 
 
@@ -121,14 +122,11 @@ def render_patches(report: RightsizeReport, stream: IO[str]) -> None:
     import yaml
 
     documents = []
-    for item, patch in workload_patches(report):
-        kind = item.workload.kind.lower()
-        header = (
-            f"# {kind}/{item.workload.name} -n {item.namespace}\n"
-            f"# kubectl patch {kind} {item.workload.name} -n {item.namespace} --type=strategic "
-            f"-p '{json.dumps(patch, separators=(',', ':'))}'\n"
-        )
-        documents.append(header + yaml.safe_dump(patch, sort_keys=False))
+    for patch in workload_patches(report):
+        item = patch.item
+        role = f" ({item.workload.role})" if item.workload.role else ""
+        header = f"# {item.workload.kind.lower()}/{item.workload.name}{role} -n {item.namespace}\n# {patch.command()}\n"
+        documents.append(header + yaml.safe_dump(patch.body, sort_keys=False))
     stream.write("---\n".join(documents))
 
 

@@ -16,31 +16,28 @@ from rich.table import Table
 from rich.text import Text
 
 from kubectl_ml.model.findings import Finding, ObjectRef, Report, Severity
+from kubectl_ml.model.workloads import WORKLOAD_KINDS
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 _MARK = {Severity.ERROR: "✖", Severity.WARNING: "▲", Severity.INFO: "●"}
-_TEMPLATE_PATH = {
-    "Deployment": ("spec", "template"),
-    "StatefulSet": ("spec", "template"),
-    "DaemonSet": ("spec", "template"),
-    "ReplicaSet": ("spec", "template"),
-}
-_KUBECTL_KIND = {
-    "Deployment": "deployment",
-    "StatefulSet": "statefulset",
-    "DaemonSet": "daemonset",
-    "ReplicaSet": "replicaset",
-}
 
 
 def _patch_command(finding: Finding) -> str | None:
-    """A ready ``kubectl patch`` for the owning workload, when the patch is a pod-template change."""
-    if not finding.patch or finding.workload is None or finding.workload.kind not in _TEMPLATE_PATH:
+    """A ready ``kubectl patch`` for the owning workload, when the patch is a change of its pod template.
+
+    Only for the built-in controllers whose template takes a strategic-merge patch and rolls out
+    (Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController); a Job's template is immutable,
+    and custom resources take no strategic merge, so their patch is shown as the change to make.
+    """
+    entry = WORKLOAD_KINDS.get(finding.workload.kind) if finding.workload is not None else None
+    if not finding.patch or finding.workload is None or entry is None:
+        return None
+    if not entry.builtin or entry.finishes or [slot.path for slot in entry.templates] != ["spec.template"]:
         return None
     body: dict[str, Any] = {"spec": {"template": finding.patch}}
     workload = finding.workload
     return (
-        f"kubectl patch {_KUBECTL_KIND[workload.kind]} {workload.name} -n {workload.namespace} "
+        f"kubectl patch {entry.kind.lower()} {workload.name} -n {workload.namespace} "
         f"--type=strategic -p '{json.dumps(body, separators=(',', ':'))}'"
     )
 

@@ -75,7 +75,11 @@ class Recommendation:
         """The JSON form of DESIGN §5."""
         document: dict[str, Any] = {
             "namespace": self.namespace,
-            "workload": {"kind": self.workload.kind, "name": self.workload.name},
+            "workload": {
+                "kind": self.workload.kind,
+                "name": self.workload.name,
+                **({"role": self.workload.role} if self.workload.role else {}),
+            },
             "container": self.container,
             "current": self.current,
             "recommended": self.recommended,

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubectl_ml.model.workloads import WORKLOAD_KINDS, template_for_role
 from kubectl_ml.rightsize.recommend import Recommendation, duration
 
-# Where the pod template sits in each workload kind, for strategic-merge patches. A Job is missing on
-# purpose: its pod template is immutable, so its figures go into the manifest of the next run.
-_TEMPLATE_PATH = {
-    "Deployment": ("spec", "template", "spec"),
-    "StatefulSet": ("spec", "template", "spec"),
-    "DaemonSet": ("spec", "template", "spec"),
-    "ReplicaSet": ("spec", "template", "spec"),
-    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
-}
+# A Job's pod template is immutable, so its figures go into the manifest of the next run: no patch.
+_UNPATCHABLE = ("Job", "Pod")
+
+
+def _template_keys(item: Recommendation) -> tuple[str | int, ...] | None:
+    """The keys from the workload to the pod spec its row's pods come from (None: nothing to patch)."""
+    if item.workload.kind in _UNPATCHABLE or item.workload.kind not in WORKLOAD_KINDS:
+        return None
+    entry = WORKLOAD_KINDS[item.workload.kind]
+    if entry.builtin:
+        return (*entry.templates[0].path.split("."), "spec") if entry.templates else None
+    obj = item.workload.obj
+    template = template_for_role(obj, item.workload.role) if obj else None
+    if template is None or template.slot.inline or template.partial:
+        return None
+    return template.keys
 
 
 @dataclass
@@ -50,32 +59,88 @@ def _resources(recommendation: Recommendation) -> dict[str, dict[str, str]]:
     }
 
 
-def workload_patches(report: RightsizeReport) -> list[tuple[Recommendation, dict[str, Any]]]:
-    """One strategic-merge patch per workload (all its containers), keyed by its first recommendation.
+@dataclass(frozen=True)
+class WorkloadPatch:
+    """A patch of one workload: all its changed containers.
 
-    Bare pods are left out: a pod's resources cannot be patched in place on most clusters.
+    Attributes:
+        item: the workload's first recommendation (names the workload).
+        body: a strategic-merge patch (built-in kinds), or JSON-patch operations (custom resources, which
+            take no strategic merge, and whose merge patches would replace the containers list whole).
+        type: ``strategic`` or ``json``, as ``kubectl patch --type`` takes it.
     """
-    grouped: dict[tuple[str, str, str], list[Recommendation]] = {}
+
+    item: Recommendation
+    body: Any
+    type: str
+
+    def command(self) -> str:
+        """The ``kubectl patch`` line that applies it."""
+        entry = WORKLOAD_KINDS.get(self.item.workload.kind)
+        # Built-in kinds as kubectl users type them (deployment); custom resources with their group, so the
+        # name cannot be taken for another group's kind (jobs.batch.volcano.sh, not jobs).
+        resource = entry.resource if entry and not entry.builtin else self.item.workload.kind.lower()
+        return (
+            f"kubectl patch {resource} {self.item.workload.name} -n {self.item.namespace} --type={self.type} "
+            f"-p '{json.dumps(self.body, separators=(',', ':'))}'"
+        )
+
+
+def _pointer(keys: tuple[str | int, ...]) -> str:
+    return "".join("/" + str(key).replace("~", "~0").replace("/", "~1") for key in keys)
+
+
+def workload_patches(report: RightsizeReport) -> list[WorkloadPatch]:
+    """One patch per workload (and role): its changed containers' resources.
+
+    Bare pods and Jobs are left out: a pod's resources cannot be patched in place on most clusters, and a
+    Job's template is immutable.
+    """
+    grouped: dict[tuple[str, str, str, str], list[Recommendation]] = {}
     for item in report.recommendations:
-        if item.workload.kind in _TEMPLATE_PATH and item.recommended != item.current:
-            grouped.setdefault((item.namespace, item.workload.kind, item.workload.name), []).append(item)
+        if _template_keys(item) is not None and item.recommended != item.current:
+            grouped.setdefault(item.workload.key, []).append(item)
     patches = []
     for items in grouped.values():
+        keys = _template_keys(items[0])
+        assert keys is not None
+        entry = WORKLOAD_KINDS[items[0].workload.kind]
+        if not entry.builtin:
+            patches.append(WorkloadPatch(items[0], _json_patch(items, keys), "json"))
+            continue
         body: dict[str, Any] = {}
         for item in items:
             # Init containers (and native sidecars) live in their own list: a patch that names them under
             # ``containers`` would add an image-less container and be rejected whole.
             key = "initContainers" if item.init else "containers"
             body.setdefault(key, []).append({"name": item.container, "resources": _resources(item)})
-        for key in reversed(_TEMPLATE_PATH[items[0].workload.kind]):
-            body = {key: body}
-        patches.append((items[0], body))
+        for step in reversed(keys):
+            body = {str(step): body}
+        patches.append(WorkloadPatch(items[0], body, "strategic"))
     return patches
 
 
+def _json_patch(items: list[Recommendation], keys: tuple[str | int, ...]) -> list[dict[str, Any]]:
+    """JSON-patch operations that set each container's requests and limits, by its index in the template."""
+    obj = items[0].workload.obj or {}
+    template = template_for_role(obj, items[0].workload.role)
+    spec = template.spec if template else {}
+    operations = []
+    for item in items:
+        key = "initContainers" if item.init else "containers"
+        names = [str(container.get("name")) for container in spec.get(key) or []]
+        if item.container not in names:
+            continue
+        base = _pointer((*keys, key, names.index(item.container), "resources"))
+        for section, values in _resources(item).items():
+            operations.append({"op": "add", "path": f"{base}/{section}", "value": values})
+    return operations
+
+
 def set_resources_command(item: Recommendation) -> str | None:
-    """``kubectl set resources`` for one container, or None for bare pods and rows without a change."""
-    if item.workload.kind not in _TEMPLATE_PATH or item.recommended == item.current:
+    """``kubectl set resources`` for one container, or None for bare pods, Jobs, custom resources, no change."""
+    entry = WORKLOAD_KINDS.get(item.workload.kind)
+    if entry is None or not entry.builtin or _template_keys(item) is None or item.recommended == item.current:
         return None
     resources = _resources(item)
     target = f"{item.workload.kind.lower()}/{item.workload.name}"

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kubectl_ml.model.pods import controller_of
+from kubectl_ml.model.workloads import OperatorPods, kind_key, pod_templates, template_for_role, workload_kind
 
 _TEMPLATE_HASH = re.compile(r"^(.+)-[a-z0-9]{6,10}$")
 # A ReplicaSet's pods are <replicaset>-<5 random characters>.
@@ -24,12 +25,22 @@ _CRONJOB_RUN = re.compile(r"^(.+)-\d{8,}$")
 
 @dataclass(frozen=True)
 class Workload:
-    """A workload: its kind, namespace and name, and the object when it exists (for its pod template)."""
+    """A workload: its kind, namespace and name, and the object when it exists (for its pod template).
+
+    ``role`` names the pod template of a kind with several (a PyTorchJob's ``Worker``): each role's pods
+    are sized together, apart from the other roles'.
+    """
 
     kind: str
     namespace: str
     name: str
     obj: Mapping[str, Any] | None = None
+    role: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """(namespace, kind, name, role): what pods are grouped by."""
+        return self.namespace, self.kind, self.name, self.role
 
 
 @dataclass
@@ -47,6 +58,7 @@ class WorkloadIndex:
     controllers: dict[tuple[str, str, str], Mapping[str, Any]]
     pod_owners: Mapping[tuple[str, str], tuple[str, str]]
     controller_owners: Mapping[tuple[str, str, str], tuple[str, str]]
+    operators: OperatorPods = field(default_factory=lambda: OperatorPods(()))
 
     @classmethod
     def build(
@@ -64,13 +76,15 @@ class WorkloadIndex:
 
         return cls(
             pods={key(pod): pod for pod in pods},
-            controllers={(key(item)[0], str(item.get("kind")), key(item)[1]): item for item in controllers},
+            controllers={(key(item)[0], kind_key(item), key(item)[1]): item for item in controllers},
             pod_owners=pod_owners,
             controller_owners=controller_owners,
+            operators=OperatorPods(controllers),
         )
 
-    def _workload(self, namespace: str, kind: str, name: str) -> Workload:
-        return Workload(kind, namespace, name, self.controllers.get((namespace, kind, name)))
+    def _workload(self, namespace: str, kind: str, name: str, pod: str = "") -> Workload:
+        obj = self.controllers.get((namespace, kind, name))
+        return Workload(kind, namespace, name, obj, _role_from_name(obj, name, pod) if obj and pod else "")
 
     def _lift(self, namespace: str, kind: str, name: str) -> Workload:
         """From a direct owner to the top-level workload (ReplicaSet -> Deployment, Job -> CronJob)."""
@@ -93,12 +107,19 @@ class WorkloadIndex:
         """The top-level workload a pod belongs (or belonged) to; the pod itself when it has no owner."""
         existing = self.pods.get((namespace, pod))
         if existing is not None:
+            operator = self.operators.owner_of(existing)
+            if operator is not None:
+                metadata = operator.get("metadata") or {}
+                role = self.operators.template_role(operator, existing)
+                return Workload(kind_key(operator), namespace, str(metadata.get("name", "")), operator, role)
             owner = controller_of(existing)
             if owner is None:
                 return Workload("Pod", namespace, pod, existing)
             return self._lift(namespace, str(owner.get("kind")), str(owner.get("name")))
         recorded = self.pod_owners.get((namespace, pod))
         if recorded is not None and recorded[0] not in ("", "<none>"):
+            if (namespace, *recorded) in self.controllers and recorded[0] not in ("ReplicaSet", "Job"):
+                return self._workload(namespace, recorded[0], recorded[1], pod)
             return self._lift(namespace, *recorded)
         match = _POD_SUFFIX.match(pod)
         if match and _TEMPLATE_HASH.match(match.group(1)):
@@ -106,9 +127,23 @@ class WorkloadIndex:
         return Workload("Pod", namespace, pod, None)
 
 
+def _role_from_name(obj: Mapping[str, Any], name: str, pod: str) -> str:
+    """A gone pod's role from its name: Kubeflow and Volcano name pods ``<job>-<role>-<index>``."""
+    for template in pod_templates(obj):
+        if template.role and pod.lower().startswith(f"{name}-{template.role.lower()}-"):
+            return template.role
+    return ""
+
+
 def pod_spec(workload: Workload, pods: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
     """The pod spec that defines the workload's current requests: its template, else a live pod's spec."""
     obj = workload.obj or {}
+    entry = workload_kind(obj) if obj else None
+    if entry is not None and not entry.builtin:
+        template = template_for_role(obj, workload.role)
+        if template is not None:
+            return template.spec
+        return (pods[0].get("spec") or {}) if pods else None
     if workload.kind != "Pod":
         spec = obj.get("spec") or {}
         if workload.kind == "CronJob":

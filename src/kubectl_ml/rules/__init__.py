@@ -1,7 +1,8 @@
 """Diagnosis rules: one module per rule, registered in one explicit tuple.
 
 A rule is a pure function of a context (``PodContext`` or ``WorkloadContext``) that yields findings.
-To add one, follow ``docs/contributing.md``: module, fixtures, test, registry entry, regenerate docs.
+To add one, follow ``docs/architecture.md`` ("Adding a rule"): module, fixtures, test, registry entry,
+regenerate docs.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from kubectl_ml.rules import (
     cuda_oom,
     evicted,
     exec_format,
+    gang_not_formed,
     gpu_runtime,
     image_pull,
     job_suspended,
@@ -28,6 +30,8 @@ from kubectl_ml.rules import (
     mount_failed,
     nccl_timeout,
     oom_killed,
+    operator_status,
+    queue_admission,
     readiness_probe,
     scheduling_gated,
     shm_exhausted,
@@ -96,7 +100,20 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule(create_failed, "workload", "quota-exceeded", "admission-denied"),
     _rule(job_suspended, "workload", "job-suspended"),
+    _rule(
+        operator_status,
+        "workload",
+        "workload-failed",
+        "workload-not-ready",
+        "workload-restarting",
+        "workload-no-pods",
+    ),
+    _rule(gang_not_formed, "workload", "gang-not-formed"),
+    _rule(queue_admission, "workload", "queue-quota-insufficient", "queue-missing", "workload-preempted"),
 )
+
+# Findings that say why a queued object waits: beside them, "it is suspended" is the symptom.
+_QUEUE_CAUSES = ("queue-quota-insufficient", "queue-missing", "workload-preempted")
 
 
 def _drop_superseded(findings: list[Finding]) -> list[Finding]:
@@ -134,4 +151,12 @@ def run_workload_rules(context: WorkloadContext, rules: Iterable[Rule] = RULES) 
     for rule in rules:
         if rule.scope == "workload":
             findings.extend(rule.check(context))
-    return findings
+    queued = {finding.object for finding in findings if finding.code in _QUEUE_CAUSES}
+    # "No pods, nothing says why" gives way to a creation failure that says why (quota, admission).
+    refused = {finding.workload for finding in findings if finding.code in ("quota-exceeded", "admission-denied")}
+    return [
+        finding
+        for finding in findings
+        if not (finding.code == "job-suspended" and finding.object in queued)
+        and not (finding.code == "workload-no-pods" and finding.workload in refused)
+    ]

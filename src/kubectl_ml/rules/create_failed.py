@@ -25,6 +25,9 @@ from kubectl_ml.model.findings import Evidence, Finding, ObjectRef
 from kubectl_ml.model.pods import condition_index
 from kubectl_ml.rules._common import event_evidence, finding, status_evidence
 
+# The reason of "cannot create the pod" events: FailedCreate (Kubernetes' controllers), FailedCreatePod
+# (the Kubeflow training operator's pod control).
+_FAILED_CREATE = ("FailedCreate", "FailedCreatePod")
 _EXCEEDED = re.compile(r"[Ee]xceeded quota: ([^,]+), requested: (.*?), used: (.*?), limited: ([^\s]*)")
 _FAILED_QUOTA = re.compile(r"[Ff]ailed quota: ([^:]+): must specify (.*)$")
 _MUST_SPECIFY_FOR = re.compile(r"^\s*(\S+) for: (.+?)\s*$")
@@ -146,7 +149,7 @@ def _classify(message: str, namespace: str) -> tuple[str, str, str, list[str]] |
 def _failure_texts(
     controller: Mapping[str, Any], ref: ObjectRef, events: Sequence[Event], context: WorkloadContext
 ) -> list[tuple[str, Evidence]]:
-    texts = [(event.message, event_evidence(event, context.now)) for event in events if event.reason == "FailedCreate"]
+    texts = [(event.message, event_evidence(event, context.now)) for event in events if event.reason in _FAILED_CREATE]
     index = condition_index(controller, "ReplicaFailure")
     if index is not None:
         condition = ((controller.get("status") or {}).get("conditions") or [])[index]

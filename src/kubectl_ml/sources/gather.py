@@ -20,8 +20,9 @@ from typing import Any
 from kubectl_ml.errors import ApiError, ForbiddenError, NotFoundError
 from kubectl_ml.model.pods import log_requests, needs_diagnosis
 from kubectl_ml.model.scheduler_messages import parse_scheduling_message
+from kubectl_ml.model.workloads import WORKLOAD_KINDS, WorkloadKind, pods_selector
 from kubectl_ml.sources.base import Source
-from kubectl_ml.sources.kinds import CONTROLLER_KINDS, KINDS
+from kubectl_ml.sources.kinds import CONTROLLER_KINDS, KINDS, NO_RESOURCE_TYPE, OPERATOR_KINDS, QUEUE_LABEL
 from kubectl_ml.sources.view import ClusterView
 
 LOG_TAIL_LINES = 200
@@ -195,11 +196,13 @@ def _selector_string(selector: dict[str, Any]) -> str:
     return ",".join(parts)
 
 
-def gather_workload(source: Source, namespace: str, kind: str, name: str) -> tuple[ClusterView, dict[str, Any]]:
-    """A controller, its ReplicaSets or Jobs, its pods, the namespace's events, nodes if needed, logs."""
+def _get_workload(source: Source, namespace: str, kind: str, name: str) -> dict[str, Any]:
+    """The named object; a NotFoundError with close names, or kubectl's words when its CRD is absent."""
     try:
-        controller = source.get(kind, namespace, name)
+        return source.get(kind, namespace, name)
     except NotFoundError as error:
+        if error.reason == NO_RESOURCE_TYPE:
+            raise
         try:
             names = [str((item.get("metadata") or {}).get("name")) for item in source.list(kind, namespace)]
         except Exception:
@@ -208,11 +211,83 @@ def gather_workload(source: Source, namespace: str, kind: str, name: str) -> tup
         hint = (
             f"Did you mean: {', '.join(close)}?"
             if close
-            else f"List them with: kubectl get {KINDS[kind].plural} -n {namespace}"
+            else f"List them with: kubectl get {KINDS[kind].resource} -n {namespace}"
         )
-        raise NotFoundError(f'{kind} "{name}" not found in namespace {namespace}.', hint, status=404) from error
+        label = KINDS[kind].kind
+        raise NotFoundError(f'{label} "{name}" not found in namespace {namespace}.', hint, status=404) from error
+
+
+def _is_suspended(entry: WorkloadKind, obj: dict[str, Any]) -> bool:
+    if not entry.suspend:
+        return False
+    node: Any = obj
+    for key in entry.suspend.split("."):
+        node = node.get(key) if isinstance(node, dict) else None
+    return node is True
+
+
+def _queue_of(obj: dict[str, Any]) -> str | None:
+    metadata = obj.get("metadata") or {}
+    label = str(((metadata.get("labels") or {}).get(QUEUE_LABEL)) or "")
+    return label or str((metadata.get("annotations") or {}).get(QUEUE_LABEL) or "") or None
+
+
+def _load_queue_state(source: Source, view: ClusterView, namespace: str, obj: dict[str, Any]) -> None:
+    """Kueue's Workload of a queued object (one list), and its LocalQueue when there is no Workload.
+
+    Read only when the object names a queue and Kueue is installed: the Workload's conditions say why it
+    is not admitted (quota, a stopped ClusterQueue), in Kueue's own words.
+    """
+    queue = _queue_of(obj)
+    if queue is None or not source.serves("Workload"):
+        return
+    items, ok = _optional(
+        view, "workloads.kueue.x-k8s.io", _scope(namespace), partial(source.list, "Workload", namespace)
+    )
+    if not ok:
+        return
+    uid = str((obj.get("metadata") or {}).get("uid"))
+    view.controllers["Workload"] = [
+        item
+        for item in items
+        if any(str(o.get("uid")) == uid for o in (item.get("metadata") or {}).get("ownerReferences") or [])
+    ]
+    view.queues_read = True
+    if not view.controllers["Workload"]:
+        try:
+            view.controllers["LocalQueue"] = [source.get("LocalQueue", namespace, queue)]
+        except NotFoundError:
+            view.controllers["LocalQueue"] = []
+        except ForbiddenError:
+            view.skipped.append(f"localqueues.kueue.x-k8s.io: forbidden (needs get on localqueues {_scope(namespace)})")
+
+
+def _gather_operator(
+    source: Source, view: ClusterView, entry: WorkloadKind, obj: dict[str, Any], namespace: str
+) -> None:
+    """An operator object's pods (by the label its operator sets), events, queue state, nodes, logs."""
+    selector = pods_selector(entry, obj)
+    if selector and not _is_suspended(entry, obj):
+        view.pods = source.list("Pod", namespace, label_selector=selector)
+    view.events, ok = _optional(view, "events", _scope(namespace), lambda: source.list("Event", namespace))
+    if not ok:
+        view.available = replace(view.available, events=False)
+    if any(_waits_for_scheduling(pod) for pod in view.pods):
+        _load_nodes(source, view)
+    elif not view.pods or _is_suspended(entry, obj):
+        _load_queue_state(source, view, namespace, obj)
+    _fetch_logs(source, view, [pod for pod in view.pods if needs_diagnosis(pod)])
+
+
+def gather_workload(source: Source, namespace: str, kind: str, name: str) -> tuple[ClusterView, dict[str, Any]]:
+    """A controller, its ReplicaSets or Jobs (or an operator object), its pods, events, nodes if needed, logs."""
+    controller = _get_workload(source, namespace, kind, name)
     view = ClusterView(now=source.now())
     view.controllers[kind] = [controller]
+    entry = WORKLOAD_KINDS.get(kind)
+    if entry is not None and not entry.builtin:
+        _gather_operator(source, view, entry, controller, namespace)
+        return view, controller
     spec = controller.get("spec") or {}
     selector = _selector_string(spec.get("selector") or {}) if kind != "CronJob" else ""
     if kind == "Deployment":
@@ -246,8 +321,33 @@ def gather_workload(source: Source, namespace: str, kind: str, name: str) -> tup
         view.available = replace(view.available, events=False)
     if any(_waits_for_scheduling(pod) for pod in view.pods):
         _load_nodes(source, view)
+    elif kind == "Job" and not view.pods:
+        _load_queue_state(source, view, namespace, controller)
     _fetch_logs(source, view, [pod for pod in view.pods if needs_diagnosis(pod)])
     return view, controller
+
+
+def _list_operator_objects(source: Source, view: ClusterView, namespace: str | None) -> None:
+    """The operator kinds the server serves (one discovery request says which), and Kueue's objects."""
+    for kind in OPERATOR_KINDS:
+        if not source.serves(kind):
+            continue
+        try:
+            items, _ok = _optional(view, KINDS[kind].resource, _scope(namespace), partial(source.list, kind, namespace))
+        except NotFoundError:
+            continue  # the group is served, but not this kind (an older operator release)
+        if items:
+            view.controllers[kind] = items
+    if not source.serves("Workload"):
+        return
+    scopes = (("Workload", namespace), ("LocalQueue", namespace), ("ClusterQueue", None))
+    for kind, scope in scopes:
+        try:
+            items, ok = _optional(view, KINDS[kind].resource, _scope(scope), partial(source.list, kind, scope))
+        except NotFoundError:
+            return
+        view.controllers[kind] = items
+        view.queues_read = view.queues_read or (kind == "Workload" and ok)
 
 
 def gather_scan(source: Source, namespace: str | None) -> ClusterView:
@@ -261,6 +361,7 @@ def gather_scan(source: Source, namespace: str | None) -> ClusterView:
         plural = KINDS[kind].plural
         items, _ok = _optional(view, plural, _scope(namespace), partial(source.list, kind, namespace))
         view.controllers[kind] = items
+    _list_operator_objects(source, view, namespace)
     unhealthy = [pod for pod in view.pods if needs_diagnosis(pod)]
     if any(_waits_for_scheduling(pod) for pod in unhealthy):
         _load_nodes(source, view)

@@ -32,7 +32,7 @@ from typing import Any, Protocol
 from urllib.parse import quote, urlencode
 
 from kubectl_ml.errors import ApiError, ConfigError, ForbiddenError, NotFoundError, UnreachableError
-from kubectl_ml.sources.kinds import KINDS, Kind, is_builtin_group
+from kubectl_ml.sources.kinds import KINDS, NO_RESOURCE_TYPE, Kind, is_builtin_group
 from kubectl_ml.sources.kubeconfig import cluster_and_user, load_merged, resolve_context
 
 PAGE_SIZE = 500
@@ -122,7 +122,7 @@ class LiveSource:
                 f'the server doesn\'t have a resource type "{spec.plural}" ({spec.group}).',
                 f"Its CRD is not installed in context {self._context_name!r}: is {spec.group} installed here?",
                 status=404,
-                reason="NoResourceType",
+                reason=NO_RESOURCE_TYPE,
             )
         return version
 

@@ -18,8 +18,8 @@ from typing import Any
 
 from kubectl_ml.errors import NotFoundError, SnapshotFormatError, SourceError
 from kubectl_ml.model.events import parse_time
-from kubectl_ml.model.workloads import kind_key
-from kubectl_ml.sources.kinds import KINDS
+from kubectl_ml.model.workloads import group_of, kind_key
+from kubectl_ml.sources.kinds import KINDS, is_builtin_group
 from kubectl_ml.sources.labels import field_matcher, label_matcher
 
 _LOG_BLOCK = re.compile(
@@ -101,6 +101,7 @@ class SnapshotSource:
                 "Pass a folder written by `kubectl ml snapshot` or `kubectl cluster-info dump --output-directory`.",
             )
         self.objects: dict[str, list[dict[str, Any]]] = {}
+        self._groups: set[str] | None = None
         self._logs: dict[tuple[str, str, str], str] = {}
         self._previous: dict[tuple[str, str, str], str] = {}
         self._load()
@@ -222,8 +223,19 @@ class SnapshotSource:
         return result
 
     def serves(self, kind: str) -> bool:
-        """A snapshot answers for every kind: one it does not hold has no objects."""
-        return True
+        """True for built-in kinds, and for an operator's kinds when the snapshot holds any object of its group.
+
+        A snapshot without any Kueue object says nothing about queues: it may predate Kueue, or have been
+        taken without its objects, so "no Workload" must not read as "the LocalQueue is missing".
+        """
+        group = KINDS[kind].group
+        if is_builtin_group(group):
+            return True
+        if self._groups is None:
+            self._groups = {
+                group_of(str(item.get("apiVersion") or "")) for items in self.objects.values() for item in items
+            }
+        return group in self._groups
 
     def logs(self, namespace: str, pod: str, container: str, *, previous: bool, tail_lines: int) -> str | None:
         """A container's saved log (previous instance from ``<container>-previous.txt``)."""

@@ -11,9 +11,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from kubectl_ml.errors import ApiError, ForbiddenError, SourceError
+from kubectl_ml.errors import ApiError, ForbiddenError, NotFoundError, SourceError
 from kubectl_ml.sources.base import Source
-from kubectl_ml.sources.kinds import KINDS
+from kubectl_ml.sources.kinds import KINDS, OPERATOR_KINDS
 
 # The files `kubectl cluster-info dump` writes per namespace, then the extras we also need.
 DUMP_KINDS = {
@@ -26,6 +26,8 @@ DUMP_KINDS = {
     "Pod": "pods",
 }
 EXTRA_KINDS = ("Job", "CronJob", "StatefulSet", "PersistentVolumeClaim", "ResourceQuota")
+# Operator kinds and Kueue's objects, saved when the cluster serves their group (loaded back by kind).
+OPERATOR_EXTRA_KINDS = (*OPERATOR_KINDS, "Workload", "LocalQueue", "ClusterQueue")
 LOG_TAIL_LINES = 500
 
 
@@ -53,15 +55,19 @@ def _read_all(
             names = {str((item.get("metadata") or {}).get("name")) for item in source.list("Namespace", None)}
         except ForbiddenError:
             skipped.append("namespaces: forbidden (needs list on namespaces); saved the namespaces that have objects")
-    for kind in (*DUMP_KINDS, *EXTRA_KINDS):
+    operator_kinds = [kind for kind in OPERATOR_EXTRA_KINDS if source.serves(kind)]
+    for kind in (*DUMP_KINDS, *EXTRA_KINDS, *operator_kinds):
         by_namespace: dict[str, list[dict[str, Any]]] = {}
-        for scope in [None] if everything else sorted(names):
+        cluster_scoped = not KINDS[kind].namespaced
+        for scope in [None] if everything or cluster_scoped else sorted(names):
             try:
                 items = source.list(kind, scope)
             except ForbiddenError:
                 where = "cluster-wide" if scope is None else f"in {scope}"
-                skipped.append(f"{KINDS[kind].plural} {where}: forbidden")
+                skipped.append(f"{KINDS[kind].resource} {where}: forbidden")
                 continue
+            except NotFoundError:
+                break  # the operator's group is served, but not this kind
             for item in items:
                 namespace = str((item.get("metadata") or {}).get("namespace") or "")
                 by_namespace.setdefault(namespace, []).append(item)
@@ -109,6 +115,17 @@ def _write_snapshot(source: Source, directory: Path, namespaces: list[str] | Non
                 skipped.extend(_write_logs(source, folder, namespace, items))
         extras = [item for kind in EXTRA_KINDS for item in found[kind].get(namespace, [])]
         _write_list(folder / "extra.json", "", extras)
+        operators = [item for kind in OPERATOR_EXTRA_KINDS if kind in found for item in found[kind].get(namespace, [])]
+        if operators:
+            _write_list(folder / "operators.json", "", operators)
+    cluster_wide = [
+        item
+        for kind in OPERATOR_EXTRA_KINDS
+        if kind in found and not KINDS[kind].namespaced
+        for item in found[kind].get("", [])
+    ]
+    if cluster_wide:
+        _write_list(directory / "operators.json", "", cluster_wide)
     return skipped
 
 

@@ -19,6 +19,7 @@ from kubectl_ml.model.events import Event, newest_first, normalize_event
 from kubectl_ml.model.findings import ObjectRef
 from kubectl_ml.model.pods import controller_of
 from kubectl_ml.model.resources import allocated_on
+from kubectl_ml.model.workloads import WORKLOAD_KINDS, OperatorPods, kind_key
 
 
 @dataclass
@@ -34,6 +35,8 @@ class ClusterView:
         previous_logs / current_logs: log tails by (namespace, pod, container).
         now: reference time.
         available: which optional data could be read.
+        node_pods_known: every pod of the cluster was loaded (so what each node holds is known).
+        queues_read: Kueue's Workloads (and queues) were read, so their absence means something.
         skipped: what could not be read, one sentence each.
     """
 
@@ -54,8 +57,10 @@ class ClusterView:
     _nodes_by_name: dict[str, dict[str, Any]] | None = None
     _normalized: dict[str, list[Event]] = field(default_factory=dict)
     node_pods_known: bool = False
+    queues_read: bool = False
     _allocated: dict[str, dict[str, Any]] | None = None
     _memo: dict[Any, Any] = field(default_factory=dict)
+    _labelled: OperatorPods | None = None
 
     # -- indexes (built on first use) --------------------------------------------------------
 
@@ -127,13 +132,29 @@ class ClusterView:
 
     # -- ownership -------------------------------------------------------------------------
 
+    def _labelled_workload(self, obj: dict[str, Any]) -> ObjectRef | None:
+        """The operator object whose pod label the object carries (``training.kubeflow.org/job-name: x``)."""
+        if self._labelled is None:
+            self._labelled = OperatorPods(item for items in self.controllers.values() for item in items)
+        owner = self._labelled.owner_of(obj)
+        if owner is None:
+            return None
+        metadata = owner.get("metadata") or {}
+        return ObjectRef(kind_key(owner), str(metadata.get("namespace", "")), str(metadata.get("name", "")))
+
     def workload_of(self, obj: dict[str, Any]) -> ObjectRef | None:
-        """The top-level workload owning a pod or controller (a ReplicaSet's Deployment, a Job's CronJob)."""
+        """The top-level workload owning a pod or controller.
+
+        A ReplicaSet's Deployment, a Job's CronJob, a pod's PyTorchJob or JobSet.
+        """
+        labelled = self._labelled_workload(obj)
+        if labelled is not None:
+            return labelled
         namespace = str((obj.get("metadata") or {}).get("namespace", ""))
         owner = controller_of(obj)
         if owner is None:
             return None
-        kind, name = str(owner.get("kind", "")), str(owner.get("name", ""))
+        kind, name = kind_key(owner), str(owner.get("name", ""))
         parent = self.by_uid(str(owner.get("uid", "")))
         if parent is not None:
             higher = self.workload_of(parent)
@@ -187,32 +208,60 @@ class ClusterView:
             claims=self.claim_map(namespace),
         )
 
+    def _descendants(self, uid: str, children_of: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+        """Every loaded controller below ``uid`` (a JobSet's Jobs, a KServe Deployment's ReplicaSets)."""
+        found: list[dict[str, Any]] = []
+        pending = list(children_of.get(uid, []))
+        seen: set[str] = {uid}
+        while pending:
+            child = pending.pop(0)
+            child_uid = str((child.get("metadata") or {}).get("uid", ""))
+            if child_uid in seen:
+                continue
+            seen.add(child_uid)
+            found.append(child)
+            pending.extend(children_of.get(child_uid, []))
+        return found
+
     def workload_contexts(self, kinds: Iterable[str]) -> list[WorkloadContext]:
-        """Contexts for the top-level controllers of the given kinds, with their children."""
-        children_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for items in self.controllers.values():
-            for item in items:
-                owner = controller_of(item)
-                if owner is not None:
-                    children_of[str(owner.get("uid", ""))].append(item)
-        pods_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for pod in self.pods:
-            owner = controller_of(pod)
-            if owner is not None:
-                pods_of[str(owner.get("uid", ""))].append(pod)
+        """Contexts for the top-level controllers of the given kinds, with their children and pods.
+
+        A built-in controller that an operator object owns (a JobSet's Job, a LeaderWorkerSet's
+        StatefulSet) is seen through that object, as a ReplicaSet is through its Deployment.
+        """
+        children_of = _by_owner_uid(
+            item for key, items in self.controllers.items() if key not in _QUEUE_KINDS for item in items
+        )
+        pods_of = _by_owner_uid(self.pods)
+        kinds = list(kinds)
+        pods_by_workload: dict[ObjectRef, list[dict[str, Any]]] = defaultdict(list)
+        operator_objects = any(
+            self.controllers.get(kind) for kind in kinds if not (WORKLOAD_KINDS.get(kind) or _BUILTIN).builtin
+        )
+        for pod in self.pods if operator_objects else ():
+            top = self.workload_of(pod)
+            if top is not None:
+                pods_by_workload[top].append(pod)
+        queue_workloads = _by_owner_uid(self.controllers.get("Workload", []))
+        local_queues = {_namespaced_name(item): item for item in self.controllers.get("LocalQueue", [])}
+        cluster_queues = {_namespaced_name(item)[1]: item for item in self.controllers.get("ClusterQueue", [])}
         contexts = []
         for kind in kinds:
+            entry = WORKLOAD_KINDS.get(kind)
             for item in self.controllers.get(kind, []):
                 metadata = item.get("metadata") or {}
                 uid = str(metadata.get("uid", ""))
-                owner = controller_of(item)
-                if kind == "ReplicaSet" and owner is not None:
-                    continue  # seen through its Deployment
-                children = children_of.get(uid, []) if kind == "Deployment" else []
-                pods = list(pods_of.get(uid, []))
-                for child in children:
-                    pods.extend(pods_of.get(str((child.get("metadata") or {}).get("uid", "")), []))
+                if self._seen_through_owner(kind, item):
+                    continue
                 ref = ObjectRef(kind, str(metadata.get("namespace", "")), str(metadata.get("name", "")))
+                if entry is not None and not entry.builtin:
+                    children = self._descendants(uid, children_of)
+                    pods = list(pods_by_workload.get(ref, []))
+                else:
+                    children = children_of.get(uid, []) if kind == "Deployment" else []
+                    pods = list(pods_of.get(uid, []))
+                    for child in children:
+                        pods.extend(pods_of.get(str((child.get("metadata") or {}).get("uid", "")), []))
                 contexts.append(
                     WorkloadContext(
                         controller=item,
@@ -229,6 +278,45 @@ class ClusterView:
                         workload=self.workload_of(item) or ref,
                         now=self.now,
                         available=self.available,
+                        entry=entry,
+                        queue_workloads=queue_workloads.get(uid, []),
+                        local_queues=local_queues,
+                        cluster_queues=cluster_queues,
+                        queues_read=self.queues_read,
                     )
                 )
         return contexts
+
+    def _seen_through_owner(self, kind: str, item: dict[str, Any]) -> bool:
+        """A ReplicaSet of a Deployment, or a built-in controller of an operator object (a JobSet's Job)."""
+        owner = controller_of(item)
+        if owner is None:
+            return False
+        if kind == "ReplicaSet":
+            return True
+        entry = WORKLOAD_KINDS.get(kind)
+        parent = self.by_uid(str(owner.get("uid", "")))
+        if entry is None or not entry.builtin or parent is None:
+            return False
+        parent_entry = WORKLOAD_KINDS.get(kind_key(parent))
+        return parent_entry is not None and not parent_entry.builtin
+
+
+def _by_owner_uid(items: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Objects by the uid of their controller (ownerReferences)."""
+    index: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for item in items:
+        owner = controller_of(item)
+        if owner is not None:
+            index[str(owner.get("uid", ""))].append(item)
+    return index
+
+
+_BUILTIN = WORKLOAD_KINDS["Pod"]
+# Kueue's objects: read beside the workloads, but they make no pods.
+_QUEUE_KINDS = ("Workload", "LocalQueue", "ClusterQueue")
+
+
+def _namespaced_name(obj: dict[str, Any]) -> tuple[str, str]:
+    metadata = obj.get("metadata") or {}
+    return str(metadata.get("namespace", "")), str(metadata.get("name", ""))

@@ -1,0 +1,374 @@
+"""What an operator says about its own object: failed, restarting, not ready, or silent with no pods.
+
+What: the status an operator writes on the objects it runs, read per operator family:
+
+* Kubeflow (PyTorchJob, TFJob, MPIJob, ...), Trainer's TrainJob and JobSet: ``status.conditions`` of type
+  ``Failed`` (``PyTorchJob default/x has failed because 1 Worker replica(s) failed.``, ``jobset failed due
+  to one or more job failures (first failed job: ...)``) and ``Restarting``; JobSet's ``restarts``.
+* KubeRay: a RayJob's ``jobDeploymentStatus`` (``Failed``, ``Retrying``) with ``reason`` and ``message``
+  (``DeadlineExceeded``, ``SubmissionFailed``, ``AppFailed``); a RayCluster's ``state: failed`` and
+  ``RayClusterReplicaFailure`` condition; a RayService's ``Ready`` condition and its applications'
+  ``DEPLOY_FAILED``/``UNHEALTHY`` statuses.
+* KServe: an InferenceService's ``Ready`` condition, the most specific failing one beside it
+  (``RevisionFailed``: ``Revision "x-predictor-00001" failed with message: ...``) and
+  ``status.modelStatus.lastFailureInfo`` (``NoSupportingRuntime``, ``ModelLoadFailed``).
+* LeaderWorkerSet and DeploymentConfig: the ``Available`` condition; Volcano: ``status.state.phase``.
+
+An object that should run but has no pods gets ``workload-no-pods``: with no status at all its operator
+has not seen it (not installed, not running, or not watching the namespace); otherwise the operator saw
+it and made no pods, and its newest Warning event says why. Suspended or queued objects are left to
+``job-suspended`` and the Kueue rule.
+
+Why it matters: ``kubectl get pytorchjob`` shows a state, not the reason, and an object with no pods
+leaves nothing for a pod diagnosis to read: the operator's words are the first clue.
+
+Remedy: the message names the failing replica, revision or model; the pods' findings say why it failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from kubectl_ml.model.context import WorkloadContext
+from kubectl_ml.model.findings import Evidence, Finding, Severity
+from kubectl_ml.model.workloads import WorkloadKind
+from kubectl_ml.rules._common import event_evidence, finding, status_evidence
+
+_QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
+# Conditions that end a run: after them, no pods is expected.
+_DONE = ("Succeeded", "Complete", "Completed", "Finished", "Failed")
+_RAY_FAILED_APPLICATION = ("DEPLOY_FAILED", "UNHEALTHY")
+
+
+def _conditions(obj: Mapping[str, Any]) -> list[tuple[int, Mapping[str, Any]]]:
+    items = (obj.get("status") or {}).get("conditions") or []
+    return [(index, item) for index, item in enumerate(items) if isinstance(item, Mapping)]
+
+
+def _condition(obj: Mapping[str, Any], kind: str) -> tuple[int, Mapping[str, Any]] | None:
+    return next(((index, item) for index, item in _conditions(obj) if item.get("type") == kind), None)
+
+
+def _is_true(obj: Mapping[str, Any], kind: str) -> tuple[int, Mapping[str, Any]] | None:
+    found = _condition(obj, kind)
+    return found if found is not None and found[1].get("status") == "True" else None
+
+
+def _path(context: WorkloadContext, inner: str) -> str:
+    return f"{context.ref.kind.split('.', 1)[0].lower()}s/{context.ref.name}.{inner}"
+
+
+def _condition_evidence(context: WorkloadContext, index: int, item: Mapping[str, Any]) -> list[Evidence]:
+    evidence = [status_evidence(_path(context, f"status.conditions[{index}].reason"), item.get("reason"))]
+    if item.get("message"):
+        evidence.append(status_evidence(_path(context, f"status.conditions[{index}].message"), item.get("message")))
+    return evidence
+
+
+def _noun(context: WorkloadContext) -> str:
+    kind = context.entry.kind if context.entry else context.ref.kind
+    return f"{kind} {context.ref.name}"
+
+
+def _finished(obj: Mapping[str, Any]) -> bool:
+    status = obj.get("status") or {}
+    if any(_is_true(obj, kind) for kind in _DONE):
+        return True
+    if status.get("jobDeploymentStatus") in ("Complete", "Failed") or status.get("terminalState"):
+        return True
+    phase = (status.get("state") or {}).get("phase") if isinstance(status.get("state"), Mapping) else None
+    return phase in ("Completed", "Failed", "Aborted", "Terminated")
+
+
+def _failure(context: WorkloadContext) -> Iterator[Finding]:
+    """Failed and restarting, from conditions (Kubeflow, Trainer, JobSet, DeploymentConfig's kin)."""
+    obj = context.controller
+    failed = _is_true(obj, "Failed")
+    if failed is not None:
+        index, item = failed
+        message = str(item.get("message") or item.get("reason") or "")
+        yield finding(
+            "workload-failed",
+            context.ref,
+            f"{_noun(context)} failed: {message}" if message else f"{_noun(context)} failed.",
+            evidence=_condition_evidence(context, index, item),
+            workload=context.workload or context.ref,
+        )
+        return
+    restarting = _is_true(obj, "Restarting")
+    if restarting is not None and not _is_true(obj, "Running"):
+        index, item = restarting
+        yield finding(
+            "workload-restarting",
+            context.ref,
+            f"{_noun(context)} is restarting: {item.get('message') or item.get('reason')}",
+            evidence=_condition_evidence(context, index, item),
+            workload=context.workload or context.ref,
+        )
+    restarts = (obj.get("status") or {}).get("restarts")
+    is_jobset = context.entry is not None and context.entry.kind == "JobSet"
+    if is_jobset and isinstance(restarts, int) and restarts > 0 and not _finished(obj):
+        yield finding(
+            "workload-restarting",
+            context.ref,
+            f"{_noun(context)} was restarted {restarts} time{'s' if restarts != 1 else ''} after job failures.",
+            evidence=[status_evidence(_path(context, "status.restarts"), restarts)],
+            workload=context.workload or context.ref,
+        )
+
+
+def _ray(context: WorkloadContext) -> Iterator[Finding]:
+    obj = context.controller
+    status = obj.get("status") or {}
+    kind = context.entry.kind if context.entry else ""
+    if kind == "RayJob":
+        deployment = status.get("jobDeploymentStatus")
+        if deployment in ("Failed", "Retrying") or status.get("jobStatus") == "FAILED":
+            reason, message = status.get("reason"), status.get("message")
+            evidence = [status_evidence(_path(context, "status.jobDeploymentStatus"), deployment)]
+            if status.get("jobStatus"):
+                evidence.append(status_evidence(_path(context, "status.jobStatus"), status.get("jobStatus")))
+            if reason:
+                evidence.append(status_evidence(_path(context, "status.reason"), reason))
+            if message:
+                evidence.append(status_evidence(_path(context, "status.message"), message))
+            code = "workload-restarting" if deployment == "Retrying" else "workload-failed"
+            said = "is retrying" if deployment == "Retrying" else "failed"
+            tail = (
+                f" ({reason}): {message}"
+                if reason and message
+                else f": {message or reason}"
+                if message or reason
+                else "."
+            )
+            yield finding(code, context.ref, f"{_noun(context)} {said}{tail}", evidence=evidence,
+                          workload=context.workload or context.ref)  # fmt: skip
+        return
+    if kind == "RayCluster" and str(status.get("state", "")).lower() == "failed":
+        evidence = [status_evidence(_path(context, "status.state"), status.get("state"))]
+        if status.get("reason"):
+            evidence.append(status_evidence(_path(context, "status.reason"), status.get("reason")))
+        yield finding(
+            "workload-failed",
+            context.ref,
+            f"{_noun(context)} failed: {status.get('reason') or 'state failed'}",
+            evidence=evidence,
+            workload=context.workload or context.ref,
+        )
+        return
+    replica_failure = _is_true(obj, "RayClusterReplicaFailure")
+    if replica_failure is not None:
+        index, item = replica_failure
+        yield finding(
+            "workload-not-ready",
+            context.ref,
+            f"{_noun(context)} cannot create its pods: {item.get('message') or item.get('reason')}",
+            evidence=_condition_evidence(context, index, item),
+            workload=context.workload or context.ref,
+        )
+    if kind == "RayService":
+        yield from _ray_service(context)
+
+
+def _ray_service(context: WorkloadContext) -> Iterator[Finding]:
+    status = context.controller.get("status") or {}
+    applications = ((status.get("activeServiceStatus") or {}).get("applicationStatuses")) or {}
+    for name, application in sorted(applications.items()):
+        if isinstance(application, Mapping) and application.get("status") in _RAY_FAILED_APPLICATION:
+            path = f"status.activeServiceStatus.applicationStatuses['{name}']"
+            yield finding(
+                "workload-not-ready",
+                context.ref,
+                f"{_noun(context)}: Serve application {name} is {application.get('status')}: "
+                f"{application.get('message') or 'no message'}",
+                evidence=[
+                    status_evidence(_path(context, f"{path}.status"), application.get("status")),
+                    status_evidence(_path(context, f"{path}.message"), application.get("message")),
+                ],
+                workload=context.workload or context.ref,
+            )
+            return
+    ready = _condition(context.controller, "Ready")
+    if ready is not None and ready[1].get("status") == "False" and ready[1].get("message"):
+        index, item = ready
+        yield finding(
+            "workload-not-ready",
+            context.ref,
+            f"{_noun(context)} is not ready: {item.get('message')}",
+            evidence=_condition_evidence(context, index, item),
+            workload=context.workload or context.ref,
+        )
+
+
+def _most_specific(conditions: Sequence[tuple[int, Mapping[str, Any]]]) -> tuple[int, Mapping[str, Any]] | None:
+    """The failing condition that names the cause: one that failed (RevisionFailed) over one that waits."""
+    failing = [(index, item) for index, item in conditions if item.get("status") == "False" and item.get("message")]
+    failed = [pair for pair in failing if "Failed" in str(pair[1].get("reason", ""))]
+    chosen = failed or failing
+    return chosen[0] if chosen else None
+
+
+def _kserve(context: WorkloadContext) -> Iterator[Finding]:
+    obj = context.controller
+    status = obj.get("status") or {}
+    model = status.get("modelStatus") or {}
+    failure = model.get("lastFailureInfo") or {}
+    ready = _condition(obj, "Ready")
+    if failure.get("reason") or failure.get("message"):
+        evidence = [
+            status_evidence(_path(context, "status.modelStatus.lastFailureInfo.reason"), failure.get("reason")),
+            status_evidence(_path(context, "status.modelStatus.lastFailureInfo.message"), failure.get("message")),
+        ]
+        if model.get("transitionStatus"):
+            transition = model.get("transitionStatus")
+            evidence.append(status_evidence(_path(context, "status.modelStatus.transitionStatus"), transition))
+        yield finding(
+            "workload-not-ready",
+            context.ref,
+            f"{_noun(context)} cannot load its model ({failure.get('reason')}): {failure.get('message')}",
+            evidence=evidence,
+            workload=context.workload or context.ref,
+        )
+        return
+    if ready is None or ready[1].get("status") != "False":
+        return
+    specific = _most_specific(_conditions(obj)) or ready
+    index, item = specific
+    evidence = _condition_evidence(context, index, item)
+    if specific is not ready and ready[1].get("message"):
+        evidence += _condition_evidence(context, *ready)
+    yield finding(
+        "workload-not-ready",
+        context.ref,
+        f"{_noun(context)} is not ready ({item.get('type')}: {item.get('reason')}): {item.get('message')}",
+        evidence=evidence,
+        workload=context.workload or context.ref,
+    )
+
+
+def _available(context: WorkloadContext) -> Iterator[Finding]:
+    """LeaderWorkerSet and DeploymentConfig: Available False, or never available with too few ready."""
+    obj = context.controller
+    status = obj.get("status") or {}
+    available = _condition(obj, "Available")
+    if available is not None and available[1].get("status") == "False":
+        index, item = available
+        evidence = _condition_evidence(context, index, item)
+        said = item.get("message") or item.get("reason")
+        if context.entry is not None and context.entry.kind == "LeaderWorkerSet":
+            # The LWS controller flips Available to False but keeps the AllGroupsReady reason and "All replicas
+            # are ready" message (fixtures/operators/status/STATUS-NOTES.md §4): the counts are the truth.
+            ready, wanted = status.get("readyReplicas", 0), status.get("replicas", 0)
+            said = f"{ready} of {wanted} groups ready"
+            evidence = [
+                status_evidence(_path(context, "status.readyReplicas"), ready),
+                status_evidence(_path(context, "status.replicas"), wanted),
+                *evidence,
+            ]
+        yield finding(
+            "workload-not-ready",
+            context.ref,
+            f"{_noun(context)} is not available: {said}",
+            evidence=evidence,
+            workload=context.workload or context.ref,
+        )
+        return
+    progress = _condition(obj, "Progressing")
+    if progress is not None and progress[1].get("reason") == "ProgressDeadlineExceeded":
+        index, item = progress
+        yield finding(
+            "workload-not-ready",
+            context.ref,
+            f"{_noun(context)} did not finish its rollout: {item.get('message')}",
+            evidence=_condition_evidence(context, index, item),
+            workload=context.workload or context.ref,
+        )
+
+
+def _volcano(context: WorkloadContext) -> Iterator[Finding]:
+    state = (context.controller.get("status") or {}).get("state") or {}
+    phase = state.get("phase")
+    if phase not in ("Failed", "Aborted", "Terminated"):
+        return
+    evidence = [status_evidence(_path(context, "status.state.phase"), phase)]
+    for key in ("reason", "message"):
+        if state.get(key):
+            evidence.append(status_evidence(_path(context, f"status.state.{key}"), state.get(key)))
+    said = state.get("message") or state.get("reason") or f"phase {phase}"
+    yield finding("workload-failed", context.ref, f"{_noun(context)} is {phase}: {said}", evidence=evidence,
+                  workload=context.workload or context.ref)  # fmt: skip
+
+
+def _suspended(entry: WorkloadKind, obj: Mapping[str, Any]) -> bool:
+    node: Any = obj
+    for key in (entry.suspend or "").split("."):
+        node = node.get(key) if isinstance(node, Mapping) else None
+    return node is True
+
+
+def _queued(obj: Mapping[str, Any]) -> bool:
+    metadata = obj.get("metadata") or {}
+    return bool(
+        (metadata.get("labels") or {}).get(_QUEUE_LABEL) or (metadata.get("annotations") or {}).get(_QUEUE_LABEL)
+    )
+
+
+def _no_pods(context: WorkloadContext, entry: WorkloadKind) -> Iterator[Finding]:
+    obj = context.controller
+    if context.pods or (context.children and entry.kind in ("InferenceService", "DeploymentConfig")):
+        return
+    if not entry.pod_label or _suspended(entry, obj) or _queued(obj) or _finished(obj):
+        return
+    ready = _condition(obj, "Ready") or _condition(obj, "Available")
+    if ready is not None and ready[1].get("status") == "True":
+        return  # scaled to zero on purpose (KServe's minReplicas: 0)
+    status = obj.get("status") or {}
+    operator = entry.operator or "its operator"
+    if not status:
+        yield finding(
+            "workload-no-pods",
+            context.ref,
+            f"{_noun(context)} has no pods and no status: {operator} has not seen it (not installed, not "
+            "running, or not watching this namespace).",
+            evidence=[status_evidence(_path(context, "status"), None)],
+            commands=[f"kubectl get pods -A | grep -i {entry.group.split('.', 1)[0]}"],
+            workload=context.workload or context.ref,
+        )
+        return
+    warnings = [event for event in context.events if event.type == "Warning"]
+    evidence = [event_evidence(warnings[0], context.now)] if warnings else []
+    conditions = _conditions(obj)
+    if conditions:
+        evidence += _condition_evidence(context, *conditions[-1])
+    said = f": {warnings[0].message}" if warnings else "; its events say nothing (they expire after an hour)."
+    yield finding(
+        "workload-no-pods",
+        context.ref,
+        f"{_noun(context)} has a status but no pods: {operator} did not create them{said}",
+        evidence=evidence,
+        severity=Severity.ERROR,
+        workload=context.workload or context.ref,
+    )
+
+
+def check(context: WorkloadContext) -> Iterator[Finding]:
+    """Yield what the operator's own status says is wrong with the object, or that it has no pods."""
+    entry = context.entry
+    if entry is None or entry.builtin:
+        return
+    if entry.group == "ray.io":
+        said = list(_ray(context))
+    elif entry.group == "serving.kserve.io":
+        said = list(_kserve(context))
+    elif entry.kind in ("LeaderWorkerSet", "DeploymentConfig"):
+        said = list(_available(context))
+    elif entry.group == "batch.volcano.sh":
+        said = list(_volcano(context))
+    else:
+        said = list(_failure(context))
+    yield from said
+    if not said:
+        # When the status already says what is wrong (a failed revision, no serving runtime), "no pods"
+        # is its consequence, not a second problem.
+        yield from _no_pods(context, entry)

@@ -1,0 +1,41 @@
+"""first_failure: of several failed pods of one training run, the first is the cause, the rest collateral."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kubectl_ml import diagnose
+from kubectl_ml.model.findings import Severity
+from kubectl_ml.rules import first_failure
+from kubectl_ml.sources.snapshot import SnapshotSource
+from tests.operators.scenarios import JOB, NAMESPACE, oom_then_nccl
+
+
+def test_the_earliest_termination_is_the_cause(tmp_path: Path) -> None:
+    report = diagnose.doctor_workload(SnapshotSource(oom_then_nccl(tmp_path)), NAMESPACE, "PyTorchJob", JOB)
+    pods = [finding for finding in report.findings if finding.object.kind == "Pod"]
+    assert [(finding.object.name, finding.severity) for finding in pods] == [
+        (f"{JOB}-worker-1", Severity.ERROR),  # listed first: the cause
+        (f"{JOB}-master-0", Severity.WARNING),
+        (f"{JOB}-worker-0", Severity.WARNING),
+    ]
+    assert all(finding.summary.startswith(first_failure.COLLATERAL_PREFIX) for finding in pods[1:])
+
+
+def test_simultaneous_failures_name_no_cause(tmp_path: Path) -> None:
+    cluster = oom_then_nccl(tmp_path)
+    source = SnapshotSource(cluster)
+    for pod in source.objects["Pod"]:
+        for status in pod["status"]["containerStatuses"]:
+            for state in (status.get("state") or {}, status.get("lastState") or {}):
+                if "terminated" in state:
+                    state["terminated"]["finishedAt"] = "2026-10-01T10:23:20Z"
+    report = diagnose.doctor_workload(source, NAMESPACE, "PyTorchJob", JOB)
+    assert not [finding for finding in report.findings if finding.summary.startswith(first_failure.COLLATERAL_PREFIX)]
+    assert all(finding.severity is Severity.ERROR for finding in report.findings)
+
+
+def test_pods_of_different_workloads_are_never_tied(tmp_path: Path) -> None:
+    report = diagnose.doctor_scan(SnapshotSource(oom_then_nccl(tmp_path)), NAMESPACE)
+    collateral = [finding for finding in report.findings if finding.summary.startswith(first_failure.COLLATERAL_PREFIX)]
+    assert {finding.workload.name for finding in collateral if finding.workload} == {JOB}
