@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from kubectl_ml.errors import ForbiddenError, NotFoundError
+from kubectl_ml.model.pods import spec_containers
 from kubectl_ml.model.resources import accelerator_requests
 from kubectl_ml.model.usage import ContainerUsage, UsageQuery
 from kubectl_ml.model.workloads import WORKLOAD_KINDS
@@ -43,11 +44,10 @@ def _objects(
 
 def _container_spec(spec: Mapping[str, Any] | None, name: str) -> tuple[Mapping[str, Any] | None, bool]:
     """The container named ``name`` in a pod spec, and whether it is an init container (or sidecar)."""
-    for key in ("containers", "initContainers"):
-        for container in (spec or {}).get(key) or []:
-            if container.get("name") == name:
-                return container, key == "initContainers"
-    return None, False
+    found = [(key, container) for key, _index, container in spec_containers(spec) if container.get("name") == name]
+    # An app container wins over an init container of the same name.
+    found.sort(key=lambda item: item[0] != "containers")
+    return (found[0][1], found[0][0] == "initContainers") if found else (None, False)
 
 
 def rightsize(
@@ -81,8 +81,8 @@ def rightsize(
             continue
         workload = index.workload_of(str(metadata.get("namespace")), str(metadata.get("name")))
         pods_of.setdefault(workload.key, []).append(pod)
-        for container in (pod.get("spec") or {}).get("containers") or []:
-            buckets.setdefault((workload.key, str(container.get("name"))), (workload, []))
+        for _key, _index, body in spec_containers(pod.get("spec"), init=False):
+            buckets.setdefault((workload.key, str(body.get("name"))), (workload, []))
     for (space, pod_name, container), item in usage.containers.items():
         workload = index.workload_of(space, pod_name)
         buckets.setdefault((workload.key, container), (workload, []))[1].append(item)

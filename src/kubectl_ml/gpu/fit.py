@@ -44,6 +44,7 @@ from kubectl_ml.gpu._common import (
 from kubectl_ml.gpu.nodes import platform_of, pods_by_node
 from kubectl_ml.model.findings import Evidence, Finding, ObjectRef, Severity
 from kubectl_ml.model.fit import NodeFit, advertised_accelerators, evaluate, is_gpu_node, unknown_resources
+from kubectl_ml.model.pods import spec_containers
 from kubectl_ml.model.quantity import format_quantity
 from kubectl_ml.model.resources import (
     Resources,
@@ -79,16 +80,15 @@ def _amount(resource: str, value: Fraction) -> str:
 def _resource_evidence(subject: Subject, resource: str) -> list[Evidence]:
     """The container fields that ask for ``resource``, verbatim (a limit stands in for a request)."""
     found = []
-    for key in ("initContainers", "containers"):
-        for index, container in enumerate(subject.spec.get(key) or []):
-            resources = container.get("resources") or {}
-            for field in ("limits", "requests"):
-                value = (resources.get(field) or {}).get(resource)
-                if value is not None:
-                    found.append(
-                        Evidence("spec", subject.path(f"spec.{key}[{index}].resources.{field}['{resource}']"), value)
-                    )
-                    break
+    for key, index, container in spec_containers(subject.spec):
+        resources = container.get("resources") or {}
+        for field in ("limits", "requests"):
+            value = (resources.get(field) or {}).get(resource)
+            if value is not None:
+                found.append(
+                    Evidence("spec", subject.path(f"spec.{key}[{index}].resources.{field}['{resource}']"), value)
+                )
+                break
     return found
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from kubectl_ml.gpu._common import Subject, build, pod_subject, top_level_templates, top_workload, workload_index
 from kubectl_ml.model.findings import Evidence, Finding
+from kubectl_ml.model.pods import spec_containers
 from kubectl_ml.model.quantity import try_parse_quantity
 from kubectl_ml.model.resources import looks_like_accelerator
 
@@ -111,9 +112,8 @@ def _fraction_note(value: Fraction) -> str:
 
 def check_subject(subject: Subject) -> Iterator[Finding]:
     """Yield the limit findings of one pod or pod template."""
-    for key in ("initContainers", "containers"):
-        for index, container in enumerate(subject.spec.get(key) or []):
-            yield from _container_findings(subject, key, index, container)
+    for key, index, container in spec_containers(subject.spec):
+        yield from _container_findings(subject, key, index, container)
 
 
 def check(pods: Iterable[Mapping[str, Any]], workloads: Iterable[Mapping[str, Any]]) -> Iterator[Finding]:

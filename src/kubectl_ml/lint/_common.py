@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubectl_ml.gpu._common import Subject, pod_subject, template_subjects
+from kubectl_ml.model.pods import spec_containers
 from kubectl_ml.model.quantity import try_parse_quantity
 from kubectl_ml.model.resources import looks_like_accelerator
 
@@ -87,10 +88,8 @@ def runs_to_completion(subject: Subject) -> bool:
 
 def containers(subject: Subject, *, init: bool = True) -> Iterator[ContainerSpec]:
     """The init containers (unless ``init`` is False), then the app containers."""
-    for key in ("initContainers", "containers") if init else ("containers",):
-        for index, body in enumerate(subject.spec.get(key) or []):
-            if isinstance(body, Mapping):
-                yield ContainerSpec(key, index, body)
+    for key, index, body in spec_containers(subject.spec, init=init):
+        yield ContainerSpec(key, index, body)
 
 
 def resources_of(container: Mapping[str, Any]) -> tuple[Mapping[str, Any], Mapping[str, Any]]:

@@ -65,6 +65,24 @@ class ContainerView:
         return self.last_terminated, f"{self.status_path}.lastState.terminated"
 
 
+# Init containers (and native sidecars) first, as the kubelet starts them.
+CONTAINER_LISTS = ("initContainers", "containers")
+
+
+def spec_containers(
+    spec: Mapping[str, Any] | None, *, init: bool = True
+) -> Iterator[tuple[str, int, Mapping[str, Any]]]:
+    """(list key, index, container) of every container of a pod spec: the one loop over them.
+
+    Init containers come first, unless ``init`` is False; entries that are not objects are skipped.
+    """
+    for key in CONTAINER_LISTS if init else ("containers",):
+        items = (spec or {}).get(key)
+        for index, body in enumerate(items if isinstance(items, list) else []):
+            if isinstance(body, Mapping):
+                yield key, index, body
+
+
 def containers(pod: Mapping[str, Any]) -> Iterator[ContainerView]:
     """Every init and app container of the pod, in spec order, with its status."""
     spec = pod.get("spec") or {}

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any
 
+from kubectl_ml.model.pods import spec_containers
 from kubectl_ml.model.quantity import try_parse_quantity
 
 # Vendor prefixes of device-plugin resources (reference: scaffold-gpu-lint-anchors §1.1).
@@ -159,15 +160,14 @@ def rename_resources(spec: Mapping[str, Any], renames: Mapping[str, str]) -> dic
     empty when no container uses any of the names.
     """
     body: dict[str, list[dict[str, Any]]] = {}
-    for key in ("initContainers", "containers"):
-        for container in spec.get(key) or []:
-            resources = container.get("resources") or {}
-            change: dict[str, dict[str, Any]] = {}
-            for field in ("limits", "requests"):
-                values = resources.get(field) or {}
-                for old, new in renames.items():
-                    if old in values:
-                        change.setdefault(field, {}).update({old: None, new: values[old]})
-            if change:
-                body.setdefault(key, []).append({"name": container.get("name"), "resources": change})
+    for key, _index, container in spec_containers(spec):
+        resources = container.get("resources") or {}
+        change: dict[str, dict[str, Any]] = {}
+        for field in ("limits", "requests"):
+            values = resources.get(field) or {}
+            for old, new in renames.items():
+                if old in values:
+                    change.setdefault(field, {}).update({old: None, new: values[old]})
+        if change:
+            body.setdefault(key, []).append({"name": container.get("name"), "resources": change})
     return body

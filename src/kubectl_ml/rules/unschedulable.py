@@ -28,7 +28,7 @@ from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.events import Event, newest_first
 from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.fit import NodeFit, advertised_accelerators, evaluate, unknown_resources
-from kubectl_ml.model.pods import condition, condition_index
+from kubectl_ml.model.pods import condition, condition_index, spec_containers
 from kubectl_ml.model.quantity import format_quantity
 from kubectl_ml.model.resources import (
     KNOWN_ACCELERATORS,
@@ -83,13 +83,13 @@ def _wants_gpu(requests: Resources) -> bool:
 def _resource_evidence(pod: Mapping[str, Any], resource: str) -> Evidence | None:
     """The container field that asks for ``resource``, verbatim (a limit stands in for a request)."""
     spec = pod.get("spec") or {}
-    for key in ("containers", "initContainers"):
-        for index, container in enumerate(spec.get(key) or []):
-            resources = container.get("resources") or {}
-            for field in ("limits", "requests"):
-                value = (resources.get(field) or {}).get(resource)
-                if value is not None:
-                    return spec_evidence(f"spec.{key}[{index}].resources.{field}['{resource}']", value)
+    # App containers first: they are what users think of as asking for the resource.
+    for key, index, container in sorted(spec_containers(spec), key=lambda item: item[0] != "containers"):
+        resources = container.get("resources") or {}
+        for field in ("limits", "requests"):
+            value = (resources.get(field) or {}).get(resource)
+            if value is not None:
+                return spec_evidence(f"spec.{key}[{index}].resources.{field}['{resource}']", value)
     return None
 
 

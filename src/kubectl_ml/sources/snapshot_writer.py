@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from kubectl_ml.errors import ApiError, ForbiddenError, NotFoundError, SourceError
+from kubectl_ml.model.pods import spec_containers
 from kubectl_ml.sources.base import Source
 from kubectl_ml.sources.kinds import KINDS, OPERATOR_KINDS
 
@@ -140,9 +141,7 @@ def _write_logs(source: Source, folder: Path, namespace: str, pods: list[dict[st
             for key in ("initContainerStatuses", "containerStatuses")
             for item in status.get(key) or []
         }
-        for container_name in [
-            str(item.get("name")) for key in ("initContainers", "containers") for item in spec.get(key) or []
-        ]:
+        for container_name in [str(item.get("name")) for _key, _index, item in spec_containers(spec)]:
             try:
                 text = source.logs(namespace, name, container_name, previous=False, tail_lines=LOG_TAIL_LINES)
                 previous = None

@@ -17,7 +17,7 @@ from typing import Any
 from kubectl_ml.model.context import Availability, PodContext, WorkloadContext
 from kubectl_ml.model.events import Event, newest_first, normalize_event
 from kubectl_ml.model.findings import ObjectRef
-from kubectl_ml.model.pods import controller_of
+from kubectl_ml.model.pods import controller_of, spec_containers
 from kubectl_ml.model.resources import allocated_on
 from kubectl_ml.model.workloads import WORKLOAD_KINDS, OperatorPods, kind_key
 
@@ -177,11 +177,7 @@ class ClusterView:
         namespace, name = str(metadata.get("namespace", "")), str(metadata.get("name", ""))
         node_name = (pod.get("spec") or {}).get("nodeName")
         node = self.node_named(node_name) if node_name else None
-        container_names = [
-            item.get("name", "")
-            for key in ("initContainers", "containers")
-            for item in (pod.get("spec") or {}).get(key) or []
-        ]
+        container_names = [str(item.get("name", "")) for _key, _index, item in spec_containers(pod.get("spec"))]
         previous = {
             c: self.previous_logs[(namespace, name, c)]
             for c in container_names
