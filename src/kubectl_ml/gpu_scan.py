@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubectl_ml.errors import ForbiddenError, NotFoundError, SourceError
+from kubectl_ml.errors import ForbiddenError, SourceError
 from kubectl_ml.gpu import run_gpu_checks
 from kubectl_ml.gpu._common import name_of
 from kubectl_ml.model.findings import Report
 from kubectl_ml.model.workloads import carries_containers, kind_key, workload_kind
 from kubectl_ml.sources.base import Source
-from kubectl_ml.sources.kinds import CONTROLLER_KINDS, KINDS, OPERATOR_KINDS
+from kubectl_ml.sources.gather import list_workloads
 
 
 def unknown_kinds_note(objects: list[dict[str, Any]]) -> list[str]:
@@ -28,25 +28,6 @@ def unknown_kinds_note(objects: list[dict[str, Any]]) -> list[str]:
         return []
     shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
     return [f"not checked: {len(unknown)} object{'s' if len(unknown) != 1 else ''} of kinds it does not know: {shown}"]
-
-
-def list_workloads(source: Source, namespace: str | None, skipped: list[str]) -> list[dict[str, Any]]:
-    """Every object with pod templates: built-in controllers, and the operator kinds the server serves.
-
-    A live source asks discovery once which operator groups exist, so a cluster without Kubeflow or
-    KubeRay costs no request (and no noise) for them.
-    """
-    workloads: list[dict[str, Any]] = []
-    for kind in (*CONTROLLER_KINDS, *OPERATOR_KINDS):
-        if kind in OPERATOR_KINDS and not source.serves(kind):
-            continue
-        try:
-            workloads.extend(source.list(kind, namespace))
-        except ForbiddenError:
-            skipped.append(f"{KINDS[kind].resource} objects: forbidden; their templates were not checked")
-        except NotFoundError:
-            continue  # the group is served, but not this kind (an older operator)
-    return workloads
 
 
 def gpu_report(source: Source, namespace: str | None, manifests: list[dict[str, Any]] | None = None) -> Report:
@@ -78,7 +59,7 @@ def gpu_report(source: Source, namespace: str | None, manifests: list[dict[str, 
             finding for finding in findings if finding.object.kind != "Node" and _from_manifest(finding, manifests)
         ]
     else:
-        workloads = list_workloads(source, namespace, skipped)
+        workloads = list_workloads(source, namespace, skipped, "their templates were not checked")
         nodes_view, findings = run_gpu_checks(nodes, pods, workloads)
         findings = [
             finding

@@ -9,7 +9,6 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from kubectl_ml.errors import ForbiddenError, NotFoundError
 from kubectl_ml.model.pods import spec_containers
 from kubectl_ml.model.resources import accelerator_requests
 from kubectl_ml.model.usage import ContainerUsage, UsageQuery
@@ -19,7 +18,7 @@ from kubectl_ml.rightsize.report import RightsizeReport
 from kubectl_ml.rightsize.settings import RightsizeSettings
 from kubectl_ml.rightsize.workloads import Workload, WorkloadIndex, pod_spec
 from kubectl_ml.sources.base import Source, UsageSource
-from kubectl_ml.sources.kinds import CONTROLLER_KINDS, KINDS, OPERATOR_KINDS
+from kubectl_ml.sources.gather import list_workloads
 from kubectl_ml.sources.labels import label_matcher
 
 
@@ -27,19 +26,8 @@ def _objects(
     source: Source, namespace: str | None, notes: list[str]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     pods = source.list("Pod", namespace)
-    controllers: list[dict[str, Any]] = []
-    for kind in (*CONTROLLER_KINDS, *OPERATOR_KINDS):
-        if kind in OPERATOR_KINDS and not source.serves(kind):
-            continue
-        try:
-            controllers.extend(source.list(kind, namespace))
-        except ForbiddenError:
-            notes.append(
-                f"{KINDS[kind].resource} objects: forbidden; their pods are grouped by ownerReferences and names only."
-            )
-        except NotFoundError:
-            continue  # the operator's group is served, but not this kind
-    return pods, controllers
+    consequence = "their pods are grouped by ownerReferences and names only."
+    return pods, list_workloads(source, namespace, notes, consequence)
 
 
 def _container_spec(spec: Mapping[str, Any] | None, name: str) -> tuple[Mapping[str, Any] | None, bool]:

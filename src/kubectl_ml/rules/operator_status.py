@@ -59,6 +59,11 @@ def _path(context: WorkloadContext, inner: str) -> str:
     return f"{context.ref.kind.split('.', 1)[0].lower()}s/{context.ref.name}.{inner}"
 
 
+def _said(code: str, context: WorkloadContext, summary: str, **details: Any) -> Finding:
+    """A finding about the operator object, grouped under its top workload (a RayJob's RayCluster under it)."""
+    return finding(code, context.ref, summary, workload=context.workload or context.ref, **details)
+
+
 def _condition_evidence(context: WorkloadContext, index: int, item: Mapping[str, Any]) -> list[Evidence]:
     evidence = [status_evidence(_path(context, f"status.conditions[{index}].reason"), item.get("reason"))]
     if item.get("message"):
@@ -88,33 +93,30 @@ def _failure(context: WorkloadContext) -> Iterator[Finding]:
     if failed is not None:
         index, item = failed
         message = str(item.get("message") or item.get("reason") or "")
-        yield finding(
+        yield _said(
             "workload-failed",
-            context.ref,
+            context,
             f"{_noun(context)} failed: {message}" if message else f"{_noun(context)} failed.",
             evidence=_condition_evidence(context, index, item),
-            workload=context.workload or context.ref,
         )
         return
     restarting = _is_true(obj, "Restarting")
     if restarting is not None and not _is_true(obj, "Running"):
         index, item = restarting
-        yield finding(
+        yield _said(
             "workload-restarting",
-            context.ref,
+            context,
             f"{_noun(context)} is restarting: {item.get('message') or item.get('reason')}",
             evidence=_condition_evidence(context, index, item),
-            workload=context.workload or context.ref,
         )
     restarts = (obj.get("status") or {}).get("restarts")
     is_jobset = context.entry is not None and context.entry.kind == "JobSet"
     if is_jobset and isinstance(restarts, int) and restarts > 0 and not _finished(obj):
-        yield finding(
+        yield _said(
             "workload-restarting",
-            context.ref,
+            context,
             f"{_noun(context)} was restarted {restarts} time{'s' if restarts != 1 else ''} after job failures.",
             evidence=[status_evidence(_path(context, "status.restarts"), restarts)],
-            workload=context.workload or context.ref,
         )
 
 
@@ -142,30 +144,27 @@ def _ray(context: WorkloadContext) -> Iterator[Finding]:
                 if message or reason
                 else "."
             )
-            yield finding(code, context.ref, f"{_noun(context)} {said}{tail}", evidence=evidence,
-                          workload=context.workload or context.ref)  # fmt: skip
+            yield _said(code, context, f"{_noun(context)} {said}{tail}", evidence=evidence)
         return
     if kind == "RayCluster" and str(status.get("state", "")).lower() == "failed":
         evidence = [status_evidence(_path(context, "status.state"), status.get("state"))]
         if status.get("reason"):
             evidence.append(status_evidence(_path(context, "status.reason"), status.get("reason")))
-        yield finding(
+        yield _said(
             "workload-failed",
-            context.ref,
+            context,
             f"{_noun(context)} failed: {status.get('reason') or 'state failed'}",
             evidence=evidence,
-            workload=context.workload or context.ref,
         )
         return
     replica_failure = _is_true(obj, "RayClusterReplicaFailure")
     if replica_failure is not None:
         index, item = replica_failure
-        yield finding(
+        yield _said(
             "workload-not-ready",
-            context.ref,
+            context,
             f"{_noun(context)} cannot create its pods: {item.get('message') or item.get('reason')}",
             evidence=_condition_evidence(context, index, item),
-            workload=context.workload or context.ref,
         )
     if kind == "RayService":
         yield from _ray_service(context)
@@ -177,27 +176,25 @@ def _ray_service(context: WorkloadContext) -> Iterator[Finding]:
     for name, application in sorted(applications.items()):
         if isinstance(application, Mapping) and application.get("status") in _RAY_FAILED_APPLICATION:
             path = f"status.activeServiceStatus.applicationStatuses['{name}']"
-            yield finding(
+            yield _said(
                 "workload-not-ready",
-                context.ref,
+                context,
                 f"{_noun(context)}: Serve application {name} is {application.get('status')}: "
                 f"{application.get('message') or 'no message'}",
                 evidence=[
                     status_evidence(_path(context, f"{path}.status"), application.get("status")),
                     status_evidence(_path(context, f"{path}.message"), application.get("message")),
                 ],
-                workload=context.workload or context.ref,
             )
             return
     ready = _condition(context.controller, "Ready")
     if ready is not None and ready[1].get("status") == "False" and ready[1].get("message"):
         index, item = ready
-        yield finding(
+        yield _said(
             "workload-not-ready",
-            context.ref,
+            context,
             f"{_noun(context)} is not ready: {item.get('message')}",
             evidence=_condition_evidence(context, index, item),
-            workload=context.workload or context.ref,
         )
 
 
@@ -223,12 +220,11 @@ def _kserve(context: WorkloadContext) -> Iterator[Finding]:
         if model.get("transitionStatus"):
             transition = model.get("transitionStatus")
             evidence.append(status_evidence(_path(context, "status.modelStatus.transitionStatus"), transition))
-        yield finding(
+        yield _said(
             "workload-not-ready",
-            context.ref,
+            context,
             f"{_noun(context)} cannot load its model ({failure.get('reason')}): {failure.get('message')}",
             evidence=evidence,
-            workload=context.workload or context.ref,
         )
         return
     if ready is None or ready[1].get("status") != "False":
@@ -238,12 +234,11 @@ def _kserve(context: WorkloadContext) -> Iterator[Finding]:
     evidence = _condition_evidence(context, index, item)
     if specific is not ready and ready[1].get("message"):
         evidence += _condition_evidence(context, *ready)
-    yield finding(
+    yield _said(
         "workload-not-ready",
-        context.ref,
+        context,
         f"{_noun(context)} is not ready ({item.get('type')}: {item.get('reason')}): {item.get('message')}",
         evidence=evidence,
-        workload=context.workload or context.ref,
     )
 
 
@@ -266,23 +261,21 @@ def _available(context: WorkloadContext) -> Iterator[Finding]:
                 status_evidence(_path(context, "status.replicas"), wanted),
                 *evidence,
             ]
-        yield finding(
+        yield _said(
             "workload-not-ready",
-            context.ref,
+            context,
             f"{_noun(context)} is not available: {said}",
             evidence=evidence,
-            workload=context.workload or context.ref,
         )
         return
     progress = _condition(obj, "Progressing")
     if progress is not None and progress[1].get("reason") == "ProgressDeadlineExceeded":
         index, item = progress
-        yield finding(
+        yield _said(
             "workload-not-ready",
-            context.ref,
+            context,
             f"{_noun(context)} did not finish its rollout: {item.get('message')}",
             evidence=_condition_evidence(context, index, item),
-            workload=context.workload or context.ref,
         )
 
 
@@ -296,8 +289,7 @@ def _volcano(context: WorkloadContext) -> Iterator[Finding]:
         if state.get(key):
             evidence.append(status_evidence(_path(context, f"status.state.{key}"), state.get(key)))
     said = state.get("message") or state.get("reason") or f"phase {phase}"
-    yield finding("workload-failed", context.ref, f"{_noun(context)} is {phase}: {said}", evidence=evidence,
-                  workload=context.workload or context.ref)  # fmt: skip
+    yield _said("workload-failed", context, f"{_noun(context)} is {phase}: {said}", evidence=evidence)
 
 
 def _suspended(entry: WorkloadKind, obj: Mapping[str, Any]) -> bool:
@@ -326,14 +318,13 @@ def _no_pods(context: WorkloadContext, entry: WorkloadKind) -> Iterator[Finding]
     status = obj.get("status") or {}
     operator = entry.operator or "its operator"
     if not status:
-        yield finding(
+        yield _said(
             "workload-no-pods",
-            context.ref,
+            context,
             f"{_noun(context)} has no pods and no status: {operator} has not seen it (not installed, not "
             "running, or not watching this namespace).",
             evidence=[status_evidence(_path(context, "status"), None)],
             commands=[f"kubectl get pods -A | grep -i {entry.group.split('.', 1)[0]}"],
-            workload=context.workload or context.ref,
         )
         return
     warnings = [event for event in context.events if event.type == "Warning"]
@@ -342,13 +333,12 @@ def _no_pods(context: WorkloadContext, entry: WorkloadKind) -> Iterator[Finding]
     if conditions:
         evidence += _condition_evidence(context, *conditions[-1])
     said = f": {warnings[0].message}" if warnings else "; its events say nothing (they expire after an hour)."
-    yield finding(
+    yield _said(
         "workload-no-pods",
-        context.ref,
+        context,
         f"{_noun(context)} has a status but no pods: {operator} did not create them{said}",
         evidence=evidence,
         severity=Severity.ERROR,
-        workload=context.workload or context.ref,
     )
 
 

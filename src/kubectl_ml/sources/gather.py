@@ -327,6 +327,26 @@ def gather_workload(source: Source, namespace: str, kind: str, name: str) -> tup
     return view, controller
 
 
+def list_workloads(source: Source, namespace: str | None, skipped: list[str], consequence: str) -> list[dict[str, Any]]:
+    """Every object with pod templates: built-in controllers, and the operator kinds the server serves.
+
+    A live source asks discovery once which operator groups exist, so a cluster without Kubeflow or
+    KubeRay costs no request (and no noise) for them. A kind RBAC forbids is named in ``skipped`` with
+    what its absence costs (``consequence``).
+    """
+    workloads: list[dict[str, Any]] = []
+    for kind in (*CONTROLLER_KINDS, *OPERATOR_KINDS):
+        if kind in OPERATOR_KINDS and not source.serves(kind):
+            continue
+        try:
+            workloads.extend(source.list(kind, namespace))
+        except ForbiddenError:
+            skipped.append(f"{KINDS[kind].resource} objects: forbidden; {consequence}")
+        except NotFoundError:
+            continue  # the group is served, but not this kind (an older operator release)
+    return workloads
+
+
 def _list_operator_objects(source: Source, view: ClusterView, namespace: str | None) -> None:
     """The operator kinds the server serves (one discovery request says which), and Kueue's objects."""
     for kind in OPERATOR_KINDS:
