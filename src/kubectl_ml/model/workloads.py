@@ -106,6 +106,9 @@ class WorkloadKind:
         builtin: a core Kubernetes kind (strategic-merge patches, ``kubectl set resources``).
         pod_template_copy: its templates copy another object's (Kueue's Workload, a Deployment's
             ReplicaSet): checked through the owner, not on their own.
+        children: the built-in controller its pods are created by, carrying its pod label (a JobSet's
+            Jobs, a LeaderWorkerSet's StatefulSets, a KServe predictor's ReplicaSets): where "cannot
+            create pods" is recorded when there are none.
     """
 
     kind: str
@@ -125,6 +128,7 @@ class WorkloadKind:
     suspend: str | None = None
     builtin: bool = False
     pod_template_copy: bool = False
+    children: str | None = None
 
     @property
     def name(self) -> str:
@@ -299,6 +303,7 @@ _OPERATORS = (
         rank_label="batch.kubernetes.io/job-completion-index",
         finishes=True,
         injects=_KUBEFLOW_INJECTS,
+        children="Job",
         operator="the Kubeflow Trainer controller",
         suspend="spec.suspend",
     ),
@@ -335,6 +340,7 @@ _OPERATORS = (
         role_label="jobset.sigs.k8s.io/replicatedjob-name",
         rank_label="jobset.sigs.k8s.io/job-index",
         finishes=True,
+        children="Job",
         operator="the JobSet controller",
         suspend="spec.suspend",
     ),
@@ -351,6 +357,7 @@ _OPERATORS = (
         pod_label="leaderworkerset.sigs.k8s.io/name",
         rank_label="leaderworkerset.sigs.k8s.io/worker-index",
         serving=True,
+        children="StatefulSet",
         operator="the LeaderWorkerSet controller",
     ),
     WorkloadKind(
@@ -411,6 +418,7 @@ _OPERATORS = (
         pod_label="serving.kserve.io/inferenceservice",
         role_label="component",
         serving=False,  # readiness comes from the operator (see serves_traffic in lint)
+        children="ReplicaSet",
         operator="the KServe controller",
     ),
     WorkloadKind(
@@ -455,6 +463,7 @@ _OPERATORS = (
         templates=(TemplateSlot("spec.template"),),
         pod_label="deploymentconfig",
         serving=True,
+        children="ReplicationController",
         operator="OpenShift's deployer",
     ),
     WorkloadKind(

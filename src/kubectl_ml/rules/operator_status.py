@@ -308,7 +308,7 @@ def _queued(obj: Mapping[str, Any]) -> bool:
 
 def _no_pods(context: WorkloadContext, entry: WorkloadKind) -> Iterator[Finding]:
     obj = context.controller
-    if context.pods or (context.children and entry.kind in ("InferenceService", "DeploymentConfig")):
+    if context.pods:
         return
     if not entry.pod_label or _suspended(entry, obj) or _queued(obj) or _finished(obj):
         return

@@ -276,6 +276,15 @@ def _gather_operator(
         _load_nodes(source, view)
     elif not view.pods or _is_suspended(entry, obj):
         _load_queue_state(source, view, namespace, obj)
+        if not view.queues_read and entry.children and selector and not _is_suspended(entry, obj):
+            # No pods: the controller that should have made them (a JobSet's Jobs) records why.
+            children, _ok = _optional(
+                view,
+                KINDS[entry.children].plural,
+                _scope(namespace),
+                partial(source.list, entry.children, namespace, label_selector=selector),
+            )
+            view.controllers[entry.children] = children
     _fetch_logs(source, view, [pod for pod in view.pods if needs_diagnosis(pod)])
 
 

@@ -252,6 +252,16 @@ class ClusterView:
                 ref = ObjectRef(kind, str(metadata.get("namespace", "")), str(metadata.get("name", "")))
                 if entry is not None and not entry.builtin:
                     children = self._descendants(uid, children_of)
+                    if entry.children:
+                        # Found by the operator's label when their owners were not read (a predictor's
+                        # ReplicaSets without their Deployment).
+                        seen = {id(child) for child in children}
+                        children += [
+                            child
+                            for child in self.controllers.get(entry.children, [])
+                            if id(child) not in seen
+                            and self._labelled_workload(child) == ObjectRef(kind, *_namespaced_name(item))
+                        ]
                     pods = list(pods_by_workload.get(ref, []))
                 else:
                     children = children_of.get(uid, []) if kind == "Deployment" else []
