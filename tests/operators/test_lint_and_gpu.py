@@ -152,3 +152,20 @@ def test_gpu_f_on_the_whole_corpus_checks_every_gpu_template(capsys: pytest.Capt
     }  # fmt: skip
     # Every object whose templates ask for a GPU gets a word from gpu -f (a fit, or what blocks it).
     assert gpu_objects <= named, gpu_objects - named
+
+
+def test_gke_adds_the_gpu_toleration_to_pods_not_yet_applied_too(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """GKE's ExtendedResourceToleration admits a GPU Pod with the toleration it lacks; AKS does not."""
+    source = yaml.safe_load((FIXTURES / "lint" / "nvidia-pod.yaml").read_text(encoding="utf-8"))
+    source["spec"].pop("tolerations")
+    manifest = tmp_path / "pod.yaml"
+    manifest.write_text(yaml.safe_dump(source), encoding="utf-8")
+
+    def codes(snapshot: str) -> set[str]:
+        result = run(capsys, "gpu", "-f", str(manifest), "--snapshot", str(FIXTURES / "gpu" / snapshot), "-o", "json")
+        return {item["code"] for item in result.report()["findings"]}
+
+    assert codes("gke") == {"gpu-placement"}
+    assert "untolerated-taint" in codes("aks-tainted")

@@ -334,10 +334,13 @@ def _placement(data: _Input, nodes: Sequence[NodeFit], now: bool) -> Finding:
 def _ert_tolerations(subject: Subject, requests: Resources, nodes: Sequence[Mapping[str, Any]]) -> Subject:
     """The template as GKE admits its pods: ExtendedResourceToleration adds ``<resource> Exists NoSchedule``.
 
-    Only templates need this; a pod already carries what admission added. GKE runs the plugin, the other
-    platforms do not (scaffold-gpu-lint-anchors §1.3); a cluster is on one platform, read from its GPU nodes.
+    Templates need this, and pods of manifests not yet applied (no ``metadata.uid``: the API server has
+    not admitted them); a pod read from the cluster already carries what admission added. GKE runs the
+    plugin, the other platforms do not (scaffold-gpu-lint-anchors §1.3); a cluster is on one platform,
+    read from its GPU nodes.
     """
-    if not subject.template or not any(platform_of(node) == "gke" for node in nodes if is_gpu_node(node)):
+    admitted = not subject.template and bool((subject.pod.get("metadata") or {}).get("uid"))
+    if admitted or not any(platform_of(node) == "gke" for node in nodes if is_gpu_node(node)):
         return subject
     added = [
         {"key": name, "operator": "Exists", "effect": "NoSchedule"}
