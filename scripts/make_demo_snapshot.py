@@ -600,6 +600,147 @@ def training() -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[st
     return pods, events, jobs, logs
 
 
+# The NCCL watchdog's words for a rank left waiting on a peer (doctor-anchors.md §4.10).
+NCCL_TIMEOUT_LOG = (
+    "[E ProcessGroupNCCL.cpp:475] [Rank {rank}] Watchdog caught collective operation timeout: WorkNCCL(SeqNum=1842, "
+    "OpType=ALLREDUCE, NumelIn=25557032, NumelOut=25557032, Timeout(ms)=600000) ran for 600214 milliseconds before "
+    "timing out.\n"
+    "[E ProcessGroupNCCL.cpp:489] Some NCCL operations have failed or timed out. Due to the asynchronous nature of "
+    "CUDA kernels, subsequent GPU operations might run on corrupted/incomplete data.\n"
+)
+
+
+def pytorchjob_pod(job_name: str, role: str, index: int, status: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    """A pod of a Kubeflow PyTorchJob, named, labelled and owned as the training operator does."""
+    labels = {
+        "training.kubeflow.org/job-name": job_name,
+        "training.kubeflow.org/operator-name": "pytorchjob-controller",
+        "training.kubeflow.org/replica-type": role,
+        "training.kubeflow.org/replica-index": str(index),
+        **({"training.kubeflow.org/job-role": "master"} if role == "master" else {}),
+    }
+    owner_ref = owner("PyTorchJob", job_name, TRAIN, api_version="kubeflow.org/v1")
+    return pod(
+        f"{job_name}-{role}-{index}",
+        TRAIN,
+        containers=[spec],
+        statuses=[status],
+        owner_ref=owner_ref,
+        labels=labels,
+        node_name=f"gke-ml-prod-a100-{1 + index % 2}",
+        conditions=running_conditions(False, unready=["pytorch"]),
+        extra_spec={"tolerations": GPU_TOLERATION, "restartPolicy": "OnFailure"},
+    )
+
+
+def operators() -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[tuple[str, str], str]]:
+    """Operator workloads: a Kubeflow PyTorchJob whose worker 1 was OOM-killed first (the other ranks then
+    time out in NCCL), and Kueue's view of the queued hparam-sweep Job (not enough GPU quota).
+    """
+    objects: list[dict[str, Any]] = []
+    pods: list[dict[str, Any]] = []
+    logs: dict[tuple[str, str], str] = {}
+    name, image = "resnet-ddp", "ghcr.io/acme/resnet-ddp:2.4.0"
+    spec = container(
+        "pytorch",
+        image,
+        command=["python", "train.py", "--epochs", "90"],
+        resources={"limits": {"nvidia.com/gpu": "1", "memory": "24Gi"}, "requests": {"cpu": "6", "memory": "24Gi"}},
+    )
+    ranks = (("master", 0, "Error", 134, 640), ("worker", 0, "Error", 134, 638), ("worker", 1, "OOMKilled", 137, 1240),
+             ("worker", 2, "Error", 134, 636))  # fmt: skip
+    for rank, (role, index, reason, code, finished) in enumerate(ranks):
+        message = (
+            f"back-off 1m20s restarting failed container=pytorch pod={name}-{role}-{index}_{TRAIN}"
+            f"({uid_for('pod', TRAIN, f'{name}-{role}-{index}')})"
+        )
+        status = crash_status("pytorch", image, restarts=2, exit_code=code, ran=(finished + 1200, finished),
+                              container_id=f"containerd://9a{rank}c", message=message, reason=reason)  # fmt: skip
+        pods.append(pytorchjob_pod(name, role, index, status, spec))
+        if reason == "Error":
+            logs[(f"{name}-{role}-{index}", "pytorch")] = NCCL_TIMEOUT_LOG.format(rank=rank)
+    replica = {"replicas": 1, "restartPolicy": "OnFailure", "template": {"spec": {"containers": [spec],
+               "tolerations": GPU_TOLERATION}}}  # fmt: skip
+    objects.append(
+        {
+            "apiVersion": "kubeflow.org/v1",
+            "kind": "PyTorchJob",
+            "metadata": {
+                "name": name,
+                "namespace": TRAIN,
+                "uid": uid_for("PyTorchJob", TRAIN, name),
+                "resourceVersion": "48150",
+                "creationTimestamp": ago(3000),
+                "generation": 1,
+            },
+            "spec": {
+                "runPolicy": {"cleanPodPolicy": "None", "suspend": False},
+                "pytorchReplicaSpecs": {"Master": replica, "Worker": {**replica, "replicas": 3}},
+            },
+            # The training operator's words (fixtures/operators/status/STATUS-NOTES.md §1).
+            "status": {
+                "conditions": [
+                    {"type": "Created", "status": "True", "reason": "PyTorchJobCreated",
+                     "message": f"PyTorchJob {name} is created.", "lastUpdateTime": ago(3000),
+                     "lastTransitionTime": ago(3000)},
+                    {"type": "Running", "status": "True", "reason": "PyTorchJobRunning",
+                     "message": f"PyTorchJob {name} is running.", "lastUpdateTime": ago(2900),
+                     "lastTransitionTime": ago(2900)},
+                ],  # fmt: skip
+                "replicaStatuses": {"Master": {"active": 1}, "Worker": {"active": 3}},
+                "startTime": ago(3000),
+            },
+        }
+    )
+    # Kueue (v0.13) for the hparam-sweep Job the training namespace queues: its Workload cannot reserve quota.
+    sweep_uid = uid_for("Job", TRAIN, "hparam-sweep")
+    workload = f"job-hparam-sweep-{short_hash('hparam-sweep', length=5)}"
+    objects.append(
+        {
+            "apiVersion": "kueue.x-k8s.io/v1beta1",
+            "kind": "Workload",
+            "metadata": {
+                "name": workload,
+                "namespace": TRAIN,
+                "uid": uid_for("Workload", TRAIN, workload),
+                "resourceVersion": "48160",
+                "creationTimestamp": ago(900),
+                "labels": {"kueue.x-k8s.io/job-uid": sweep_uid},
+                "ownerReferences": [{"apiVersion": "batch/v1", "kind": "Job", "name": "hparam-sweep", "uid": sweep_uid,
+                                     "controller": True, "blockOwnerDeletion": True}],
+            },  # fmt: skip
+            "spec": {"queueName": "team-a-gpu", "active": True, "podSets": [{"name": "main", "count": 4}]},
+            "status": {
+                "conditions": [
+                    {
+                        "type": "QuotaReserved",
+                        "status": "False",
+                        "reason": "Pending",
+                        "message": "couldn't assign flavors to pod set main: insufficient quota for nvidia.com/gpu in "
+                        "flavor a100, request > maximum capacity (8 > 4)",
+                        "observedGeneration": 1,
+                        "lastTransitionTime": ago(890),
+                    }
+                ],
+                "resourceRequests": [{"name": "main", "resources": {"cpu": "16", "nvidia.com/gpu": "8"}}],
+            },
+        }
+    )
+    objects.append(
+        {
+            "apiVersion": "kueue.x-k8s.io/v1beta1",
+            "kind": "LocalQueue",
+            "metadata": {"name": "team-a-gpu", "namespace": TRAIN, "uid": uid_for("LocalQueue", TRAIN, "team-a-gpu"),
+                         "resourceVersion": "47000", "creationTimestamp": ago(86400)},
+            "spec": {"clusterQueue": "gpu-a100"},
+            "status": {"pendingWorkloads": 1, "admittedWorkloads": 0, "conditions": [
+                {"type": "Active", "status": "True", "reason": "Ready", "message": "Can submit new workloads to localQueue",
+                 "lastTransitionTime": ago(86400)}]},
+        }  # fmt: skip
+    )
+    return objects, pods, logs
+
+
 def serving() -> tuple[
     list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], dict[tuple[str, str], str]
 ]:
@@ -945,6 +1086,9 @@ def main() -> None:
         ran = [pod for pod in train_pods if pod["metadata"]["labels"].get("job-name") == item["metadata"]["name"]]
         if ran:
             item["spec"]["template"]["spec"]["containers"] = ran[0]["spec"]["containers"]
+    operator_objects, operator_pods, operator_logs = operators()
+    train_pods += operator_pods
+    train_logs.update(operator_logs)
     serve_pods, serve_events, deployments, replica_sets, serve_logs = serving()
     system_pods, daemon_sets = system()
     quota = {
@@ -991,6 +1135,8 @@ def main() -> None:
         OUT / SERVE / "resourcequotas.json",
         {"kind": "List", "apiVersion": "v1", "metadata": {"resourceVersion": ""}, "items": [quota]},
     )
+    # Operator and Kueue objects, as `kubectl ml snapshot` saves them (loaded back by kind).
+    write(OUT / TRAIN / "operators.json", {"kind": "List", "apiVersion": "v1", "items": operator_objects})
     for namespace, logs in ((TRAIN, train_logs), (SERVE, serve_logs)):
         for (pod_name, container_name), text in logs.items():
             (OUT / namespace / pod_name).mkdir(parents=True, exist_ok=True)

@@ -64,6 +64,8 @@ def test_demo_shows_every_headline_failure() -> None:
         "request-exceeds-node-capacity",
         "untolerated-taint",
         "quota-exceeded",
-        "job-suspended",
+        # Operators and queues: a PyTorchJob's first failure and its collateral, a Job Kueue cannot admit.
+        "nccl-timeout",
+        "queue-quota-insufficient",
     }
     assert headline <= codes

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from kubectl_ml.model.context import WorkloadContext
-from kubectl_ml.model.findings import ObjectRef
+from kubectl_ml.model.findings import ObjectRef, Severity
 from kubectl_ml.rules import queue_admission, run_workload_rules
 from tests.conftest import FIXTURES
 from tests.rules.cases import Case, cases, check_case
@@ -87,3 +87,20 @@ def test_nothing_is_said_when_kueue_objects_were_not_read() -> None:
     job = queued_job("x", "team-a")
     ref = ObjectRef("Job", "ml-training", "x")
     assert list(queue_admission.check(WorkloadContext(controller=job, ref=ref))) == []
+
+
+def test_waiting_for_quota_others_hold_is_a_warning_and_more_than_the_queue_holds_an_error() -> None:
+    workload = load("workload-pending-insufficient-quota.json")
+    job = queued_job("llm-finetune", "team-a")
+    (never,) = queue_admission.check(context(job, [workload]))
+    assert never.severity is Severity.ERROR
+    assert "can never be admitted" in never.summary
+    # Kueue's wording when the quota exists but others use it (STATUS-NOTES.md §8, any version).
+    waiting = json.loads(json.dumps(workload))
+    waiting["status"]["conditions"][0]["message"] = (
+        "couldn't assign flavors to pod set main: insufficient unused quota for nvidia.com/gpu in flavor "
+        "default-flavor, 4 more needed"
+    )
+    (found,) = queue_admission.check(context(job, [waiting]))
+    assert (found.code, found.severity) == ("queue-quota-insufficient", Severity.WARNING)
+    assert "is not admitted by Kueue" in found.summary

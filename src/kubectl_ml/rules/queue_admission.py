@@ -5,8 +5,9 @@ by it), read for:
 
 * ``QuotaReserved`` (``Admitted`` before Kueue v0.5) False: ``couldn't assign flavors to pod set main:
   insufficient quota for nvidia.com/gpu in flavor default-flavor, request > maximum capacity (8 > 4)``
-  gives ``queue-quota-insufficient``; ``LocalQueue user-queue doesn't exist`` and ``ClusterQueue x is
-  inactive`` give ``queue-missing``;
+  gives ``queue-quota-insufficient`` (an error: it can never be admitted; ``insufficient unused quota
+  ... 4 more needed`` is a warning: it waits for others' quota); ``LocalQueue user-queue doesn't exist``
+  and ``ClusterQueue x is inactive`` give ``queue-missing``;
 * ``Evicted`` True (``Preempted``, ``PodsReadyTimeout``, ``InactiveWorkload``) and ``Preempted`` True:
   ``workload-preempted``.
 
@@ -29,7 +30,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from kubectl_ml.model.context import WorkloadContext
-from kubectl_ml.model.findings import Evidence, Finding
+from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.rules._common import finding, status_evidence
 
 QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
@@ -38,6 +39,10 @@ _MISSING = re.compile(
     r"(?:LocalQueue|ClusterQueue) \S+ (?:doesn't exist|does not exist|is inactive|is stopped|"
     r"is terminating or missing|not found)"
 )
+
+
+# Kueue's words for a request larger than the ClusterQueue's quota (and what it may borrow) can ever be.
+_NEVER = re.compile(r"> maximum capacity|exceeds the maximum|ExceedsMaxQuota")
 
 
 def _conditions(obj: Mapping[str, Any]) -> list[tuple[int, Mapping[str, Any]]]:
@@ -92,12 +97,17 @@ def _from_workload(context: WorkloadContext, workload: Mapping[str, Any]) -> Ite
     index, item = reserved
     message = str(item.get("message") or "")
     code = "queue-missing" if _MISSING.search(message) else "queue-quota-insufficient"
+    # More than the ClusterQueue can ever hold is an error; waiting for quota others hold is a queue working.
+    never = bool(_NEVER.search(message)) or item.get("reason") in ("ExceedsMaxQuota", "Misconfigured", "Inadmissible")
+    severity = Severity.ERROR if code == "queue-missing" or never else Severity.WARNING
+    said = "can never be admitted by Kueue" if never and code != "queue-missing" else "is not admitted by Kueue"
     yield finding(
         code,
         context.ref,
-        f"{kind} {name} is not admitted by Kueue: {message or item.get('reason')}",
+        f"{kind} {name} {said}: {message or item.get('reason')}",
         evidence=_evidence(workload, index, item),
         commands=[*commands, "kubectl get clusterqueues"],
+        severity=severity,
         workload=context.workload or context.ref,
     )
 
