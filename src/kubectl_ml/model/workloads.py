@@ -60,6 +60,8 @@ class TemplateSlot:
         model_container: KServe: ``<node>.model`` is merged into this container of the runtime.
         trainer: Kubeflow Trainer's ``spec.trainer``: one container's image, command and
             ``resourcesPerNode``; the pod's placement comes from the runtime.
+        single_containers: for an inline slot, keys whose value is one container rather than a list
+            (Argo's ``container`` and ``script``); ``containerSet.containers`` is read too.
     """
 
     path: str
@@ -67,6 +69,7 @@ class TemplateSlot:
     inline: bool = False
     model_container: str | None = None
     trainer: bool = False
+    single_containers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -192,6 +195,8 @@ def _kserve_component(name: str) -> tuple[TemplateSlot, ...]:
     )
 
 
+# Argo: every template of a workflow, a pod spec in place with one container (``container``, ``script``).
+_ARGO_TEMPLATES = TemplateSlot("spec.templates[name]", "{}", inline=True, single_containers=("container", "script"))
 _RUNTIME_SLOTS = (TemplateSlot("spec", "runtime", inline=True), TemplateSlot("spec.workerSpec", "worker", inline=True))
 
 _BUILTIN = (
@@ -466,6 +471,79 @@ _OPERATORS = (
         children="ReplicationController",
         operator="OpenShift's deployer",
     ),
+    # Kubeflow's MXJob (training operator up to v1.6): Scheduler, Server, Worker.
+    _kubeflow("MXJob", "mxjobs", "mxReplicaSpecs"),
+    WorkloadKind(
+        "Notebook",
+        "kubeflow.org",
+        ("v1", "v1beta1"),
+        "notebooks",
+        ("notebook",),
+        templates=(TemplateSlot("spec.template"),),
+        pod_label="notebook-name",
+        children="StatefulSet",
+        operator="the Kubeflow notebook controller",
+    ),
+    WorkloadKind(
+        "Service",
+        "serving.knative.dev",
+        ("v1",),
+        "services",
+        ("ksvc", "kservice"),
+        key="Service.serving.knative.dev",
+        templates=(TemplateSlot("spec.template"),),
+        pod_label="serving.knative.dev/service",
+        children="ReplicaSet",
+        operator="Knative Serving",
+    ),
+    WorkloadKind(
+        "Workflow",
+        "argoproj.io",
+        ("v1alpha1",),
+        "workflows",
+        ("workflow", "wf"),
+        templates=(_ARGO_TEMPLATES,),
+        pod_label="workflows.argoproj.io/workflow",
+        finishes=True,
+        operator="the Argo workflow controller",
+        suspend="spec.suspend",
+    ),
+    WorkloadKind(
+        "WorkflowTemplate",
+        "argoproj.io",
+        ("v1alpha1",),
+        "workflowtemplates",
+        ("workflowtemplate", "wftmpl"),
+        templates=(_ARGO_TEMPLATES,),
+        finishes=True,
+        operator="the Argo workflow controller",
+    ),
+    WorkloadKind(
+        "CronWorkflow",
+        "argoproj.io",
+        ("v1alpha1",),
+        "cronworkflows",
+        ("cronworkflow", "cwf"),
+        templates=(
+            TemplateSlot(
+                "spec.workflowSpec.templates[name]", "{}", inline=True, single_containers=("container", "script")
+            ),
+        ),
+        finishes=True,
+        operator="the Argo workflow controller",
+    ),
+    WorkloadKind(
+        "SeldonDeployment",
+        "machinelearning.seldon.io",
+        ("v1", "v1alpha3", "v1alpha2"),
+        "seldondeployments",
+        ("seldondeployment", "sdep"),
+        templates=(TemplateSlot("spec.predictors[name].componentSpecs[].spec", "predictor {}", inline=True),),
+        pod_label="seldon-deployment-id",
+        children="ReplicaSet",
+        serving=True,
+        operator="the Seldon Core operator",
+    ),
     WorkloadKind(
         "Workload",
         "kueue.x-k8s.io",
@@ -484,11 +562,9 @@ WORKLOAD_KINDS: dict[str, WorkloadKind] = {entry.name: entry for entry in (*_BUI
 
 # Controllers that own pods through a pod template, built in: what a scan lists besides pods.
 BUILTIN_CONTROLLERS = ("ReplicaSet", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
-# The operator kinds a scan lists when their group is served: those that make pods (runtimes are
-# templates for other objects, Kueue's Workloads copies of their jobs').
-OPERATOR_CONTROLLERS = tuple(
-    entry.name for entry in _OPERATORS if not entry.pod_template_copy and not entry.kind.endswith("Runtime")
-)
+# The operator kinds a scan lists when their group is served: those that make pods, found by their label
+# (runtimes and WorkflowTemplates are templates for other objects, Kueue's Workloads copies of their jobs').
+OPERATOR_CONTROLLERS = tuple(entry.name for entry in _OPERATORS if entry.pod_label and not entry.pod_template_copy)
 
 
 def group_of(api_version: str) -> str:
@@ -596,7 +672,11 @@ def _walk(node: Any, steps: list[str], path: str, keys: tuple[str | int, ...], r
             return
         list_path = _step_path(path, name)
         for index, item in enumerate(items):
-            label = str(item.get(label_field, index)) if isinstance(item, Mapping) else str(index)
+            if not label_field:
+                # ``items[]``: every item, the role named by an outer step (a Seldon predictor's components).
+                label = role if role is not None else str(index)
+            else:
+                label = str(item.get(label_field, index)) if isinstance(item, Mapping) else str(index)
             yield from _walk(item, rest, f"{list_path}[{index}]", (*keys, name, index), label)
         return
     if step in node:
@@ -690,6 +770,18 @@ def _inline_template(
     containers: list[Mapping[str, Any]] = [item for item in node.get("containers") or [] if isinstance(item, Mapping)]
     aliases: tuple[tuple[str, str], ...] = ()
     spec = dict(node)
+    if slot.single_containers:
+        # An Argo template: its pod-level fields in place, its container under `container` or `script`
+        # (or several under `containerSet.containers`).
+        for key in slot.single_containers:
+            if isinstance(node.get(key), Mapping):
+                spec["containers"] = [node[key]]
+                aliases = (("spec.containers[0]", f"{path}.{key}"),)
+                break
+        container_set = node.get("containerSet")
+        if isinstance(container_set, Mapping) and isinstance(container_set.get("containers"), list):
+            spec["containers"] = container_set["containers"]
+            aliases = (("spec.containers", f"{path}.containerSet.containers"),)
     found = _model_spec(node) if slot.model_container else None
     if slot.model_container and found is not None:
         # The model spec becomes (or is merged into) the runtime's container, named kserve-container.
