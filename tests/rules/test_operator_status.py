@@ -102,3 +102,49 @@ def test_a_running_object_is_quiet() -> None:
         }
     )
     assert findings(job) == []
+
+
+def test_raycluster_replica_failure_quotes_the_api_error() -> None:
+    cluster = load("kuberay/raycluster-head-pending-unschedulable.json")
+    # KubeRay's ReplicaFailure: reason FailedCreateWorkerPod, message "<reason>\n<api error>" (STATUS-NOTES §5);
+    # the API error is the ResourceQuota denial of fixtures/rules/quota-exceeded.
+    error = (
+        'pods "raycluster-gpu-worker-gpu-group-x2x7n" is forbidden: exceeded quota: gpu-quota, requested: '
+        "requests.nvidia.com/gpu=1, used: requests.nvidia.com/gpu=4, limited: requests.nvidia.com/gpu=4"
+    )
+    cluster["status"]["conditions"].append(
+        {"type": "ReplicaFailure", "status": "True", "reason": "FailedCreateWorkerPod",
+         "message": f"FailedCreateWorkerPod\n{error}", "lastTransitionTime": "2025-06-12T13:36:00Z"}
+    )  # fmt: skip
+    (finding,) = findings(cluster)
+    assert finding.code == "workload-not-ready"
+    assert error in finding.summary
+
+
+RAY_SERVE_FAILURE = (
+    "Deploying app 'hello' failed:\n"
+    "RuntimeError: Deployment hello_Hello is UNHEALTHY: The Deployment failed to start 3 times in a row. This may be "
+    "due to a problem with the deployment constructor or the initial health check failing. See logs for details. "
+    "Retrying after 1 seconds."
+)
+
+
+def test_rayservice_application_that_failed_to_deploy() -> None:
+    service = {
+        "apiVersion": "ray.io/v1",
+        "kind": "RayService",
+        "metadata": {"name": "llm-serve", "namespace": "ml-serving"},
+        "spec": {},
+        # The shape of activeServiceStatus: STATUS-NOTES §5 (rayservice_types.go); the message is Ray Serve's,
+        # as pasted in ray-project/ray#34750 (a deployment whose constructor raises).
+        "status": {
+            "activeServiceStatus": {
+                "rayClusterName": "llm-serve-raycluster-abcde",
+                "applicationStatuses": {"llm": {"status": "DEPLOY_FAILED", "message": RAY_SERVE_FAILURE}},
+            }
+        },
+    }
+    (finding,) = findings(service)
+    assert finding.code == "workload-not-ready"
+    assert "Serve application llm is DEPLOY_FAILED" in finding.summary
+    assert "The Deployment failed to start 3 times in a row" in finding.summary

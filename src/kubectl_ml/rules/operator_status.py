@@ -7,7 +7,7 @@ What: the status an operator writes on the objects it runs, read per operator fa
   to one or more job failures (first failed job: ...)``) and ``Restarting``; JobSet's ``restarts``.
 * KubeRay: a RayJob's ``jobDeploymentStatus`` (``Failed``, ``Retrying``) with ``reason`` and ``message``
   (``DeadlineExceeded``, ``SubmissionFailed``, ``AppFailed``); a RayCluster's ``state: failed`` and
-  ``RayClusterReplicaFailure`` condition; a RayService's ``Ready`` condition and its applications'
+  ``ReplicaFailure`` condition; a RayService's ``Ready`` condition and its applications'
   ``DEPLOY_FAILED``/``UNHEALTHY`` statuses.
 * KServe: an InferenceService's ``Ready`` condition, the most specific failing one beside it
   (``RevisionFailed``: ``Revision "x-predictor-00001" failed with message: ...``) and
@@ -157,7 +157,8 @@ def _ray(context: WorkloadContext) -> Iterator[Finding]:
             evidence=evidence,
         )
         return
-    replica_failure = _is_true(obj, "RayClusterReplicaFailure")
+    # The Go constant is RayClusterReplicaFailure; the condition's type is ReplicaFailure (STATUS-NOTES §5).
+    replica_failure = _is_true(obj, "ReplicaFailure") or _is_true(obj, "RayClusterReplicaFailure")
     if replica_failure is not None:
         index, item = replica_failure
         yield _said(
