@@ -286,3 +286,25 @@ def test_classify_every_per_node_reason(text: str, category: str) -> None:
 def test_insufficient_names_the_resource() -> None:
     reason = classify_reason("Insufficient nvidia.com/gpu.shared", 2)
     assert (reason.count, reason.category, reason.resource) == (2, "insufficient", "nvidia.com/gpu.shared")
+
+
+def test_volcano_gang_message_is_read_through_its_origin_reason() -> None:
+    # volcano gang.go "%v/%v tasks in gang unschedulable: %v" + job_info.go FitError() (v1.10+: ". Origin reason
+    # is <task>: <FitErrors>") + unschedule_info.go "0/%d nodes are unavailable: ..." (STATUS-NOTES.md §7).
+    message = (
+        "3/3 tasks in gang unschedulable: pod group is not ready, 3 Pending, 3 minAvailable; Pending: 3 Unschedulable. "
+        "Origin reason is pytorch-ddp-master-0: 0/4 nodes are unavailable: 4 Insufficient nvidia.com/gpu."
+    )
+    parsed = parse_scheduling_message(message)
+    assert parsed is not None
+    assert parsed.total_nodes == 4
+    assert parsed.categories() == {"insufficient"}
+    assert parsed.raw == message
+
+
+def test_volcano_gang_message_without_an_origin_names_no_node_reason() -> None:
+    # volcano#2416 (v1.4+ form): the gang's state only.
+    message = (
+        "1/1 tasks in gang unschedulable: pod group is not ready, 1 Pending, 1 minAvailable; Pending: 1 Undetermined"
+    )
+    assert parse_scheduling_message(message) is None

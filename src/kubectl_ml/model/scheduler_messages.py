@@ -8,6 +8,11 @@ Envelopes (doctor-anchors §4.1):
   {k: v}.`` optionally followed by `` preemption: 0/5 nodes are available: ...`` (with the DRA
   ``no new claims to deallocate,`` before it), sometimes with a double period;
 * a PreFilter rejection: ``0/5 nodes are available: persistentvolumeclaim "data" not found.``
+* Volcano's gang scheduler (v1.10+): ``3/3 tasks in gang unschedulable: pod group is not ready, 3 Pending,
+  3 minAvailable; Pending: 3 Unschedulable. Origin reason is pytorch-ddp-master-0: 0/4 nodes are
+  unavailable: 4 Insufficient nvidia.com/gpu.`` (gang.go, unschedule_info.go): the origin reason is read
+  as the scheduler's own envelope; without one (older releases), the gang text alone is kept as the raw
+  message and parses to nothing, as it names no node reason.
 
 Per-node reasons changed wording several times (taints in four forms, selectors in two, volume
 affinity in two); :func:`classify_reason` maps them all to one category.
@@ -18,6 +23,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+# Volcano: "... Origin reason is <task>: <FitErrors>" (or "Origin reason is: <JobFitErrors>"), and its
+# FitErrors say "0/4 nodes are unavailable:" where kube-scheduler says "available".
+_VOLCANO_ORIGIN = re.compile(r"\bOrigin reason is(?: [^:]+)?:\s*(.*)$", re.DOTALL)
+_VOLCANO_UNAVAILABLE = re.compile(r"^\s*(\d+/\d+) nodes are unavailable:")
 _MODERN = re.compile(r"^\s*(\d+)/(\d+) nodes are available:\s*(.*)$", re.DOTALL)
 _LEGACY = re.compile(r"^\s*No nodes are available that match all of the following predicates::?\s*(.*)$")
 _PREEMPTION_SPLIT = re.compile(r"\.?\s*(?:no new claims to deallocate,\s*)?preemption:\s*", re.IGNORECASE)
@@ -144,6 +153,10 @@ def _split_reasons(body: str) -> list[SchedulingReason]:
 def parse_scheduling_message(message: str) -> SchedulingMessage | None:
     """Parse a FailedScheduling / PodScheduled message; None when it is not one of the known envelopes."""
     text = message.strip()
+    origin = _VOLCANO_ORIGIN.search(text)
+    if origin:
+        text = origin.group(1)
+    text = _VOLCANO_UNAVAILABLE.sub(r"\1 nodes are available:", text, count=1)
     legacy = _LEGACY.match(text)
     if legacy:
         reasons = []
