@@ -169,3 +169,24 @@ def test_gke_adds_the_gpu_toleration_to_pods_not_yet_applied_too(
 
     assert codes("gke") == {"gpu-placement"}
     assert "untolerated-taint" in codes("aks-tainted")
+
+
+def test_a_kserve_model_runs_in_its_runtimes_pod_but_custom_containers_are_the_users(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    model_only = lint_json(capsys, MANIFESTS / "kserve" / "isvc-model-huggingface-gpu.yaml")
+    # /dev/shm, the security context and default resources are the ServingRuntime's, not the predictor's.
+    assert {item["code"] for item in model_only["findings"]} & {
+        "shm-missing",
+        "run-as-root",
+        "resources-missing",
+    } == set()
+    source = yaml.safe_load((MANIFESTS / "kserve" / "isvc-model-huggingface-gpu.yaml").read_text(encoding="utf-8"))
+    model = source["spec"]["predictor"].pop("model")
+    source["spec"]["predictor"]["containers"] = [
+        {"name": "kserve-container", "image": "kserve/huggingfaceserver:v0.15.2", "resources": model["resources"]}
+    ]
+    custom = tmp_path / "custom.yaml"
+    custom.write_text(yaml.safe_dump(source), encoding="utf-8")
+    codes = {item["code"] for item in lint_json(capsys, custom)["findings"]}
+    assert {"shm-missing", "run-as-root"} <= codes

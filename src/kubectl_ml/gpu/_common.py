@@ -68,8 +68,17 @@ class Subject:
 
     @property
     def partial(self) -> bool:
-        """Only the containers are known here (Trainer's ``spec.trainer``): placement comes from elsewhere."""
+        """Only the containers' own fields are here: the pod's volumes and security come from elsewhere.
+
+        Trainer's ``spec.trainer`` (its runtime's template), a KServe predictor that only names its model
+        (its ServingRuntime's container and pod).
+        """
         return bool(self.source and self.source.partial)
+
+    @property
+    def placed_elsewhere(self) -> bool:
+        """Its tolerations and node selectors are in another object (Trainer's runtime): fit by size only."""
+        return bool(self.source and self.source.placed_elsewhere)
 
     @property
     def injects(self) -> Injected:

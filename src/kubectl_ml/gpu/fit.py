@@ -317,9 +317,9 @@ def _placement(data: _Input, nodes: Sequence[NodeFit], now: bool) -> Finding:
         f"{_amount(name, value)} {name}" for name, value in sorted(accelerator_requests(data.subject.pod).items())
     )
     where = "has room now on" if now else "fits"
-    if data.subject.partial:
+    if data.subject.placed_elsewhere:
         where = "is small enough for"
-    tail = "; its tolerations and node selectors come from its runtime" if data.subject.partial else ""
+    tail = "; its tolerations and node selectors come from its runtime" if data.subject.placed_elsewhere else ""
     return build(
         "gpu-placement",
         data.subject.ref,
@@ -385,7 +385,7 @@ def check_subject(
     if unknown is not None:
         yield unknown
         return
-    if subject.partial:
+    if subject.placed_elsewhere:
         # Kubeflow Trainer's spec.trainer: tolerations and selectors live in the runtime, so only
         # "no node is large enough" can be said here.
         if fits and all(fit.over_capacity for fit in fits):

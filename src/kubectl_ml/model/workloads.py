@@ -624,6 +624,7 @@ class PodTemplate:
         aliases: (path inside the pod, path in the object) pairs for parts of the built spec that live
             elsewhere (KServe's model container at ``spec.predictor.model``), tried longest first.
         slot: the slot it came from.
+        from_runtime: KServe: the pod spec is the predictor's ``model`` only, run in its ServingRuntime.
     """
 
     role: str
@@ -633,10 +634,19 @@ class PodTemplate:
     keys: tuple[str | int, ...]
     aliases: tuple[tuple[str, str], ...]
     slot: TemplateSlot
+    from_runtime: bool = False
 
     @property
     def partial(self) -> bool:
-        """Only the containers' own fields are here; placement and security come from elsewhere."""
+        """Only the containers' own fields are here: the pod's volumes and security are another object's.
+
+        Trainer's runtime, or the KServe ServingRuntime a predictor's ``model`` runs in.
+        """
+        return self.slot.trainer or self.from_runtime
+
+    @property
+    def placed_elsewhere(self) -> bool:
+        """Tolerations and node selectors are not here either (Trainer's runtime holds them)."""
         return self.slot.trainer
 
     def path(self, inner: str) -> str:
@@ -796,7 +806,10 @@ def _inline_template(
             spec["containers"] = [*containers[:index], merged, *containers[index + 1 :]]
     if not spec.get("containers"):
         return None
-    return PodTemplate(role, spec, {}, path, keys, aliases, slot)
+    # A predictor that only names its model runs in its ServingRuntime's container and pod: the runtime
+    # holds its /dev/shm, security context and default resources.
+    from_runtime = found is not None and not containers
+    return PodTemplate(role, spec, {}, path, keys, aliases, slot, from_runtime)
 
 
 def carries_containers(obj: Mapping[str, Any]) -> bool:
