@@ -79,6 +79,31 @@ def roles_and_paths(obj: dict[str, Any]) -> list[tuple[str, str]]:
             [("predictor", "spec.default.predictor")],
         ),
         (
+            "argo/workflowtemplate-dag-inline.yaml",
+            "WorkflowTemplate",
+            [("a", "spec.templates[0].dag.tasks[0].inline")],
+        ),
+        (
+            "argo/workflow-containerset-workspace.yaml",
+            "Workflow",
+            [("main", "spec.templates[0]")],
+        ),
+        (
+            "seldon/sdep-two-componentspecs.yaml",
+            "SeldonDeployment",
+            [("predictor default", "spec.predictors[0].componentSpecs[0].spec"),
+             ("predictor default", "spec.predictors[0].componentSpecs[1].spec")],
+        ),
+        (
+            "kubeflow-training/mxjob-dist-gpu.yaml",
+            "MXJob",
+            [("Scheduler", "spec.mxReplicaSpecs.Scheduler.template.spec"),
+             ("Server", "spec.mxReplicaSpecs.Server.template.spec"),
+             ("Worker", "spec.mxReplicaSpecs.Worker.template.spec")],
+        ),
+        ("knative/ksvc-multi-container.yaml", "Service", [("", "spec.template.spec")]),
+        ("kubeflow-notebooks/notebook-v1-sample.yaml", "Notebook", [("", "spec.template.spec")]),
+        (
             "kubeflow-trainer/clustertrainingruntime-torch-distributed.yaml",
             "ClusterTrainingRuntime",
             [("node", "spec.template.spec.replicatedJobs[0].template.spec.template.spec")],
@@ -93,6 +118,19 @@ def test_leaderworkerset_has_leader_and_worker_templates() -> None:
     obj = first("lws/lws-vllm-gpu.yaml", "LeaderWorkerSet")
     roles = [template.role for template in pod_templates(obj)]
     assert roles == ["leader", "worker"]
+
+
+def test_argo_names_its_single_container_main_and_points_at_it() -> None:
+    (template,) = pod_templates(first("argo/workflowtemplate-dag-inline.yaml", "WorkflowTemplate"))
+    assert template.spec["containers"][0]["name"] == "main"
+    assert template.path("spec.containers[0].image") == "spec.templates[0].dag.tasks[0].inline.container.image"
+    assert template.path("spec.nodeSelector") == "spec.templates[0].dag.tasks[0].inline.nodeSelector"
+
+
+def test_knative_service_is_filed_apart_from_core_services() -> None:
+    service = first("knative/ksvc-multi-container.yaml", "Service")
+    assert kind_key(service) == "Service.serving.knative.dev"
+    assert kind_key({"kind": "Service", "apiVersion": "v1"}) == "Service"
 
 
 def test_volcano_job_is_filed_apart_from_batch_jobs() -> None:

@@ -195,8 +195,13 @@ def _kserve_component(name: str) -> tuple[TemplateSlot, ...]:
     )
 
 
-# Argo: every template of a workflow, a pod spec in place with one container (``container``, ``script``).
-_ARGO_TEMPLATES = TemplateSlot("spec.templates[name]", "{}", inline=True, single_containers=("container", "script"))
+# Argo: every template of a workflow, a pod spec in place with one container (``container``, ``script``),
+# and the templates written inline in a DAG's tasks.
+_ARGO_CONTAINERS = ("container", "script")
+_ARGO_TEMPLATES = (
+    TemplateSlot("spec.templates[name]", "{}", inline=True, single_containers=_ARGO_CONTAINERS),
+    TemplateSlot("spec.templates[name].dag.tasks[name].inline", "{}", inline=True, single_containers=_ARGO_CONTAINERS),
+)
 _RUNTIME_SLOTS = (TemplateSlot("spec", "runtime", inline=True), TemplateSlot("spec.workerSpec", "worker", inline=True))
 
 _BUILTIN = (
@@ -502,7 +507,7 @@ _OPERATORS = (
         ("v1alpha1",),
         "workflows",
         ("workflow", "wf"),
-        templates=(_ARGO_TEMPLATES,),
+        templates=_ARGO_TEMPLATES,
         pod_label="workflows.argoproj.io/workflow",
         finishes=True,
         operator="the Argo workflow controller",
@@ -514,7 +519,7 @@ _OPERATORS = (
         ("v1alpha1",),
         "workflowtemplates",
         ("workflowtemplate", "wftmpl"),
-        templates=(_ARGO_TEMPLATES,),
+        templates=_ARGO_TEMPLATES,
         finishes=True,
         operator="the Argo workflow controller",
     ),
@@ -785,7 +790,8 @@ def _inline_template(
         # (or several under `containerSet.containers`).
         for key in slot.single_containers:
             if isinstance(node.get(key), Mapping):
-                spec["containers"] = [node[key]]
+                # Argo runs it as the pod's container `main` (with its own `init` and `wait` beside it).
+                spec["containers"] = [{"name": "main", **node[key]}]
                 aliases = (("spec.containers[0]", f"{path}.{key}"),)
                 break
         container_set = node.get("containerSet")
