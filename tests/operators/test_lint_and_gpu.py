@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -190,3 +191,43 @@ def test_a_kserve_model_runs_in_its_runtimes_pod_but_custom_containers_are_the_u
     custom.write_text(yaml.safe_dump(source), encoding="utf-8")
     codes = {item["code"] for item in lint_json(capsys, custom)["findings"]}
     assert {"shm-missing", "run-as-root"} <= codes
+
+
+def test_gpu_checks_an_lws_once_not_again_through_its_statefulsets(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The LWS controller makes a leader StatefulSet (owned by the LWS) and, per group, a worker StatefulSet
+    owned by the leader pod; both carry leaderworkerset.sigs.k8s.io/name, so both are seen through the LWS.
+    """
+    lws = next(
+        item
+        for item in yaml.safe_load_all((MANIFESTS / "lws" / "lws-tensorrt-llm-gpu.yaml").read_text(encoding="utf-8"))
+        if item and item["kind"] == "LeaderWorkerSet"
+    )
+    name = lws["metadata"]["name"]
+    lws["metadata"].update(namespace="ml-serving", uid="7d2c1b0a-9e8f-4a6b-8c5d-3e2f1a0b9c8d")
+    label = {"leaderworkerset.sigs.k8s.io/name": name}
+
+    def statefulset(sts_name: str, template: dict[str, Any], owner: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "apiVersion": "apps/v1",
+            "kind": "StatefulSet",
+            "metadata": {"name": sts_name, "namespace": "ml-serving", "uid": f"uid-{sts_name}", "labels": label,
+                         "ownerReferences": [owner]},
+            "spec": {"replicas": 1, "template": template},
+        }  # fmt: skip
+
+    templates = lws["spec"]["leaderWorkerTemplate"]
+    leader = statefulset(name, templates["leaderTemplate"],
+                         {"apiVersion": "leaderworkerset.x-k8s.io/v1", "kind": "LeaderWorkerSet", "name": name,
+                          "uid": lws["metadata"]["uid"], "controller": True})  # fmt: skip
+    workers = statefulset(f"{name}-0", templates["workerTemplate"],
+                          {"apiVersion": "v1", "kind": "Pod", "name": f"{name}-0", "uid": "uid-leader-pod",
+                           "controller": True})  # fmt: skip
+    folder = tmp_path / "cluster"
+    shutil.copytree(GKE, folder)
+    (folder / "lws.json").write_text(json.dumps({"kind": "List", "apiVersion": "v1", "items": [lws, leader, workers]}))
+    result = run(capsys, "gpu", "-n", "ml-serving", "--snapshot", str(folder), "-o", "json", "--fail-on", "never")
+    findings = [item for item in result.report()["findings"] if item["code"] == "request-exceeds-node-capacity"]
+    assert {item["object"]["kind"] for item in findings} == {"LeaderWorkerSet"}, findings
+    assert len(findings) == 2  # the leader and the worker template

@@ -12,7 +12,15 @@ from typing import Any
 
 from kubectl_ml.model.codes import make_finding
 from kubectl_ml.model.findings import ObjectRef
-from kubectl_ml.model.workloads import Injected, PodTemplate, WorkloadKind, kind_key, pod_templates, workload_kind
+from kubectl_ml.model.workloads import (
+    Injected,
+    OperatorPods,
+    PodTemplate,
+    WorkloadKind,
+    kind_key,
+    pod_templates,
+    workload_kind,
+)
 
 # Taints that nodes get from Kubernetes or the cloud while they are unhealthy, starting or being removed:
 # they do not keep ordinary pods off a healthy GPU node, so they are not the GPU node's taint.
@@ -157,9 +165,11 @@ def key_of(obj: Mapping[str, Any]) -> tuple[str, str, str]:
 def top_workload(
     obj: Mapping[str, Any], index: Mapping[tuple[str, str, str], Mapping[str, Any]]
 ) -> tuple[str, str, str] | None:
-    """The outermost listed controller of ``obj``: a pod's ReplicaSet's Deployment, a Job's CronJob.
+    """The outermost listed controller of ``obj``.
 
-    Only controllers present in ``index`` count: an owner we were not given cannot be checked instead.
+    A pod's ReplicaSet's Deployment, a Job's CronJob, or the operator object whose label it carries (a
+    LeaderWorkerSet's worker StatefulSet, which a pod owns; a Knative Revision's Deployment). Only
+    controllers present in ``index`` count: an owner we were not given cannot be checked instead.
     """
     found = None
     current = owner_key(obj)
@@ -168,12 +178,25 @@ def top_workload(
         seen.add(current)
         found = current
         current = owner_key(index[current])
+    operators = getattr(index, "operators", None)
+    labelled = operators.owner_of(obj) if operators is not None else None
+    if labelled is not None and key_of(labelled) in index and key_of(labelled) != key_of(obj):
+        return key_of(labelled)
     return found
 
 
-def workload_index(workloads: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str, str], Mapping[str, Any]]:
+class WorkloadIndex(dict[tuple[str, str, str], Mapping[str, Any]]):
+    """Workloads by (kind key, namespace, name), with the operators' pod labels to find their owners by."""
+
+    def __init__(self, workloads: Iterable[Mapping[str, Any]]) -> None:
+        items = list(workloads)
+        super().__init__((key_of(item), item) for item in items)
+        self.operators = OperatorPods(items)
+
+
+def workload_index(workloads: Iterable[Mapping[str, Any]]) -> WorkloadIndex:
     """Workloads by (kind, namespace, name)."""
-    return {key_of(item): item for item in workloads}
+    return WorkloadIndex(workloads)
 
 
 _NO_KIND = WorkloadKind("", "", ("",), "")
