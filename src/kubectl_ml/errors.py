@@ -16,6 +16,7 @@ class ExitCode(IntEnum):
     FINDINGS = 1
     USAGE = 2
     SOURCE = 3
+    INTERNAL = 4
     INTERRUPTED = 130
 
 

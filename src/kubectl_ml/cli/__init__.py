@@ -142,6 +142,16 @@ def main(argv: list[str] | None = None) -> int:
         return int(error.exit_code)
     except BrokenPipeError:
         return ExitCode.OK
+    except Exception as error:  # a bug of ours: one line and exit 4, never "findings" (exit 1)
+        if "--debug" in args:
+            raise
+        print(f"error: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+        print(
+            "hint: this is a bug in kubectl-ml; rerun with --debug for the traceback and report it with the "
+            "input that caused it.",
+            file=sys.stderr,
+        )
+        return ExitCode.INTERNAL
     finally:
         signal.signal(signal.SIGINT, previous)
     return ExitCode.OK

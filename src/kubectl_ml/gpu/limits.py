@@ -27,7 +27,7 @@ from kubectl_ml.gpu._common import Subject, build, pod_subject, top_level_templa
 from kubectl_ml.model.findings import Evidence, Finding
 from kubectl_ml.model.pods import spec_containers
 from kubectl_ml.model.quantity import try_parse_quantity
-from kubectl_ml.model.resources import looks_like_accelerator
+from kubectl_ml.model.resources import container_resources, looks_like_accelerator
 
 
 def _whole(value: Fraction | None) -> bool:
@@ -39,9 +39,7 @@ def _count(value: Fraction) -> int:
 
 
 def _container_findings(subject: Subject, key: str, index: int, container: Mapping[str, Any]) -> Iterator[Finding]:
-    resources = container.get("resources") or {}
-    requests = resources.get("requests") or {}
-    limits = resources.get("limits") or {}
+    requests, limits = container_resources(container)
     name = str(container.get("name", ""))
     base = f"spec.{key}[{index}].resources"
     for resource in sorted({*requests, *limits}):

@@ -14,7 +14,7 @@ from typing import Any
 from kubectl_ml.gpu._common import Subject, pod_subject, template_subjects
 from kubectl_ml.model.pods import spec_containers
 from kubectl_ml.model.quantity import try_parse_quantity
-from kubectl_ml.model.resources import looks_like_accelerator
+from kubectl_ml.model.resources import container_resources, looks_like_accelerator
 
 # Images of model servers, by repository name (scaffold-gpu-lint-anchors §2.3).
 _MODEL_SERVER = re.compile(
@@ -93,9 +93,8 @@ def containers(subject: Subject, *, init: bool = True) -> Iterator[ContainerSpec
 
 
 def resources_of(container: Mapping[str, Any]) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
-    """(requests, limits) of a container, empty mappings when absent."""
-    resources = container.get("resources") or {}
-    return resources.get("requests") or {}, resources.get("limits") or {}
+    """(requests, limits) of a container, empty mappings when absent or of another shape."""
+    return container_resources(container)
 
 
 def gpu_resources(container: Mapping[str, Any]) -> list[str]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubectl_ml.model.findings import ObjectRef
+from kubectl_ml.model.shapes import mapping, mappings
 
 
 @dataclass(frozen=True)
@@ -119,22 +120,23 @@ def pod_ref(pod: Mapping[str, Any]) -> ObjectRef:
 
 def controller_of(obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """The ownerReference with ``controller: true`` (or the first one), or None."""
-    owners = (obj.get("metadata") or {}).get("ownerReferences") or []
+    owners = mappings(mapping(obj.get("metadata")).get("ownerReferences"))
     return next((owner for owner in owners if owner.get("controller")), owners[0] if owners else None)
 
 
 def condition(obj: Mapping[str, Any], condition_type: str) -> Mapping[str, Any] | None:
     """The status condition of the given type, or None."""
-    for item in (obj.get("status") or {}).get("conditions") or []:
+    for item in mappings(mapping(obj.get("status")).get("conditions")):
         if item.get("type") == condition_type:
-            return item  # type: ignore[no-any-return]
+            return item
     return None
 
 
 def condition_index(obj: Mapping[str, Any], condition_type: str) -> int | None:
     """Index of the condition in ``status.conditions`` (for evidence paths)."""
-    for index, item in enumerate((obj.get("status") or {}).get("conditions") or []):
-        if item.get("type") == condition_type:
+    conditions = mapping(obj.get("status")).get("conditions")
+    for index, item in enumerate(conditions if isinstance(conditions, list) else []):
+        if isinstance(item, Mapping) and item.get("type") == condition_type:
             return index
     return None
 

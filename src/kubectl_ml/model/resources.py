@@ -16,6 +16,7 @@ from typing import Any
 
 from kubectl_ml.model.pods import spec_containers
 from kubectl_ml.model.quantity import try_parse_quantity
+from kubectl_ml.model.shapes import mapping
 
 # Vendor prefixes of device-plugin resources (reference: scaffold-gpu-lint-anchors §1.1).
 _ACCELERATOR = re.compile(
@@ -52,11 +53,17 @@ def looks_like_accelerator(resource: str) -> bool:
 Resources = dict[str, Fraction]
 
 
+def container_resources(container: Mapping[str, Any]) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+    """(requests, limits) of a container, empty when absent or not mappings (a ``limits:`` list is a typo)."""
+    resources = mapping(container.get("resources"))
+    return mapping(resources.get("requests")), mapping(resources.get("limits"))
+
+
 def container_requests(container: Mapping[str, Any]) -> Resources:
     """The requests of one container, a limit standing in for a missing request."""
-    resources = container.get("resources") or {}
-    merged: dict[str, Any] = dict(resources.get("limits") or {})
-    merged.update(resources.get("requests") or {})
+    requests, limits = container_resources(container)
+    merged: dict[str, Any] = dict(limits)
+    merged.update(requests)
     result: Resources = {}
     for name, raw in merged.items():
         value = try_parse_quantity(raw)
@@ -92,13 +99,13 @@ def pod_requests(pod: Mapping[str, Any]) -> Resources:
     Returns:
         Resource name -> amount (cores for cpu, bytes for memory, a count for extended resources).
     """
-    spec = pod.get("spec") or {}
+    spec = mapping(pod.get("spec"))
     total: Resources = {}
-    for container in spec.get("containers") or []:
+    for _key, _index, container in spec_containers(spec, init=False):
         total = _add(total, container_requests(container))
     sidecars: Resources = {}
     init_peak: Resources = {}
-    for container in spec.get("initContainers") or []:
+    for container in (body for key, _index, body in spec_containers(spec) if key == "initContainers"):
         requests = container_requests(container)
         if container.get("restartPolicy") == "Always":
             sidecars = _add(sidecars, requests)
@@ -161,10 +168,9 @@ def rename_resources(spec: Mapping[str, Any], renames: Mapping[str, str]) -> dic
     """
     body: dict[str, list[dict[str, Any]]] = {}
     for key, _index, container in spec_containers(spec):
-        resources = container.get("resources") or {}
+        requests, limits = container_resources(container)
         change: dict[str, dict[str, Any]] = {}
-        for field in ("limits", "requests"):
-            values = resources.get(field) or {}
+        for field, values in (("limits", limits), ("requests", requests)):
             for old, new in renames.items():
                 if old in values:
                     change.setdefault(field, {}).update({old: None, new: values[old]})

@@ -12,6 +12,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from kubectl_ml.model.shapes import mapping, mappings
+
 # strconv.ParseInt(s, 10, 64): an optional sign and decimal digits, nothing else. Python's int() would
 # also take " 5" or "1_000", which the scheduler refuses to compare.
 _PARSE_INT = re.compile(r"[+-]?[0-9]+")
@@ -52,8 +54,8 @@ def term_matches(term: Mapping[str, Any], node: Mapping[str, Any]) -> bool:
     """Evaluate one nodeSelectorTerm (all its requirements must hold; an empty term never matches)."""
     metadata = node.get("metadata") or {}
     labels = metadata.get("labels") or {}
-    expressions = term.get("matchExpressions") or []
-    fields = term.get("matchFields") or []
+    expressions = mappings(term.get("matchExpressions"))
+    fields = mappings(term.get("matchFields"))
     if not expressions and not fields:
         return False
     field_values = {"metadata.name": metadata.get("name", "")}
@@ -64,10 +66,12 @@ def term_matches(term: Mapping[str, Any], node: Mapping[str, Any]) -> bool:
 
 def required_terms(pod_spec: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The pod's required node affinity terms (empty when it has none)."""
-    affinity = ((pod_spec.get("affinity") or {}).get("nodeAffinity") or {}).get(
-        "requiredDuringSchedulingIgnoredDuringExecution"
-    ) or {}
-    return list(affinity.get("nodeSelectorTerms") or [])
+    affinity = mapping(
+        mapping(mapping(pod_spec.get("affinity")).get("nodeAffinity")).get(
+            "requiredDuringSchedulingIgnoredDuringExecution"
+        )
+    )
+    return [dict(term) for term in mappings(affinity.get("nodeSelectorTerms"))]
 
 
 def selector_mismatches(pod_spec: Mapping[str, Any], node: Mapping[str, Any]) -> list[str]:
@@ -77,7 +81,7 @@ def selector_mismatches(pod_spec: Mapping[str, Any], node: Mapping[str, Any]) ->
     """
     labels = (node.get("metadata") or {}).get("labels") or {}
     reasons: list[str] = []
-    for key, wanted in (pod_spec.get("nodeSelector") or {}).items():
+    for key, wanted in mapping(pod_spec.get("nodeSelector")).items():
         actual = labels.get(key)
         if actual != wanted:
             have = f"node has {key}={actual}" if actual is not None else "label absent"

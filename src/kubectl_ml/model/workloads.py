@@ -41,6 +41,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubectl_ml.model.shapes import mapping, mappings, path_value, text
+
 # A pod template slot's path: dot-separated keys, where ``*`` is every key of a mapping (the key names the
 # role, e.g. a PyTorchJob's ``Master``/``Worker``) and ``name[]`` is every item of the list ``name`` (the
 # item's ``[field]`` names the role, e.g. ``replicatedJobs[name]``).
@@ -939,3 +941,46 @@ class OperatorPods:
             return ""
         template = template_for_role(owner, pod_role(entry, pod))
         return template.role if template is not None else pod_role(entry, pod)
+
+
+# Kueue's queue label (releases before v0.5 read an annotation of the same name).
+QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
+# Conditions that end a run: Job (Complete, Failed, and 1.31's SuccessCriteriaMet/FailureTarget), the
+# operators' (Succeeded, Completed, Finished).
+_FINISHED_CONDITIONS = (
+    "Complete",
+    "Failed",
+    "Succeeded",
+    "Completed",
+    "Finished",
+    "SuccessCriteriaMet",
+    "FailureTarget",
+)
+
+
+def queue_name(obj: Mapping[str, Any]) -> str:
+    """The Kueue LocalQueue an object is queued in (its label, or the older annotation); empty if none."""
+    metadata = mapping(obj.get("metadata"))
+    return text(mapping(metadata.get("labels")).get(QUEUE_LABEL)) or text(
+        mapping(metadata.get("annotations")).get(QUEUE_LABEL)
+    )
+
+
+def is_suspended(entry: WorkloadKind | None, obj: Mapping[str, Any]) -> bool:
+    """True when the kind's suspend field is set (``spec.suspend``; Kubeflow's ``spec.runPolicy.suspend``)."""
+    return entry is not None and bool(entry.suspend) and path_value(obj, entry.suspend or "") is True
+
+
+def has_finished(obj: Mapping[str, Any]) -> bool:
+    """True when the run is over, successfully or not: no pods is then expected.
+
+    A finishing condition set to True (Job, Kubeflow, JobSet, TrainJob), a RayJob's terminal
+    ``jobDeploymentStatus``, a JobSet's ``terminalState``, a Volcano Job's terminal phase.
+    """
+    status = mapping(obj.get("status"))
+    conditions = mappings(status.get("conditions"))
+    if any(item.get("type") in _FINISHED_CONDITIONS and item.get("status") == "True" for item in conditions):
+        return True
+    if status.get("jobDeploymentStatus") in ("Complete", "Failed") or status.get("terminalState"):
+        return True
+    return mapping(status.get("state")).get("phase") in ("Completed", "Failed", "Aborted", "Terminated")

@@ -14,52 +14,33 @@ Remedy: check the queue (``kubectl get workloads``), or resume the Job if nobody
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 from kubectl_ml.model.context import WorkloadContext
 from kubectl_ml.model.findings import Finding
 from kubectl_ml.model.pods import condition_index
+from kubectl_ml.model.shapes import mapping
+from kubectl_ml.model.workloads import QUEUE_LABEL, has_finished, is_suspended, queue_name
 from kubectl_ml.rules._common import finding, spec_evidence, status_evidence
-
-_QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
-
-
-def _finished(job: Mapping[str, Any]) -> bool:
-    conditions = (job.get("status") or {}).get("conditions") or []
-    return any(
-        item.get("type") in ("Complete", "Failed", "Succeeded") and item.get("status") == "True" for item in conditions
-    )
-
-
-def _suspend_path(context: WorkloadContext) -> str | None:
-    """Where the kind keeps ``suspend`` (``spec.suspend``; Kubeflow's ``spec.runPolicy.suspend``)."""
-    return context.entry.suspend if context.entry is not None else None
-
-
-def _value(obj: Mapping[str, Any], path: str) -> Any:
-    node: Any = obj
-    for key in path.split("."):
-        node = node.get(key) if isinstance(node, Mapping) else None
-    return node
 
 
 def _patch(path: str) -> str:
+    """The merge patch that resumes it: ``{"spec":{"suspend":false}}`` at the kind's own path."""
     body: Any = False
     for key in reversed(path.split(".")):
         body = {key: body}
-    return json.dumps(body, separators=(",", ":"))
+    return str(json.dumps(body, separators=(",", ":")))
 
 
 def check(context: WorkloadContext) -> Iterator[Finding]:
     """Yield a finding for a suspended Job (or operator job) that has not finished."""
     job = context.controller
-    path = _suspend_path(context)
-    if path is None or _value(job, path) is not True or _finished(job):
+    if context.entry is None or not is_suspended(context.entry, job) or has_finished(job):
         return
-    metadata = job.get("metadata") or {}
-    # Kueue reads the label; releases before v0.5 read an annotation of the same name.
-    queue = ((metadata.get("labels") or {}).get(_QUEUE_LABEL)) or (metadata.get("annotations") or {}).get(_QUEUE_LABEL)
+    path = context.entry.suspend or "spec.suspend"
+    metadata = mapping(job.get("metadata"))
+    queue = queue_name(job)
     name, namespace = context.ref.name, context.ref.namespace
     kind = context.entry.kind if context.entry is not None else context.ref.kind
     resource = context.entry.resource if context.entry is not None else "jobs"
@@ -77,8 +58,8 @@ def check(context: WorkloadContext) -> Iterator[Finding]:
     plural = f"{kind.lower()}s"
     evidence = [spec_evidence(f"{plural}/{name}.{path}", True)]
     if queue:
-        where = "labels" if (metadata.get("labels") or {}).get(_QUEUE_LABEL) else "annotations"
-        evidence.append(spec_evidence(f"{plural}/{name}.metadata.{where}['{_QUEUE_LABEL}']", queue))
+        where = "labels" if mapping(metadata.get("labels")).get(QUEUE_LABEL) else "annotations"
+        evidence.append(spec_evidence(f"{plural}/{name}.metadata.{where}['{QUEUE_LABEL}']", queue))
     index = condition_index(job, "Suspended")
     if index is not None:
         suspended = ((job.get("status") or {}).get("conditions") or [])[index]

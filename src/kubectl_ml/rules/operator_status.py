@@ -32,17 +32,15 @@ from typing import Any
 
 from kubectl_ml.model.context import WorkloadContext
 from kubectl_ml.model.findings import Evidence, Finding, Severity
-from kubectl_ml.model.workloads import WorkloadKind
+from kubectl_ml.model.shapes import mapping
+from kubectl_ml.model.workloads import WorkloadKind, has_finished, is_suspended, queue_name
 from kubectl_ml.rules._common import event_evidence, finding, status_evidence
 
-_QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
-# Conditions that end a run: after them, no pods is expected.
-_DONE = ("Succeeded", "Complete", "Completed", "Finished", "Failed")
 _RAY_FAILED_APPLICATION = ("DEPLOY_FAILED", "UNHEALTHY")
 
 
 def _conditions(obj: Mapping[str, Any]) -> list[tuple[int, Mapping[str, Any]]]:
-    items = (obj.get("status") or {}).get("conditions") or []
+    items = mapping(obj.get("status")).get("conditions") or []
     return [(index, item) for index, item in enumerate(items) if isinstance(item, Mapping)]
 
 
@@ -76,16 +74,6 @@ def _noun(context: WorkloadContext) -> str:
     return f"{kind} {context.ref.name}"
 
 
-def _finished(obj: Mapping[str, Any]) -> bool:
-    status = obj.get("status") or {}
-    if any(_is_true(obj, kind) for kind in _DONE):
-        return True
-    if status.get("jobDeploymentStatus") in ("Complete", "Failed") or status.get("terminalState"):
-        return True
-    phase = (status.get("state") or {}).get("phase") if isinstance(status.get("state"), Mapping) else None
-    return phase in ("Completed", "Failed", "Aborted", "Terminated")
-
-
 def _failure(context: WorkloadContext) -> Iterator[Finding]:
     """Failed and restarting, from conditions (Kubeflow, Trainer, JobSet, DeploymentConfig's kin)."""
     obj = context.controller
@@ -109,9 +97,9 @@ def _failure(context: WorkloadContext) -> Iterator[Finding]:
             f"{_noun(context)} is restarting: {item.get('message') or item.get('reason')}",
             evidence=_condition_evidence(context, index, item),
         )
-    restarts = (obj.get("status") or {}).get("restarts")
+    restarts = mapping(obj.get("status")).get("restarts")
     is_jobset = context.entry is not None and context.entry.kind == "JobSet"
-    if is_jobset and isinstance(restarts, int) and restarts > 0 and not _finished(obj):
+    if is_jobset and isinstance(restarts, int) and restarts > 0 and not has_finished(obj):
         yield _said(
             "workload-restarting",
             context,
@@ -122,7 +110,7 @@ def _failure(context: WorkloadContext) -> Iterator[Finding]:
 
 def _ray(context: WorkloadContext) -> Iterator[Finding]:
     obj = context.controller
-    status = obj.get("status") or {}
+    status = mapping(obj.get("status"))
     kind = context.entry.kind if context.entry else ""
     if kind == "RayJob":
         deployment = status.get("jobDeploymentStatus")
@@ -172,8 +160,8 @@ def _ray(context: WorkloadContext) -> Iterator[Finding]:
 
 
 def _ray_service(context: WorkloadContext) -> Iterator[Finding]:
-    status = context.controller.get("status") or {}
-    applications = ((status.get("activeServiceStatus") or {}).get("applicationStatuses")) or {}
+    status = mapping(context.controller.get("status"))
+    applications = mapping(mapping(status.get("activeServiceStatus")).get("applicationStatuses"))
     for name, application in sorted(applications.items()):
         if isinstance(application, Mapping) and application.get("status") in _RAY_FAILED_APPLICATION:
             path = f"status.activeServiceStatus.applicationStatuses['{name}']"
@@ -209,9 +197,9 @@ def _most_specific(conditions: Sequence[tuple[int, Mapping[str, Any]]]) -> tuple
 
 def _kserve(context: WorkloadContext) -> Iterator[Finding]:
     obj = context.controller
-    status = obj.get("status") or {}
-    model = status.get("modelStatus") or {}
-    failure = model.get("lastFailureInfo") or {}
+    status = mapping(obj.get("status"))
+    model = mapping(status.get("modelStatus"))
+    failure = mapping(model.get("lastFailureInfo"))
     ready = _condition(obj, "Ready")
     if failure.get("reason") or failure.get("message"):
         evidence = [
@@ -246,7 +234,7 @@ def _kserve(context: WorkloadContext) -> Iterator[Finding]:
 def _available(context: WorkloadContext) -> Iterator[Finding]:
     """LeaderWorkerSet and DeploymentConfig: Available False, or never available with too few ready."""
     obj = context.controller
-    status = obj.get("status") or {}
+    status = mapping(obj.get("status"))
     available = _condition(obj, "Available")
     if available is not None and available[1].get("status") == "False":
         index, item = available
@@ -281,7 +269,7 @@ def _available(context: WorkloadContext) -> Iterator[Finding]:
 
 
 def _volcano(context: WorkloadContext) -> Iterator[Finding]:
-    state = (context.controller.get("status") or {}).get("state") or {}
+    state = mapping(mapping(context.controller.get("status")).get("state"))
     phase = state.get("phase")
     if phase not in ("Failed", "Aborted", "Terminated"):
         return
@@ -293,30 +281,16 @@ def _volcano(context: WorkloadContext) -> Iterator[Finding]:
     yield _said("workload-failed", context, f"{_noun(context)} is {phase}: {said}", evidence=evidence)
 
 
-def _suspended(entry: WorkloadKind, obj: Mapping[str, Any]) -> bool:
-    node: Any = obj
-    for key in (entry.suspend or "").split("."):
-        node = node.get(key) if isinstance(node, Mapping) else None
-    return node is True
-
-
-def _queued(obj: Mapping[str, Any]) -> bool:
-    metadata = obj.get("metadata") or {}
-    return bool(
-        (metadata.get("labels") or {}).get(_QUEUE_LABEL) or (metadata.get("annotations") or {}).get(_QUEUE_LABEL)
-    )
-
-
 def _no_pods(context: WorkloadContext, entry: WorkloadKind) -> Iterator[Finding]:
     obj = context.controller
     if context.pods:
         return
-    if not entry.pod_label or _suspended(entry, obj) or _queued(obj) or _finished(obj):
+    if not entry.pod_label or is_suspended(entry, obj) or queue_name(obj) or has_finished(obj):
         return
     ready = _condition(obj, "Ready") or _condition(obj, "Available")
     if ready is not None and ready[1].get("status") == "True":
         return  # scaled to zero on purpose (KServe's minReplicas: 0)
-    status = obj.get("status") or {}
+    status = mapping(obj.get("status"))
     operator = entry.operator or "its operator"
     if not status:
         yield _said(

@@ -31,9 +31,9 @@ from typing import Any
 
 from kubectl_ml.model.context import WorkloadContext
 from kubectl_ml.model.findings import Evidence, Finding, Severity
+from kubectl_ml.model.workloads import QUEUE_LABEL, queue_name
 from kubectl_ml.rules._common import finding, status_evidence
 
-QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
 # Kueue's words for a queue it cannot use (workload_controller.go, scheduler.go), across releases.
 _MISSING = re.compile(
     r"(?:LocalQueue|ClusterQueue) \S+ (?:doesn't exist|does not exist|is inactive|is stopped|"
@@ -61,14 +61,6 @@ def _evidence(workload: Mapping[str, Any], index: int, item: Mapping[str, Any]) 
         status_evidence(f"{base}.reason", item.get("reason")),
         status_evidence(f"{base}.message", item.get("message")),
     ]
-
-
-def queue_name(obj: Mapping[str, Any]) -> str:
-    """The LocalQueue an object is queued in (label, or the annotation Kueue before v0.5 read)."""
-    metadata = obj.get("metadata") or {}
-    return str(
-        (metadata.get("labels") or {}).get(QUEUE_LABEL) or (metadata.get("annotations") or {}).get(QUEUE_LABEL) or ""
-    )
 
 
 def _from_workload(context: WorkloadContext, workload: Mapping[str, Any]) -> Iterator[Finding]:

@@ -15,9 +15,8 @@ from collections.abc import Iterator
 from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.findings import Finding
 from kubectl_ml.model.pods import condition_index
+from kubectl_ml.model.workloads import queue_name
 from kubectl_ml.rules._common import finding, spec_evidence, status_evidence
-
-_QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
 
 
 def check(context: PodContext) -> Iterator[Finding]:
@@ -33,7 +32,7 @@ def check(context: PodContext) -> Iterator[Finding]:
         scheduled = ((context.pod.get("status") or {}).get("conditions") or [])[index]
         if scheduled.get("reason") == "SchedulingGated" and scheduled.get("message"):
             evidence.append(status_evidence(f"status.conditions[{index}].message", scheduled["message"]))
-    queue = ((context.pod.get("metadata") or {}).get("labels") or {}).get(_QUEUE_LABEL)
+    queue = queue_name(context.pod) or None
     where = f" (queue {queue})" if kueue and queue else ""
     yield finding(
         "scheduling-gated",

@@ -20,9 +20,9 @@ from typing import Any
 from kubectl_ml.errors import ApiError, ForbiddenError, NotFoundError
 from kubectl_ml.model.pods import log_requests, needs_diagnosis
 from kubectl_ml.model.scheduler_messages import parse_scheduling_message
-from kubectl_ml.model.workloads import WORKLOAD_KINDS, WorkloadKind, pods_selector
+from kubectl_ml.model.workloads import WORKLOAD_KINDS, WorkloadKind, is_suspended, pods_selector, queue_name
 from kubectl_ml.sources.base import Source
-from kubectl_ml.sources.kinds import CONTROLLER_KINDS, KINDS, NO_RESOURCE_TYPE, OPERATOR_KINDS, QUEUE_LABEL
+from kubectl_ml.sources.kinds import CONTROLLER_KINDS, KINDS, NO_RESOURCE_TYPE, OPERATOR_KINDS
 from kubectl_ml.sources.view import ClusterView
 
 LOG_TAIL_LINES = 200
@@ -217,29 +217,14 @@ def _get_workload(source: Source, namespace: str, kind: str, name: str) -> dict[
         raise NotFoundError(f'{label} "{name}" not found in namespace {namespace}.', hint, status=404) from error
 
 
-def _is_suspended(entry: WorkloadKind, obj: dict[str, Any]) -> bool:
-    if not entry.suspend:
-        return False
-    node: Any = obj
-    for key in entry.suspend.split("."):
-        node = node.get(key) if isinstance(node, dict) else None
-    return node is True
-
-
-def _queue_of(obj: dict[str, Any]) -> str | None:
-    metadata = obj.get("metadata") or {}
-    label = str(((metadata.get("labels") or {}).get(QUEUE_LABEL)) or "")
-    return label or str((metadata.get("annotations") or {}).get(QUEUE_LABEL) or "") or None
-
-
 def _load_queue_state(source: Source, view: ClusterView, namespace: str, obj: dict[str, Any]) -> None:
     """Kueue's Workload of a queued object (one list), and its LocalQueue when there is no Workload.
 
     Read only when the object names a queue and Kueue is installed: the Workload's conditions say why it
     is not admitted (quota, a stopped ClusterQueue), in Kueue's own words.
     """
-    queue = _queue_of(obj)
-    if queue is None or not source.serves("Workload"):
+    queue = queue_name(obj)
+    if not queue or not source.serves("Workload"):
         return
     items, ok = _optional(
         view, "workloads.kueue.x-k8s.io", _scope(namespace), partial(source.list, "Workload", namespace)
@@ -267,16 +252,16 @@ def _gather_operator(
 ) -> None:
     """An operator object's pods (by the label its operator sets), events, queue state, nodes, logs."""
     selector = pods_selector(entry, obj)
-    if selector and not _is_suspended(entry, obj):
+    if selector and not is_suspended(entry, obj):
         view.pods = source.list("Pod", namespace, label_selector=selector)
     view.events, ok = _optional(view, "events", _scope(namespace), lambda: source.list("Event", namespace))
     if not ok:
         view.available = replace(view.available, events=False)
     if any(_waits_for_scheduling(pod) for pod in view.pods):
         _load_nodes(source, view)
-    elif not view.pods or _is_suspended(entry, obj):
+    elif not view.pods or is_suspended(entry, obj):
         _load_queue_state(source, view, namespace, obj)
-        if not view.queues_read and entry.children and selector and not _is_suspended(entry, obj):
+        if not view.queues_read and entry.children and selector and not is_suspended(entry, obj):
             # No pods: the controller that should have made them (a JobSet's Jobs) records why.
             children, _ok = _optional(
                 view,

@@ -97,8 +97,6 @@ KINDS: dict[str, Kind] = {
     )
 }
 
-# Kueue's queue label (releases before v0.5 read an annotation of the same name).
-QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
 # The reason of the NotFoundError a live source raises for a kind whose CRD is not installed.
 NO_RESOURCE_TYPE = "NoResourceType"
 
