@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +113,7 @@ def snapshot(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.mark.kubectl
 def test_rightsize_sizes_each_role_and_patches_its_template(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     folder = snapshot(tmp_path)
     result = run(capsys, "rightsize", "-n", NAMESPACE, "--snapshot", str(folder), "--window", "1d", "-o", "json")
@@ -125,15 +130,60 @@ def test_rightsize_sizes_each_role_and_patches_its_template(capsys: pytest.Captu
     assert patches.code == 0, patches.err
     assert "# kubectl patch pytorchjobs.kubeflow.org pytorch-simple -n ml-training --type=json -p '" in patches.out
     documents = [item for item in yaml.safe_load_all(patches.out) if item]
-    operations = [operation for document in documents for operation in document]
-    paths = {operation["path"] for operation in operations}
-    assert "/spec/pytorchReplicaSpecs/Worker/template/spec/containers/0/resources/requests" in paths
-    assert "/spec/pytorchReplicaSpecs/Master/template/spec/containers/0/resources/requests" in paths
-    worker_requests = next(
-        operation["value"]
-        for operation in operations
-        if operation["path"] == "/spec/pytorchReplicaSpecs/Worker/template/spec/containers/0/resources/requests"
-    )
-    assert worker_requests == {key: value for key, value in worker["recommended"]["requests"].items() if value}
+    patched = pytorchjob()
+    for document in documents:
+        patched = _apply(patched, document)
+    for role, row in (("Worker", worker), ("Master", master)):
+        applied = patched["spec"]["pytorchReplicaSpecs"][role]["template"]["spec"]["containers"][0]["resources"]
+        assert applied["requests"] == {key: value for key, value in row["recommended"]["requests"].items() if value}
     kubectl = run(capsys, "rightsize", "-n", NAMESPACE, "--snapshot", str(folder), "--window", "1d", "-o", "kubectl")
     assert "kubectl set resources" not in kubectl.out  # custom resources take no set resources
+
+
+def _apply(document: dict[str, Any], operations: list[dict[str, Any]]) -> dict[str, Any]:
+    """The JSON patch applied by the real kubectl (``patch --local``: no cluster), as a user would apply it."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "object.json"
+        path.write_text(json.dumps(document), encoding="utf-8")
+        kubectl = shutil.which("kubectl")
+        assert kubectl, "kubectl is installed by scripts/test.sh"
+        environment = {**os.environ, "KUBECONFIG": os.devnull}
+        result = subprocess.run(
+            [kubectl, "patch", "--local", "-f", str(path), "--type=json", "-p", json.dumps(operations), "-o", "json"],
+            capture_output=True, text=True, check=False, env=environment, timeout=60,
+        )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    patched: dict[str, Any] = json.loads(result.stdout)
+    return patched
+
+
+@pytest.mark.kubectl
+@pytest.mark.parametrize("resources", ["with-gpus", "none"])
+def test_json_patches_keep_other_resources_and_create_missing_parents(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, resources: str
+) -> None:
+    folder = snapshot(tmp_path)
+    job = json.loads((folder / "extra.json").read_text())["items"][0]
+    for spec in job["spec"]["pytorchReplicaSpecs"].values():
+        container = spec["template"]["spec"]["containers"][0]
+        if resources == "none":
+            container.pop("resources")
+        else:
+            container["resources"] = {
+                "requests": {"cpu": "8", "nvidia.com/gpu": "1"},
+                "limits": {"nvidia.com/gpu": "1"},
+            }
+    (folder / "extra.json").write_text(json.dumps({"kind": "List", "apiVersion": "v1", "items": [job]}))
+    result = run(capsys, "rightsize", "-n", NAMESPACE, "--snapshot", str(folder), "--window", "1d", "-o", "patch")
+    assert result.code == 0, result.err
+    patched = job
+    for document in yaml.safe_load_all(result.out):
+        if document:
+            patched = _apply(patched, document)
+    worker = patched["spec"]["pytorchReplicaSpecs"]["Worker"]["template"]["spec"]["containers"][0]
+    assert worker["resources"]["requests"]["cpu"].endswith("m")
+    assert "memory" in worker["resources"]["limits"]
+    if resources == "with-gpus":
+        assert worker["resources"]["requests"]["nvidia.com/gpu"] == "1"
+        assert worker["resources"]["limits"]["nvidia.com/gpu"] == "1"
+    assert worker["image"] == job["spec"]["pytorchReplicaSpecs"]["Worker"]["template"]["spec"]["containers"][0]["image"]

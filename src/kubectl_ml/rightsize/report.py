@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubectl_ml.model.pods import spec_containers
 from kubectl_ml.model.workloads import WORKLOAD_KINDS, template_for_role
 from kubectl_ml.rightsize.recommend import Recommendation, duration
 
@@ -121,19 +122,35 @@ def workload_patches(report: RightsizeReport) -> list[WorkloadPatch]:
 
 
 def _json_patch(items: list[Recommendation], keys: tuple[str | int, ...]) -> list[dict[str, Any]]:
-    """JSON-patch operations that set each container's requests and limits, by its index in the template."""
+    """JSON-patch operations that set each container's cpu and memory, by its index in the template.
+
+    One ``add`` per quantity (``.../resources/requests/cpu``), so the other keys there (``nvidia.com/gpu``)
+    stay; a missing ``resources``, ``requests`` or ``limits`` object is added first, as an ``add`` onto a
+    path whose parent is absent fails the whole patch.
+    """
     obj = items[0].workload.obj or {}
     template = template_for_role(obj, items[0].workload.role)
     spec = template.spec if template else {}
-    operations = []
+    operations: list[dict[str, Any]] = []
     for item in items:
         key = "initContainers" if item.init else "containers"
-        names = [str(container.get("name")) for container in spec.get(key) or []]
-        if item.container not in names:
+        found = [(index, body) for list_key, index, body in spec_containers(spec) if list_key == key]
+        match = next(((index, body) for index, body in found if body.get("name") == item.container), None)
+        if match is None:
             continue
-        base = _pointer((*keys, key, names.index(item.container), "resources"))
+        index, container = match
+        base = _pointer((*keys, key, index, "resources"))
+        resources = container.get("resources")
+        if not isinstance(resources, dict):
+            operations.append({"op": "add", "path": base, "value": {}})
+            resources = {}
         for section, values in _resources(item).items():
-            operations.append({"op": "add", "path": f"{base}/{section}", "value": values})
+            if not isinstance(resources.get(section), dict):
+                operations.append({"op": "add", "path": f"{base}/{section}", "value": dict(values)})
+                continue
+            for name, value in values.items():
+                path = f"{base}/{section}/{_pointer((name,))[1:]}"
+                operations.append({"op": "add", "path": path, "value": value})
     return operations
 
 
