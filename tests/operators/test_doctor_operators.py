@@ -15,6 +15,7 @@ import pytest
 from kubectl_ml import diagnose
 from kubectl_ml.sources.live import LiveSource
 from kubectl_ml.sources.snapshot import SnapshotSource
+from tests.conftest import FIXTURES
 from tests.live.inprocess import assert_short_error, run
 from tests.operators.scenarios import JOB, NAMESPACE, oom_then_nccl
 from tests.support.apiserver import ApiServer
@@ -127,3 +128,30 @@ def test_snapshot_saves_operator_objects_and_loads_them_back(
     again = run(capsys, "doctor", f"pytorchjob/{JOB}", "-n", NAMESPACE, "--snapshot", str(saved), "-o", "json")
     first = run(capsys, "doctor", f"pytorchjob/{JOB}", "-n", NAMESPACE, "--snapshot", str(cluster), "-o", "json")
     assert again.report()["findings"] == first.report()["findings"]
+
+
+@pytest.mark.parametrize(
+    ("case", "kind", "reads"),
+    [
+        # A queued (suspended) PyTorchJob: no pods are listed; Kueue's Workloads are.
+        ("queue-quota-insufficient/fires/pytorchjob-master-pod-set-exceeds-quota", "PyTorchJob",
+         ["/apis", "pytorchjobs/llama-sft", "/events", "/workloads"]),
+        # A JobSet without pods: its Jobs, found by the JobSet's label, say why.
+        ("admission-denied/fires/jobset-job-serviceaccount-missing", "JobSet",
+         ["/apis", "jobsets/pytorch", "/pods", "/events", "/jobs"]),
+    ],
+)  # fmt: skip
+def test_request_budget_of_operator_objects_without_pods(
+    case: str, kind: str, reads: list[str], tmp_path: Path
+) -> None:
+    folder = FIXTURES / "rules" / case
+    expect = json.loads((folder / "expect.json").read_text(encoding="utf-8"))
+    namespace, _kind, name = expect["target"].split("/")
+    snapshot = SnapshotSource(folder)
+    with ApiServer.from_snapshot(folder, tls=True) as server:
+        source = live_source(server, tmp_path, snapshot)
+        report = diagnose.doctor_workload(source, namespace, kind, name)
+    paths = [request.path for request in server.requests if not request.path.endswith("/log")]
+    assert len(paths) <= 5, paths
+    assert [any(path.endswith(wanted) for path in paths) for wanted in reads] == [True] * len(reads), paths
+    assert sorted({finding.code for finding in report.findings}) == sorted(expect["codes"])

@@ -39,3 +39,32 @@ def test_pods_of_different_workloads_are_never_tied(tmp_path: Path) -> None:
     report = diagnose.doctor_scan(SnapshotSource(oom_then_nccl(tmp_path)), NAMESPACE)
     collateral = [finding for finding in report.findings if finding.summary.startswith(first_failure.COLLATERAL_PREFIX)]
     assert {finding.workload.name for finding in collateral if finding.workload} == {JOB}
+
+
+def _retries_of_a_plain_job(tmp_path: Path, *, indexed: bool) -> SnapshotSource:
+    """Three failed pods of one Job: retries one after another (plain), or three indexes side by side."""
+    cluster = oom_then_nccl(tmp_path)
+    source = SnapshotSource(cluster)
+    job_uid = "c9c939da-9e9a-4a28-8078-075e9fd7ef88"
+    for number, pod in enumerate(source.objects["Pod"]):
+        labels = {"batch.kubernetes.io/job-name": "tokenize", "job-name": "tokenize"}
+        if indexed:
+            labels["batch.kubernetes.io/job-completion-index"] = str(number)
+        pod["metadata"]["labels"] = labels
+        pod["metadata"]["creationTimestamp"] = f"2026-10-01T1{number}:00:00Z"
+        pod["metadata"]["ownerReferences"] = [
+            {"apiVersion": "batch/v1", "kind": "Job", "name": "tokenize", "uid": job_uid, "controller": True}
+        ]
+    source.objects.pop("PyTorchJob", None)
+    return source
+
+
+def test_retries_of_a_plain_job_are_not_collateral_of_each_other(tmp_path: Path) -> None:
+    report = diagnose.doctor_scan(_retries_of_a_plain_job(tmp_path, indexed=False), NAMESPACE)
+    assert not [finding for finding in report.findings if finding.summary.startswith(first_failure.COLLATERAL_PREFIX)]
+
+
+def test_the_indexes_of_an_indexed_job_are_ranks_of_one_run(tmp_path: Path) -> None:
+    report = diagnose.doctor_scan(_retries_of_a_plain_job(tmp_path, indexed=True), NAMESPACE)
+    collateral = [finding for finding in report.findings if finding.summary.startswith(first_failure.COLLATERAL_PREFIX)]
+    assert len(collateral) == 2

@@ -58,3 +58,15 @@ def test_a_pending_master_with_running_workers(tmp_path: Any) -> None:
     # All running, or all pending: no gang problem.
     assert list(gang_not_formed.check(WorkloadContext(controller=job, ref=context.ref, pods=running))) == []
     assert list(gang_not_formed.check(WorkloadContext(controller=job, ref=context.ref, pods=[master]))) == []
+
+
+def test_a_serving_replica_pending_beside_running_ones_is_not_a_gang(tmp_path: Any) -> None:
+    cluster = oom_then_nccl(tmp_path)
+    pods = json.loads((cluster / NAMESPACE / "pods.json").read_text())["items"][:1]
+    running = copy.deepcopy(pods[0])
+    running["status"]["phase"] = "Running"
+    isvc = {"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
+            "metadata": {"name": "llm", "namespace": NAMESPACE}, "spec": {"predictor": {}}}  # fmt: skip
+    ref = ObjectRef("InferenceService", NAMESPACE, "llm")
+    context = WorkloadContext(controller=isvc, ref=ref, pods=[running, pending_pod()])
+    assert list(gang_not_formed.check(context)) == []

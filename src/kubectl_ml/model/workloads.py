@@ -462,6 +462,7 @@ _OPERATORS = (
         key="Job.batch.volcano.sh",
         templates=(TemplateSlot("spec.tasks[name].template", "{}"),),
         pod_label="volcano.sh/job-name",
+        rank_label="volcano.sh/task-index",
         role_label="volcano.sh/task-spec",
         finishes=True,
         operator="the Volcano controller",
@@ -858,22 +859,35 @@ def pod_rank(entry: WorkloadKind, pod: Mapping[str, Any]) -> str:
     return str(labels.get(entry.rank_label, "")) if entry.rank_label else ""
 
 
-def pods_selector(entry: WorkloadKind, obj: Mapping[str, Any]) -> str | None:
-    """The label selector that finds the object's pods (None: find them by owner only).
+def pod_label_values(entry: WorkloadKind, obj: Mapping[str, Any]) -> list[str]:
+    """The values of ``entry.pod_label`` on the object's pods: its name, or the RayCluster(s) it runs.
 
-    A RayJob's and a RayService's pods carry their RayCluster's name, which the status names.
+    A RayJob's pods carry its RayCluster's name (``status.rayClusterName``); a RayService's, the active
+    cluster's and, during a first deployment or an upgrade, the pending one's.
     """
     if not entry.pod_label:
-        return None
-    name = str((obj.get("metadata") or {}).get("name", ""))
-    status = obj.get("status") or {}
+        return []
+    status = mapping(obj.get("status"))
     if entry.kind == "RayJob":
-        name = str(status.get("rayClusterName") or "")
+        values = [text(status.get("rayClusterName"))]
     elif entry.kind == "RayService":
-        name = str(((status.get("activeServiceStatus") or {}).get("rayClusterName")) or "")
-    if not name:
+        values = [
+            text(mapping(status.get(key)).get("rayClusterName"))
+            for key in ("activeServiceStatus", "pendingServiceStatus")
+        ]
+    else:
+        values = [text(mapping(obj.get("metadata")).get("name"))]
+    return [value for value in dict.fromkeys(values) if value]
+
+
+def pods_selector(entry: WorkloadKind, obj: Mapping[str, Any]) -> str | None:
+    """The label selector that finds the object's pods (None: find them by owner only)."""
+    values = pod_label_values(entry, obj)
+    if not values:
         return None
-    return f"{entry.pod_label}={name}"
+    if len(values) == 1:
+        return f"{entry.pod_label}={values[0]}"
+    return f"{entry.pod_label} in ({','.join(values)})"
 
 
 def template_for_role(obj: Mapping[str, Any], role: str) -> PodTemplate | None:
@@ -900,24 +914,19 @@ class OperatorPods:
             entry = workload_kind(item)
             if entry is None or entry.builtin or not entry.pod_label:
                 continue
-            selector = pods_selector(entry, item)
-            if selector:
-                label, _equals, value = selector.partition("=")
-                namespace = str((item.get("metadata") or {}).get("namespace", ""))
-                self._index.setdefault((namespace, label, value), []).append(item)
-
-    def __bool__(self) -> bool:
-        return bool(self._index)
+            namespace = text(mapping(item.get("metadata")).get("namespace"))
+            for value in pod_label_values(entry, item):
+                self._index.setdefault((namespace, str(entry.pod_label), value), []).append(item)
 
     def owner_of(self, pod: Mapping[str, Any]) -> Mapping[str, Any] | None:
         """The operator object whose label the pod carries, or None."""
         if not self._index:
             return None
-        metadata = pod.get("metadata") or {}
-        namespace = str(metadata.get("namespace", ""))
+        metadata = mapping(pod.get("metadata"))
+        namespace = text(metadata.get("namespace"))
         matches = [
             item
-            for label, value in (metadata.get("labels") or {}).items()
+            for label, value in mapping(metadata.get("labels")).items()
             for item in self._index.get((namespace, str(label), str(value)), [])
         ]
         if not matches:

@@ -1,11 +1,14 @@
 """Distributed training: of several failed pods of one run, the first to fail is the cause.
 
-What: when two or more pods of one training workload (a PyTorchJob's ranks, a JobSet's Jobs, an
-Indexed Job, a Volcano Job's tasks) have failed, their containers' termination times
-(``state.terminated.finishedAt``, else ``lastState.terminated.finishedAt``) are put in order. The
-earliest pod's findings stay errors and say they are the first failure; the others' errors become
-warnings that name it: once one rank dies (OOM-killed, a CUDA error), its peers block in the collective
-and fail after it (NCCL timeouts, ``torch.distributed`` errors, SIGTERM from the operator).
+What: when two or more ranks of one distributed training run (a PyTorchJob's replicas, a JobSet's Jobs,
+an Indexed Job's indexes, a Volcano Job's tasks: pods that run side by side, told apart by their rank
+label) have failed, their termination times (``state.terminated.finishedAt``, else
+``lastState.terminated.finishedAt``) are put in order. The earliest pod's findings stay errors and say
+they are the first failure; the errors of ranks that failed within the next hour become warnings that
+name it: once one rank dies (OOM-killed, a CUDA error), its peers block in the collective and fail after
+it (NCCL timeouts, ``torch.distributed`` errors, SIGTERM from the operator). Retries of one rank (only
+its newest pod counts), runs one after another (a CronJob's, an Argo workflow's steps) and kinds whose
+pods do not run side by side are never tied together.
 
 Why it matters: a scan of a failed 8-worker job shows eight failures, most of them NCCL timeouts; the
 one that matters is the rank that failed first, often minutes earlier. Fixing the timeouts fixes
@@ -32,17 +35,46 @@ from kubectl_ml.model.workloads import WORKLOAD_KINDS, pod_rank, pod_role
 COLLATERAL_PREFIX = "Collateral: "
 # Two terminations closer than this are simultaneous: neither is said to have caused the other.
 _SIMULTANEOUS_SECONDS = 1.0
+# A peer waits for a dead rank for its collective timeout (NCCL's default is 10 minutes, often raised to
+# 30); failures further apart than this are not one cascade.
+_CASCADE_SECONDS = 3600.0
+_COMPLETION_INDEX = "batch.kubernetes.io/job-completion-index"
 
 
 def termination_time(pod: Mapping[str, Any]) -> datetime | None:
-    """When the pod's containers last stopped (the latest termination of any container), or None."""
+    """When the pod's first failing container stopped (its latest failed termination), or None."""
     moments = []
     for view in containers(pod):
         termination, _path = view.latest_termination()
         moment = parse_time(termination.get("finishedAt"))
         if moment is not None and termination.get("exitCode") not in (0, None):
             moments.append(moment)
-    return max(moments) if moments else None
+    return min(moments) if moments else None
+
+
+def _rank(workload: ObjectRef, pod: Mapping[str, Any]) -> tuple[str, str, str] | None:
+    """The pod's rank in the run (role, index, completion index), or None when it has no rank label."""
+    entry = WORKLOAD_KINDS.get(workload.kind)
+    if entry is None or not entry.finishes or not entry.rank_label:
+        return None
+    labels = (pod.get("metadata") or {}).get("labels") or {}
+    rank = pod_rank(entry, pod)
+    if not rank:
+        return None
+    return pod_role(entry, pod), rank, str(labels.get(_COMPLETION_INDEX, "")) if isinstance(labels, Mapping) else ""
+
+
+def _newest_per_rank(workload: ObjectRef, pods: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """One pod per rank, the newest: an earlier pod of the same rank is a retry, not a peer."""
+    newest: dict[tuple[str, str, str], Mapping[str, Any]] = {}
+    for pod in pods:
+        rank = _rank(workload, pod)
+        if rank is None:
+            continue
+        created = str((pod.get("metadata") or {}).get("creationTimestamp") or "")
+        if rank not in newest or created > str((newest[rank].get("metadata") or {}).get("creationTimestamp") or ""):
+            newest[rank] = pod
+    return list(newest.values())
 
 
 def _who(workload: ObjectRef, pod: Mapping[str, Any]) -> str:
@@ -70,30 +102,35 @@ def attribute(findings: Sequence[Finding], pods: Sequence[Mapping[str, Any]]) ->
         (str((pod.get("metadata") or {}).get("namespace", "")), str((pod.get("metadata") or {}).get("name", ""))): pod
         for pod in pods
     }
-    groups: dict[ObjectRef, dict[str, datetime]] = {}
+    failed: dict[ObjectRef, list[Mapping[str, Any]]] = {}
     for finding in findings:
         workload = finding.workload
         if finding.object.kind != "Pod" or finding.severity < Severity.ERROR or workload is None:
             continue
-        entry = WORKLOAD_KINDS.get(workload.kind)
-        if entry is None or not entry.finishes:
-            continue
         pod = by_name.get((finding.object.namespace, finding.object.name))
-        moment = termination_time(pod) if pod is not None else None
-        if moment is not None:
-            groups.setdefault(workload, {})[finding.object.name] = moment
+        if pod is not None and pod not in failed.setdefault(workload, []):
+            failed[workload].append(pod)
     changes: dict[tuple[ObjectRef, str], tuple[str, datetime, int, str]] = {}
-    for workload, moments in groups.items():
-        if len(moments) < 2:
-            continue
+    for workload, candidates in failed.items():
+        moments = {
+            str((pod.get("metadata") or {}).get("name", "")): moment
+            for pod in _newest_per_rank(workload, candidates)
+            if (moment := termination_time(pod)) is not None
+        }
         ordered = sorted(moments.items(), key=lambda item: item[1])
+        if len(ordered) < 2:
+            continue
         (first, first_moment), (_second, second_moment) = ordered[0], ordered[1]
         if (second_moment - first_moment).total_seconds() < _SIMULTANEOUS_SECONDS:
             continue  # no single first failure
-        first_pod = by_name[(workload.namespace, first)]
-        who = _who(workload, first_pod)
-        for name, _moment in ordered:
-            changes[(workload, name)] = (first, first_moment, len(ordered) - 1, who)
+        cascade = [
+            (name, moment) for name, moment in ordered if (moment - first_moment).total_seconds() <= _CASCADE_SECONDS
+        ]
+        if len(cascade) < 2:
+            continue
+        who = _who(workload, by_name[(workload.namespace, first)])
+        for name, _moment in cascade:
+            changes[(workload, name)] = (first, first_moment, len(cascade) - 1, who)
     if not changes:
         return list(findings)
     first_codes: dict[tuple[ObjectRef, str], str] = {}

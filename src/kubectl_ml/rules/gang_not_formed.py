@@ -1,8 +1,11 @@
 """A distributed job whose pods never all started: some Pending, the rest running and waiting for them.
 
-What: an operator's training job or serving group (PyTorchJob, MPIJob, JobSet, Volcano Job,
-LeaderWorkerSet, RayCluster, ...) with some pods waiting for the scheduler while others run. The
-Pending pods' ``PodScheduled`` condition says why, in the scheduler's words.
+What: a distributed training job whose ranks must all run together (PyTorchJob, MPIJob, JobSet, TrainJob,
+Volcano Job: kinds whose pods carry a rank label), or one group of a LeaderWorkerSet (its leader and
+workers serve one model together), with some pods waiting for the scheduler while others run. The
+Pending pods' ``PodScheduled`` condition says why, in the scheduler's words. Serving objects that scale
+out one replica at a time (InferenceService, Knative, Seldon, RayCluster's autoscaled workers) are not
+gangs: a new replica Pending beside running ones is for ``doctor`` of that pod.
 
 Why it matters: the running pods block in their rendezvous (``torchrun`` waits for every rank, NCCL
 for every peer) and hold their GPUs while doing nothing; the job looks Running. ``kubectl get pods``
@@ -23,6 +26,9 @@ from kubectl_ml.model.pods import condition_index
 from kubectl_ml.model.workloads import pod_rank, pod_role
 from kubectl_ml.rules._common import finding, status_evidence
 
+# A LeaderWorkerSet's pods of one group (its leader and workers) share this label's value.
+_LWS_GROUP = "leaderworkerset.sigs.k8s.io/group-index"
+
 
 def _waiting_for_scheduler(pod: Mapping[str, Any]) -> bool:
     status = pod.get("status") or {}
@@ -40,14 +46,33 @@ def _name(pod: Mapping[str, Any]) -> str:
 
 
 def check(context: WorkloadContext) -> Iterator[Finding]:
-    """Yield ``gang-not-formed`` when some pods of a multi-pod operator workload wait to be scheduled."""
+    """Yield ``gang-not-formed`` when some ranks of a training run (or pods of one LWS group) wait to be scheduled."""
     entry = context.entry
     if entry is None or entry.builtin or len(context.pods) < 2:
         return
-    pending = sorted((pod for pod in context.pods if _waiting_for_scheduler(pod)), key=_name)
-    running = [pod for pod in context.pods if _running(pod)]
-    if not pending or not running:
+    if entry.kind == "LeaderWorkerSet":
+        groups: dict[str, list[Mapping[str, Any]]] = {}
+        for pod in context.pods:
+            labels = (pod.get("metadata") or {}).get("labels") or {}
+            groups.setdefault(str(labels.get(_LWS_GROUP, "")), []).append(pod)
+    elif entry.finishes and entry.rank_label:
+        groups = {"": list(context.pods)}
+    else:
         return
+    for pods in groups.values():
+        found = _gang(context, pods)
+        if found is not None:
+            yield found
+            return
+
+
+def _gang(context: WorkloadContext, pods: list[Mapping[str, Any]]) -> Finding | None:
+    entry = context.entry
+    assert entry is not None
+    pending = sorted((pod for pod in pods if _waiting_for_scheduler(pod)), key=_name)
+    running = [pod for pod in pods if _running(pod)]
+    if not pending or not running:
+        return None
     first = pending[0]
     role, rank = pod_role(entry, first), pod_rank(entry, first)
     who = " ".join(part for part in (role, rank) if part) or "pod"
@@ -59,11 +84,11 @@ def check(context: WorkloadContext) -> Iterator[Finding]:
         evidence.append(status_evidence(f"pods/{_name(first)}.status.conditions[{index}].message", message))
     others = f" and {len(pending) - 1} more" if len(pending) > 1 else ""
     why = f": {message.rstrip().rstrip('.')}" if message else " (see its finding)"
-    yield finding(
+    return finding(
         "gang-not-formed",
         context.ref,
         f"{entry.kind} {context.ref.name} never formed: {who} {_name(first)}{others} is Pending{why}; "
-        f"{len(running)} of its {len(context.pods)} pods run and wait for it, holding their resources.",
+        f"{len(running)} of its {len(pods)} pods run and wait for it, holding their resources.",
         evidence=evidence,
         commands=[f"kubectl ml doctor {_name(first)} -n {context.ref.namespace}"],
         workload=context.workload or context.ref,

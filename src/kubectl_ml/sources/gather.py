@@ -257,19 +257,21 @@ def _gather_operator(
     view.events, ok = _optional(view, "events", _scope(namespace), lambda: source.list("Event", namespace))
     if not ok:
         view.available = replace(view.available, events=False)
+    # One more read at most (five in all, besides logs): the nodes for pods that wait for scheduling,
+    # Kueue's state for a suspended object (Kueue keeps what it has not admitted suspended), or the
+    # controller that should have made the pods, when there are none.
     if any(_waits_for_scheduling(pod) for pod in view.pods):
         _load_nodes(source, view)
-    elif not view.pods or is_suspended(entry, obj):
+    elif is_suspended(entry, obj):
         _load_queue_state(source, view, namespace, obj)
-        if not view.queues_read and entry.children and selector and not is_suspended(entry, obj):
-            # No pods: the controller that should have made them (a JobSet's Jobs) records why.
-            children, _ok = _optional(
-                view,
-                KINDS[entry.children].plural,
-                _scope(namespace),
-                partial(source.list, entry.children, namespace, label_selector=selector),
-            )
-            view.controllers[entry.children] = children
+    elif not view.pods and entry.children and selector:
+        children, _ok = _optional(
+            view,
+            KINDS[entry.children].plural,
+            _scope(namespace),
+            partial(source.list, entry.children, namespace, label_selector=selector),
+        )
+        view.controllers[entry.children] = children
     _fetch_logs(source, view, [pod for pod in view.pods if needs_diagnosis(pod)])
 
 
@@ -315,7 +317,7 @@ def gather_workload(source: Source, namespace: str, kind: str, name: str) -> tup
         view.available = replace(view.available, events=False)
     if any(_waits_for_scheduling(pod) for pod in view.pods):
         _load_nodes(source, view)
-    elif kind == "Job" and not view.pods:
+    elif kind == "Job" and not view.pods and spec.get("suspend") is True:
         _load_queue_state(source, view, namespace, controller)
     _fetch_logs(source, view, [pod for pod in view.pods if needs_diagnosis(pod)])
     return view, controller

@@ -256,12 +256,8 @@ class ClusterView:
                         # Found by the operator's label when their owners were not read (a predictor's
                         # ReplicaSets without their Deployment).
                         seen = {id(child) for child in children}
-                        children += [
-                            child
-                            for child in self.controllers.get(entry.children, [])
-                            if id(child) not in seen
-                            and self._labelled_workload(child) == ObjectRef(kind, *_namespaced_name(item))
-                        ]
+                        labelled = self._labelled_children(entry.children).get(ref, [])
+                        children += [child for child in labelled if id(child) not in seen]
                     pods = list(pods_by_workload.get(ref, []))
                 else:
                     children = children_of.get(uid, []) if kind == "Deployment" else []
@@ -292,6 +288,19 @@ class ClusterView:
                     )
                 )
         return contexts
+
+    def _labelled_children(self, kind: str) -> dict[ObjectRef, list[dict[str, Any]]]:
+        """Controllers of ``kind`` by the operator object whose label they carry (one pass, then cached)."""
+        key = ("labelled-children", kind)
+        if key not in self._memo:
+            index: dict[ObjectRef, list[dict[str, Any]]] = defaultdict(list)
+            for child in self.controllers.get(kind, []):
+                owner = self._labelled_workload(child)
+                if owner is not None:
+                    index[owner].append(child)
+            self._memo[key] = dict(index)
+        found: dict[ObjectRef, list[dict[str, Any]]] = self._memo[key]
+        return found
 
     def _seen_through_owner(self, kind: str, item: dict[str, Any]) -> bool:
         """A ReplicaSet of a Deployment, or a built-in controller of an operator object (a JobSet's Job)."""
