@@ -30,6 +30,11 @@ def lint_json(capsys: pytest.CaptureFixture[str], *paths: Path) -> dict[str, Any
     return document
 
 
+def registry_kind(ref: dict[str, Any]) -> str:
+    """``Job`` for batch/v1, ``Job.batch.volcano.sh`` for Volcano's: JSON carries the group apart."""
+    return f"{ref['kind']}.{ref['apiGroup']}" if "apiGroup" in ref else str(ref["kind"])
+
+
 def corpus_objects() -> list[dict[str, Any]]:
     return [
         item
@@ -48,7 +53,7 @@ def test_every_object_with_containers_in_the_corpus_is_checked(capsys: pytest.Ca
     assert len(with_templates) > len([item for item in corpus_objects() if carries_containers(item)])
     result = run(capsys, "lint", str(MANIFESTS), "--fail-on", "never")
     assert f"in {len(with_templates)} objects." in result.out
-    kinds = {finding["object"]["kind"] for finding in document["findings"]}
+    kinds = {registry_kind(finding["object"]) for finding in document["findings"]}
     # Findings reach every family of operator kinds, not only the built-in ones.
     assert {"PyTorchJob", "MPIJob", "JobSet", "LeaderWorkerSet", "RayCluster", "InferenceService"} <= kinds
     assert "Job.batch.volcano.sh" in kinds
@@ -144,7 +149,7 @@ def test_gpu_f_on_the_whole_corpus_checks_every_gpu_template(capsys: pytest.Capt
     result = run(capsys, "gpu", "-f", str(MANIFESTS), "--snapshot", str(GKE), "-o", "json", "--fail-on", "never")
     assert result.code == 0, result
     findings = result.report()["findings"]
-    named = {(item["object"]["kind"], item["object"]["name"]) for item in findings}
+    named = {(registry_kind(item["object"]), item["object"]["name"]) for item in findings}
     gpu_objects = {
         (str(item["kind"]) if not str(item.get("apiVersion", "")).startswith("batch.volcano.sh") else
          "Job.batch.volcano.sh", item["metadata"].get("name") or item["metadata"]["generateName"])
@@ -231,3 +236,24 @@ def test_gpu_checks_an_lws_once_not_again_through_its_statefulsets(
     findings = [item for item in result.report()["findings"] if item["code"] == "request-exceeds-node-capacity"]
     assert {item["object"]["kind"] for item in findings} == {"LeaderWorkerSet"}, findings
     assert len(findings) == 2  # the leader and the worker template
+
+
+def test_a_kind_of_a_known_name_in_another_group_is_not_checked_as_if_it_were(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Cloud Run's Job has a template with containers, but it is not batch/v1's: say so, do not lint it as one.
+    manifest = tmp_path / "cloudrun.yaml"
+    manifest.write_text(
+        "apiVersion: run.googleapis.com/v1\nkind: Job\nmetadata:\n  name: batch-embed\nspec:\n  template:\n"
+        "    spec:\n      template:\n        spec:\n          containers:\n          - image: us-docker.pkg.dev/x/y:latest\n",
+        encoding="utf-8",
+    )
+    document = lint_json(capsys, manifest)
+    assert document["findings"] == []
+    assert "Job.run.googleapis.com/batch-embed" in document["skipped"][0]
+
+
+def test_json_names_the_api_kind_and_its_group(capsys: pytest.CaptureFixture[str]) -> None:
+    document = lint_json(capsys, MANIFESTS / "volcano")
+    refs = {(item["object"]["kind"], item["object"].get("apiGroup")) for item in document["findings"]}
+    assert refs == {("Job", "batch.volcano.sh")}

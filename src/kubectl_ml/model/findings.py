@@ -45,7 +45,13 @@ class ObjectRef:
 
     def as_dict(self) -> dict[str, Any]:
         """The ``object`` member of a finding in JSON."""
-        document: dict[str, Any] = {"kind": self.kind, "namespace": self.namespace, "name": self.name}
+        # Kinds that two groups share are filed as ``Kind.group`` (``Job.batch.volcano.sh``); JSON has the
+        # API kind, and the group beside it.
+        kind, _dot, group = self.kind.partition(".")
+        document: dict[str, Any] = {"kind": kind}
+        if group:
+            document["apiGroup"] = group
+        document.update(namespace=self.namespace, name=self.name)
         if self.file is not None:
             document["file"] = self.file
             document["line"] = self.line

@@ -580,16 +580,28 @@ def group_of(api_version: str) -> str:
     return api_version.split("/", 1)[0] if "/" in api_version else ""
 
 
+# Groups that served a built-in kind before its own (Kubernetes up to 1.15 served these in extensions).
+_OLD_GROUPS = {"Deployment": ("extensions",), "DaemonSet": ("extensions",), "ReplicaSet": ("extensions",)}
+
+
 def kind_key(obj: Mapping[str, Any]) -> str:
     """The registry key of an object: its kind, or ``Kind.group`` where another group owns the plain name.
 
-    ``extensions/v1beta1`` Deployments stay ``Deployment``: only a group with an entry of its own for the
-    same kind (Volcano's Job) gets the long key.
+    ``extensions/v1beta1`` Deployments stay ``Deployment``; a group with an entry of its own for the same
+    kind (Volcano's Job) gets its long key, and so does any other group's kind of a name the table knows
+    (``Job.run.googleapis.com``), which is then a kind it does not know.
     """
-    kind = str(obj.get("kind") or "")
-    group = group_of(str(obj.get("apiVersion") or ""))
+    kind = text(obj.get("kind"))
+    group = group_of(text(obj.get("apiVersion")))
     long_key = f"{kind}.{group}"
-    return long_key if group and long_key in WORKLOAD_KINDS else kind
+    if group and long_key in WORKLOAD_KINDS:
+        return long_key
+    entry = WORKLOAD_KINDS.get(kind)
+    if entry is not None and group and group != entry.group and group not in _OLD_GROUPS.get(kind, ()):
+        # Another group's kind of the same name (Cloud Run's run.googleapis.com Job, a CRD called
+        # Deployment): not the one the table describes, so never checked as if it were.
+        return long_key
+    return kind
 
 
 def workload_kind(obj: Mapping[str, Any]) -> WorkloadKind | None:

@@ -281,6 +281,29 @@ def _volcano(context: WorkloadContext) -> Iterator[Finding]:
     yield _said("workload-failed", context, f"{_noun(context)} is {phase}: {said}", evidence=evidence)
 
 
+# The Deployments that run each operator's controller, as the operators' own manifests name them.
+_CONTROLLERS = {
+    "kubeflow.org": "training-operator|mpi-operator|notebook-controller",
+    "trainer.kubeflow.org": "trainer-controller-manager",
+    "jobset.x-k8s.io": "jobset-controller-manager",
+    "leaderworkerset.x-k8s.io": "lws-controller-manager",
+    "ray.io": "kuberay-operator",
+    "serving.kserve.io": "kserve-controller-manager",
+    "batch.volcano.sh": "volcano-controllers",
+    "apps.openshift.io": "openshift-controller-manager",
+    "argoproj.io": "workflow-controller",
+    "machinelearning.seldon.io": "seldon-controller-manager",
+}
+
+
+def _controller_command(entry: WorkloadKind) -> str:
+    """The command that shows whether the operator's controller runs."""
+    if entry.group == "serving.knative.dev":
+        return "kubectl get deployments -n knative-serving"
+    pattern = _CONTROLLERS.get(entry.group, entry.group.split(".", 1)[0])
+    return f"kubectl get deployments -A | grep -E '{pattern}'"
+
+
 def _no_pods(context: WorkloadContext, entry: WorkloadKind) -> Iterator[Finding]:
     obj = context.controller
     if context.pods:
@@ -299,7 +322,7 @@ def _no_pods(context: WorkloadContext, entry: WorkloadKind) -> Iterator[Finding]
             f"{_noun(context)} has no pods and no status: {operator} has not seen it (not installed, not "
             "running, or not watching this namespace).",
             evidence=[status_evidence(_path(context, "status"), None)],
-            commands=[f"kubectl get pods -A | grep -i {entry.group.split('.', 1)[0]}"],
+            commands=[_controller_command(entry)],
         )
         return
     warnings = [event for event in context.events if event.type == "Warning"]
