@@ -610,7 +610,9 @@ NCCL_TIMEOUT_LOG = (
 )
 
 
-def pytorchjob_pod(job_name: str, role: str, index: int, status: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+def pytorchjob_pod(
+    job_name: str, role: str, index: int, status: dict[str, Any], spec: dict[str, Any]
+) -> dict[str, Any]:
     """A pod of a Kubeflow PyTorchJob, named, labelled and owned as the training operator does."""
     labels = {
         "training.kubeflow.org/job-name": job_name,
@@ -680,13 +682,23 @@ def operators() -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[tuple[
             # The training operator's words (fixtures/operators/status/STATUS-NOTES.md §1).
             "status": {
                 "conditions": [
-                    {"type": "Created", "status": "True", "reason": "PyTorchJobCreated",
-                     "message": f"PyTorchJob {name} is created.", "lastUpdateTime": ago(3000),
-                     "lastTransitionTime": ago(3000)},
-                    {"type": "Running", "status": "True", "reason": "PyTorchJobRunning",
-                     "message": f"PyTorchJob {name} is running.", "lastUpdateTime": ago(2900),
-                     "lastTransitionTime": ago(2900)},
-                ],  # fmt: skip
+                    {
+                        "type": "Created",
+                        "status": "True",
+                        "reason": "PyTorchJobCreated",
+                        "message": f"PyTorchJob {name} is created.",
+                        "lastUpdateTime": ago(3000),
+                        "lastTransitionTime": ago(3000),
+                    },
+                    {
+                        "type": "Running",
+                        "status": "True",
+                        "reason": "PyTorchJobRunning",
+                        "message": f"PyTorchJob {name} is running.",
+                        "lastUpdateTime": ago(2900),
+                        "lastTransitionTime": ago(2900),
+                    },
+                ],
                 "replicaStatuses": {"Master": {"active": 1}, "Worker": {"active": 3}},
                 "startTime": ago(3000),
             },
@@ -706,9 +718,17 @@ def operators() -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[tuple[
                 "resourceVersion": "48160",
                 "creationTimestamp": ago(900),
                 "labels": {"kueue.x-k8s.io/job-uid": sweep_uid},
-                "ownerReferences": [{"apiVersion": "batch/v1", "kind": "Job", "name": "hparam-sweep", "uid": sweep_uid,
-                                     "controller": True, "blockOwnerDeletion": True}],
-            },  # fmt: skip
+                "ownerReferences": [
+                    {
+                        "apiVersion": "batch/v1",
+                        "kind": "Job",
+                        "name": "hparam-sweep",
+                        "uid": sweep_uid,
+                        "controller": True,
+                        "blockOwnerDeletion": True,
+                    }
+                ],
+            },
             "spec": {"queueName": "team-a-gpu", "active": True, "podSets": [{"name": "main", "count": 4}]},
             "status": {
                 "conditions": [
@@ -730,13 +750,28 @@ def operators() -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[tuple[
         {
             "apiVersion": "kueue.x-k8s.io/v1beta1",
             "kind": "LocalQueue",
-            "metadata": {"name": "team-a-gpu", "namespace": TRAIN, "uid": uid_for("LocalQueue", TRAIN, "team-a-gpu"),
-                         "resourceVersion": "47000", "creationTimestamp": ago(86400)},
+            "metadata": {
+                "name": "team-a-gpu",
+                "namespace": TRAIN,
+                "uid": uid_for("LocalQueue", TRAIN, "team-a-gpu"),
+                "resourceVersion": "47000",
+                "creationTimestamp": ago(86400),
+            },
             "spec": {"clusterQueue": "gpu-a100"},
-            "status": {"pendingWorkloads": 1, "admittedWorkloads": 0, "conditions": [
-                {"type": "Active", "status": "True", "reason": "Ready", "message": "Can submit new workloads to localQueue",
-                 "lastTransitionTime": ago(86400)}]},
-        }  # fmt: skip
+            "status": {
+                "pendingWorkloads": 1,
+                "admittedWorkloads": 0,
+                "conditions": [
+                    {
+                        "type": "Active",
+                        "status": "True",
+                        "reason": "Ready",
+                        "message": "Can submit new workloads to localQueue",
+                        "lastTransitionTime": ago(86400),
+                    }
+                ],
+            },
+        }
     )
     return objects, pods, logs
 

@@ -24,7 +24,13 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null
 .venv/bin/python -m pip install --quiet -e '.[test]'
 
-echo "== ruff" && .venv/bin/ruff check src tests scripts && .venv/bin/ruff format --check src tests scripts
-echo "== mypy" && .venv/bin/mypy
-echo "== import layers" && .venv/bin/lint-imports
-echo "== pytest" && .venv/bin/pytest "$@"
+# One command per line: under `set -e`, a failure inside an `a && b` list does not stop the script.
+echo "== ruff"
+.venv/bin/ruff check src tests scripts
+.venv/bin/ruff format --check src tests scripts
+echo "== mypy"
+.venv/bin/mypy
+echo "== import layers"
+.venv/bin/lint-imports
+echo "== pytest"
+.venv/bin/pytest "$@"

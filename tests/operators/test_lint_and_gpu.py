@@ -245,7 +245,8 @@ def test_a_kind_of_a_known_name_in_another_group_is_not_checked_as_if_it_were(
     manifest = tmp_path / "cloudrun.yaml"
     manifest.write_text(
         "apiVersion: run.googleapis.com/v1\nkind: Job\nmetadata:\n  name: batch-embed\nspec:\n  template:\n"
-        "    spec:\n      template:\n        spec:\n          containers:\n          - image: us-docker.pkg.dev/x/y:latest\n",
+        "    spec:\n      template:\n        spec:\n          containers:\n"
+        "          - image: us-docker.pkg.dev/x/y:latest\n",
         encoding="utf-8",
     )
     document = lint_json(capsys, manifest)
