@@ -272,3 +272,17 @@ def test_every_manifest_of_the_corpus_is_understood() -> None:
                 continue
             assert workload_kind(obj) is not None, (path.name, obj.get("kind"))
             assert pod_templates(obj), (path.name, obj.get("kind"))
+
+
+def test_argo_steps_inline_templates_are_read_in_their_groups() -> None:
+    workflow = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"generateName": "steps-inline-"},
+        "spec": {
+            "templates": [{"name": "main", "steps": [[{"name": "train", "inline": {"container": {"image": "t:1"}}}]]}]
+        },
+    }
+    (template,) = pod_templates(workflow)
+    assert (template.role, template.spec_path) == ("train", "spec.templates[0].steps[0][0].inline")
+    assert template.path("spec.containers[0].image") == "spec.templates[0].steps[0][0].inline.container.image"

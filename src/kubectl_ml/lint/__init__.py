@@ -107,14 +107,12 @@ class LintResult:
     Attributes:
         findings: located findings, in input order.
         checked: objects with at least one pod spec that the rules ran on.
-        templates: pod specs checked (a PyTorchJob's Master and Worker count two).
         unknown: objects that hold containers but are of a kind the plugin does not know, as
             ``(kind, name, file, line)``: listed as not checked, never as clean.
     """
 
     findings: list[Finding]
     checked: int
-    templates: int
     unknown: list[tuple[str, str, str, int]]
 
     def skipped(self) -> list[str]:
@@ -141,7 +139,7 @@ def lint_manifests(objects: Iterable[LintInput]) -> LintResult:
         was checked, and the objects of unknown kinds that carry containers.
     """
     findings: list[Finding] = []
-    checked = templates = 0
+    checked = 0
     unknown: list[tuple[str, str, str, int]] = []
     for item in objects:
         subjects = subjects_of(item.object)
@@ -151,13 +149,12 @@ def lint_manifests(objects: Iterable[LintInput]) -> LintResult:
                 unknown.append((kind_key(item.object), name, item.file, item.line))
             continue
         checked += 1
-        templates += len(subjects)
         located = [
             _locate(finding, item) for subject in subjects for rule in RULES for finding in rule.module.check(subject)
         ]
         located.sort(key=lambda finding: (finding.line or 0, -finding.severity, finding.code))
         findings.extend(located)
-    return LintResult(findings, checked, templates, unknown)
+    return LintResult(findings, checked, unknown)
 
 
 def lint_objects(objects: Iterable[LintInput]) -> list[Finding]:

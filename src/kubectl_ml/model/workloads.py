@@ -80,11 +80,9 @@ class Injected:
 
     Attributes:
         shm: a memory-backed ``/dev/shm`` (KubeRay mounts one into Ray containers).
-        rendezvous_env: ``MASTER_ADDR``/``MASTER_PORT``/``WORLD_SIZE``/``RANK`` (Kubeflow's operators).
     """
 
     shm: bool = False
-    rendezvous_env: bool = False
 
 
 @dataclass(frozen=True)
@@ -150,17 +148,11 @@ class WorkloadKind:
         """Kubectl's resource name: ``pytorchjobs.kubeflow.org``, ``deployments.apps``, ``pods``."""
         return f"{self.plural}.{self.group}" if self.group else self.plural
 
-    @property
-    def kubectl_name(self) -> str:
-        """What to type after ``kubectl get``: the plural, with its group where the plural is ambiguous."""
-        return self.resource if self.key else self.plural
-
 
 _KUBEFLOW = "the Kubeflow training operator"
 _KUBEFLOW_JOB_NAME = "training.kubeflow.org/job-name"
 _KUBEFLOW_REPLICA_TYPE = "training.kubeflow.org/replica-type"
 _KUBEFLOW_REPLICA_INDEX = "training.kubeflow.org/replica-index"
-_KUBEFLOW_INJECTS = Injected(rendezvous_env=True)
 _RAY_SLOTS = ("headGroupSpec.template", "workerGroupSpecs[groupName].template")
 
 
@@ -173,7 +165,6 @@ def _kubeflow(kind: str, plural: str, replica_specs: str, short: tuple[str, ...]
         (kind.lower(), *short),
         templates=(TemplateSlot(f"spec.{replica_specs}.*.template", "{}"),),
         finishes=True,
-        injects=_KUBEFLOW_INJECTS,
         operator=_KUBEFLOW,
         suspend="spec.runPolicy.suspend",
         pod_label=_KUBEFLOW_JOB_NAME,
@@ -203,6 +194,7 @@ _ARGO_CONTAINERS = ("container", "script")
 _ARGO_TEMPLATES = (
     TemplateSlot("spec.templates[name]", "{}", inline=True, single_containers=_ARGO_CONTAINERS),
     TemplateSlot("spec.templates[name].dag.tasks[name].inline", "{}", inline=True, single_containers=_ARGO_CONTAINERS),
+    TemplateSlot("spec.templates[name].steps[].[name].inline", "{}", inline=True, single_containers=_ARGO_CONTAINERS),
 )
 _RUNTIME_SLOTS = (TemplateSlot("spec", "runtime", inline=True), TemplateSlot("spec.workerSpec", "worker", inline=True))
 
@@ -296,7 +288,6 @@ _OPERATORS = (
         ("mpijob",),
         templates=(TemplateSlot("spec.mpiReplicaSpecs.*.template", "{}"),),
         finishes=True,
-        injects=_KUBEFLOW_INJECTS,
         operator="the Kubeflow MPI operator",
         suspend="spec.runPolicy.suspend",
         pod_label=_KUBEFLOW_JOB_NAME,
@@ -314,7 +305,6 @@ _OPERATORS = (
         role_label="jobset.sigs.k8s.io/replicatedjob-name",
         rank_label="batch.kubernetes.io/job-completion-index",
         finishes=True,
-        injects=_KUBEFLOW_INJECTS,
         children="Job",
         operator="the Kubeflow Trainer controller",
         suspend="spec.suspend",
@@ -327,7 +317,6 @@ _OPERATORS = (
         ("trainingruntime",),
         templates=(TemplateSlot("spec.template.spec.replicatedJobs[name].template.spec.template", "{}"),),
         finishes=True,
-        injects=_KUBEFLOW_INJECTS,
         operator="the Kubeflow Trainer controller",
     ),
     WorkloadKind(
@@ -338,7 +327,6 @@ _OPERATORS = (
         ("clustertrainingruntime",),
         templates=(TemplateSlot("spec.template.spec.replicatedJobs[name].template.spec.template", "{}"),),
         finishes=True,
-        injects=_KUBEFLOW_INJECTS,
         operator="the Kubeflow Trainer controller",
     ),
     WorkloadKind(
@@ -689,6 +677,10 @@ def _walk(node: Any, steps: list[str], path: str, keys: tuple[str | int, ...], r
         yield node, path, keys, role
         return
     step, rest = steps[0], steps[1:]
+    if step.startswith("[") and step.endswith("]") and isinstance(node, list):
+        # ``[field]``: the items of a list of lists (an Argo template's ``steps``, groups of parallel steps).
+        yield from _walk_items(node, step[1:-1], rest, path, keys, role, name=None)
+        return
     if not isinstance(node, Mapping):
         return
     if step == "*":
@@ -698,19 +690,30 @@ def _walk(node: Any, steps: list[str], path: str, keys: tuple[str | int, ...], r
     if step.endswith("]") and "[" in step:
         name, _bracket, label_field = step[:-1].partition("[")
         items = node.get(name)
-        if not isinstance(items, list):
-            return
-        list_path = _step_path(path, name)
-        for index, item in enumerate(items):
-            if not label_field:
-                # ``items[]``: every item, the role named by an outer step (a Seldon predictor's components).
-                label = role if role is not None else str(index)
-            else:
-                label = str(item.get(label_field, index)) if isinstance(item, Mapping) else str(index)
-            yield from _walk(item, rest, f"{list_path}[{index}]", (*keys, name, index), label)
+        if isinstance(items, list):
+            yield from _walk_items(items, label_field, rest, _step_path(path, name), (*keys, name), role, name)
         return
     if step in node:
         yield from _walk(node[step], rest, _step_path(path, step), (*keys, step), role)
+
+
+def _walk_items(
+    items: list[Any],
+    label_field: str,
+    rest: list[str],
+    list_path: str,
+    keys: tuple[str | int, ...],
+    role: str | None,
+    name: str | None,
+) -> Iterator[Any]:
+    """Walk on into every item of a list; the item's ``label_field`` names the role (empty: keep the outer one)."""
+    for index, item in enumerate(items):
+        if not label_field:
+            # ``items[]``: every item, the role named by an outer step (a Seldon predictor's components).
+            label = role if role is not None else str(index)
+        else:
+            label = text(item.get(label_field)) or str(index) if isinstance(item, Mapping) else str(index)
+        yield from _walk(item, rest, f"{list_path}[{index}]", (*keys, index), label)
 
 
 # A KServe component names its model as ``model`` (v1beta1), as one of the framework keys of the older
