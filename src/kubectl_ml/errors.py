@@ -68,7 +68,14 @@ class ForbiddenError(ApiError):
 
 
 class NotFoundError(ApiError):
-    """The named object does not exist (404, or absent from a snapshot)."""
+    """The named object does not exist (404, or absent from a snapshot).
+
+    Attributes:
+        details_name: the object the API server's Status names (``details.name``); None when the 404 is
+            for a path it does not serve (a resource its group lacks at that version).
+    """
+
+    details_name: str | None = None
 
 
 class SnapshotFormatError(SourceError):

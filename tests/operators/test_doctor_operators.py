@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
+import yaml
 
 from kubectl_ml import diagnose
 from kubectl_ml.sources.live import LiveSource
@@ -155,3 +156,21 @@ def test_request_budget_of_operator_objects_without_pods(
     assert len(paths) <= 5, paths
     assert [any(path.endswith(wanted) for path in paths) for wanted in reads] == [True] * len(reads), paths
     assert sorted({finding.code for finding in report.findings}) == sorted(expect["codes"])
+
+
+def test_a_kind_served_at_another_version_of_its_group_is_found(tmp_path: Path) -> None:
+    """kubeflow.org serves PyTorchJob at v1 and, on older Kubeflow, Notebook at v1beta1 only."""
+    path = FIXTURES / "operators" / "manifests" / "kubeflow-notebooks" / "notebook-v1beta1-test-pvc.yaml"
+    notebook = next(item for item in yaml.safe_load_all(path.read_text(encoding="utf-8")) if item["kind"] == "Notebook")
+    folder = oom_then_nccl(tmp_path / "cluster")
+    notebook["metadata"].update(namespace=NAMESPACE, uid="0f1e2d3c-4b5a-4697-8877-665544332211")
+    (folder / "notebook.json").write_text(json.dumps(notebook))
+    snapshot = SnapshotSource(folder)
+    with ApiServer.from_snapshot(folder, tls=True) as server:
+        source = live_source(server, tmp_path, snapshot)
+        name = notebook["metadata"]["name"]
+        report = diagnose.doctor_workload(source, NAMESPACE, "Notebook", name)
+    paths = [request.path for request in server.requests]
+    assert f"/apis/kubeflow.org/v1/namespaces/{NAMESPACE}/notebooks/{name}" in paths  # tried first, 404
+    assert f"/apis/kubeflow.org/v1beta1/namespaces/{NAMESPACE}/notebooks/{name}" in paths
+    assert report.kind == "DoctorReport"

@@ -148,3 +148,14 @@ def test_rayservice_application_that_failed_to_deploy() -> None:
     assert finding.code == "workload-not-ready"
     assert "Serve application llm is DEPLOY_FAILED" in finding.summary
     assert "The Deployment failed to start 3 times in a row" in finding.summary
+
+
+def test_no_pods_is_not_claimed_when_the_status_counts_pods() -> None:
+    # Volcano counts 3 pending pods (volcano#1094's status): they exist, this read just did not find them.
+    assert findings(load("volcano/vcjob-pending.json"), pods=()) == []
+
+
+def test_no_pods_evidence_is_the_condition_that_says_most() -> None:
+    (finding,) = findings(load("training-operator/pytorchjob-created-pending.json"), pods=())
+    assert all(item.value is not None for item in finding.evidence)
+    assert any(str(item.value).startswith("PyTorchJob llama-sft is created") for item in finding.evidence)

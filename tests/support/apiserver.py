@@ -192,7 +192,8 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("batch.volcano.sh", "v1alpha1", "jobs", "Job", short_names=("vcjob",), crd=True),
     Resource("apps.openshift.io", "v1", "deploymentconfigs", "DeploymentConfig", short_names=("dc",), crd=True),
     Resource("kubeflow.org", "v1", "mxjobs", "MXJob", crd=True),
-    Resource("kubeflow.org", "v1", "notebooks", "Notebook", crd=True),
+    # Kubeflow 1.7 and older serve Notebook at v1beta1 only, beside the training operator's v1.
+    Resource("kubeflow.org", "v1beta1", "notebooks", "Notebook", crd=True),
     Resource("serving.knative.dev", "v1", "services", "Service", short_names=("ksvc",), crd=True),
     Resource("argoproj.io", "v1alpha1", "workflows", "Workflow", short_names=("wf",), crd=True),
     Resource("machinelearning.seldon.io", "v1", "seldondeployments", "SeldonDeployment", crd=True),

@@ -32,7 +32,7 @@ from typing import Any
 
 from kubectl_ml.model.context import WorkloadContext
 from kubectl_ml.model.findings import Evidence, Finding, Severity
-from kubectl_ml.model.shapes import mapping
+from kubectl_ml.model.shapes import mapping, text
 from kubectl_ml.model.workloads import WorkloadKind, has_finished, is_suspended, queue_name
 from kubectl_ml.rules._common import event_evidence, finding, status_evidence
 
@@ -304,6 +304,32 @@ def _controller_command(entry: WorkloadKind) -> str:
     return f"kubectl get deployments -A | grep -E '{pattern}'"
 
 
+def _counts_pods(status: Mapping[str, Any]) -> bool:
+    """True when the status counts pods that exist or are being made.
+
+    Kubeflow's ``replicaStatuses.*.active``, Volcano's ``pending``/``running``, LeaderWorkerSet's
+    ``readyReplicas``, KubeRay's ``head.podName``.
+    """
+    replicas = mapping(status.get("replicaStatuses"))
+    if any(isinstance(mapping(item).get("active"), int) and mapping(item)["active"] > 0 for item in replicas.values()):
+        return True
+    for key in ("pending", "running", "readyReplicas"):
+        value = status.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return True
+    return bool(text(mapping(status.get("head")).get("podName")))
+
+
+def _telling_condition(obj: Mapping[str, Any]) -> tuple[int, Mapping[str, Any]] | None:
+    """The condition that says most: one that is False with a message, else the newest with a message."""
+    conditions = [(index, item) for index, item in _conditions(obj) if item.get("message")]
+    failing = [pair for pair in conditions if pair[1].get("status") == "False"]
+    if failing:
+        return failing[-1]
+    ordered = sorted(conditions, key=lambda pair: str(pair[1].get("lastTransitionTime") or ""))
+    return ordered[-1] if ordered else None
+
+
 def _no_pods(context: WorkloadContext, entry: WorkloadKind) -> Iterator[Finding]:
     obj = context.controller
     if context.pods:
@@ -325,11 +351,13 @@ def _no_pods(context: WorkloadContext, entry: WorkloadKind) -> Iterator[Finding]
             commands=[_controller_command(entry)],
         )
         return
+    if _counts_pods(status):
+        return  # the operator counts pods this read did not find (another label, or gone since): no claim
     warnings = [event for event in context.events if event.type == "Warning"]
     evidence = [event_evidence(warnings[0], context.now)] if warnings else []
-    conditions = _conditions(obj)
-    if conditions:
-        evidence += _condition_evidence(context, *conditions[-1])
+    telling = _telling_condition(obj)
+    if telling is not None:
+        evidence += [item for item in _condition_evidence(context, *telling) if item.value not in (None, "")]
     said = f": {warnings[0].message}" if warnings else "; its events say nothing (they expire after an hour)."
     yield _said(
         "workload-no-pods",

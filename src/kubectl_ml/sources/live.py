@@ -26,9 +26,9 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import quote, urlencode
 
 from kubectl_ml.errors import ApiError, ConfigError, ForbiddenError, NotFoundError, UnreachableError
@@ -40,6 +40,9 @@ PAGE_SIZE = 500
 # client-go's dial timeout; without one, a blackholed API server would hang for the OS's ~2 minutes.
 CONNECT_TIMEOUT = 30.0
 _MAX_THROTTLE_RETRIES = 2
+
+
+_T = TypeVar("_T")
 
 
 class LiveSource:
@@ -106,47 +109,65 @@ class LiveSource:
 
     def serves(self, kind: str) -> bool:
         """True when the server serves the kind's group in a version the plugin reads."""
-        return self._api_version(KINDS[kind]) is not None
+        return bool(self._api_versions(KINDS[kind]))
 
-    def _api_version(self, spec: Kind) -> str | None:
+    def _api_versions(self, spec: Kind) -> list[str]:
+        """The kind's versions the server's group serves, the plugin's preferred first.
+
+        Discovery by group says which versions exist, not which resources each has: a group can serve a
+        kind at one version and another kind at another (kubeflow.org: the training operator's v1, a
+        Notebook CRD's v1beta1), so a 404 on one is tried at the next.
+        """
         if is_builtin_group(spec.group):
-            return spec.api_version
+            return [spec.api_version]
         served = self.served_groups().get(spec.group, ())
-        version = next((item for item in spec.versions if item in served), None)
-        return f"{spec.group}/{version}" if version else None
+        return [f"{spec.group}/{version}" for version in spec.versions if version in served]
 
-    def _served_version(self, spec: Kind) -> str:
-        version = self._api_version(spec)
-        if version is None:
-            raise NotFoundError(
-                f'the server doesn\'t have a resource type "{spec.plural}" ({spec.group}).',
-                f"Its CRD is not installed in context {self._context_name!r}: is {spec.group} installed here?",
-                status=404,
-                reason=NO_RESOURCE_TYPE,
-            )
-        return version
+    def _no_resource_type(self, spec: Kind) -> NotFoundError:
+        return NotFoundError(
+            f'the server doesn\'t have a resource type "{spec.plural}" ({spec.group}).',
+            f"Its CRD is not installed in context {self._context_name!r}: is {spec.group} installed here?",
+            status=404,
+            reason=NO_RESOURCE_TYPE,
+        )
+
+    def _at_served_version(self, spec: Kind, read: Callable[[str], _T]) -> _T:
+        """``read(api_version)`` at the first served version that has the resource."""
+        versions = self._api_versions(spec)
+        for number, api_version in enumerate(versions):
+            try:
+                return read(api_version)
+            except NotFoundError as error:
+                # A missing object names itself in the Status details; a missing resource does not.
+                missing_resource = error.reason == "NotFound" and error.details_name is None
+                if number + 1 < len(versions) and (missing_resource or not error.reason):
+                    continue
+                if (missing_resource or not error.reason) and not is_builtin_group(spec.group):
+                    raise self._no_resource_type(spec) from error
+                raise
+        raise self._no_resource_type(spec)
 
     def get(self, kind: str, namespace: str | None, name: str) -> dict[str, Any]:
         """GET one object."""
         spec = KINDS[kind]
-        api_version = self._served_version(spec)
-        path = f"{spec.collection_path(namespace, api_version)}/{quote(name)}"
-        item = self._get_json(path, {})
-        item.setdefault("kind", spec.kind)
-        item.setdefault("apiVersion", api_version)
-        return item
 
-    def list(
+        def read(api_version: str) -> dict[str, Any]:
+            path = f"{spec.collection_path(namespace, api_version)}/{quote(name)}"
+            item = self._get_json(path, {})
+            item.setdefault("kind", spec.kind)
+            item.setdefault("apiVersion", api_version)
+            return item
+
+        return self._at_served_version(spec, read)
+
+    def _list_at(
         self,
-        kind: str,
+        spec: Kind,
+        api_version: str,
         namespace: str | None,
-        *,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
+        label_selector: str | None,
+        field_selector: str | None,
     ) -> list[dict[str, Any]]:
-        """LIST a kind, following ``continue`` tokens, with kind/apiVersion stamped on the items."""
-        spec = KINDS[kind]
-        api_version = self._served_version(spec)
         path = spec.collection_path(namespace, api_version)
         query: dict[str, str] = {"limit": str(PAGE_SIZE)}
         if label_selector:
@@ -164,6 +185,20 @@ class LiveSource:
             if not token:
                 return items
             query["continue"] = token
+
+    def list(
+        self,
+        kind: str,
+        namespace: str | None,
+        *,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """LIST a kind, following ``continue`` tokens, with kind/apiVersion stamped on the items."""
+        spec = KINDS[kind]
+        return self._at_served_version(
+            spec, lambda api_version: self._list_at(spec, api_version, namespace, label_selector, field_selector)
+        )
 
     def logs(self, namespace: str, pod: str, container: str, *, previous: bool, tail_lines: int) -> str | None:
         """The tail of a container's log; None when the runtime kept none (400/404)."""
@@ -256,10 +291,13 @@ class LiveSource:
     def _error(self, status: int, path: str, body: bytes | str) -> ApiError:
         message = ""
         reason = ""
+        details_name: str | None = None
         try:
             document = json.loads(body)
             message = str(document.get("message") or "")
             reason = str(document.get("reason") or "")
+            details = document.get("details")
+            details_name = str(details["name"]) if isinstance(details, dict) and details.get("name") else None
         except (ValueError, AttributeError, TypeError):
             pass
         if status == 401:
@@ -277,7 +315,9 @@ class LiveSource:
                 reason=reason,
             )
         if status == 404:
-            return NotFoundError(message or f"Not found: GET {path}.", None, status=status, reason=reason)
+            error = NotFoundError(message or f"Not found: GET {path}.", None, status=status, reason=reason)
+            error.details_name = details_name
+            return error
         if status == 429:
             return ApiError(
                 "The API server is throttling requests (429 Too Many Requests).",
