@@ -50,10 +50,12 @@ from kubectl_ml.model.resources import (
     Resources,
     accelerator_requests,
     allocated_on,
+    container_resources,
     is_accelerator,
     pod_requests,
     rename_resources,
 )
+from kubectl_ml.model.selectors import selector_keys
 from kubectl_ml.model.tolerations import describe_taint, toleration_for, tolerations_with
 
 # A requested name this close to an advertised one is a typo (nvidia.com/gpus), worth a rename patch.
@@ -81,9 +83,9 @@ def _resource_evidence(subject: Subject, resource: str) -> list[Evidence]:
     """The container fields that ask for ``resource``, verbatim (a limit stands in for a request)."""
     found = []
     for key, index, container in spec_containers(subject.spec):
-        resources = container.get("resources") or {}
-        for field in ("limits", "requests"):
-            value = (resources.get(field) or {}).get(resource)
+        requests, limits = container_resources(container)
+        for field, values in (("limits", limits), ("requests", requests)):
+            value = values.get(resource)
             if value is not None:
                 found.append(
                     Evidence("spec", subject.path(f"spec.{key}[{index}].resources.{field}['{resource}']"), value)
@@ -152,21 +154,10 @@ def _rename_patch(subject: Subject, renames: Mapping[str, str]) -> dict[str, Any
     return subject.patch(body) if body else None
 
 
-def _selector_keys(spec: Mapping[str, Any]) -> list[str]:
-    keys = list(spec.get("nodeSelector") or {})
-    affinity = (spec.get("affinity") or {}).get("nodeAffinity") or {}
-    terms = (affinity.get("requiredDuringSchedulingIgnoredDuringExecution") or {}).get("nodeSelectorTerms") or []
-    for term in terms:
-        for expression in term.get("matchExpressions") or []:
-            if expression.get("key") and expression["key"] not in keys:
-                keys.append(expression["key"])
-    return keys
-
-
 def _selector(data: _Input) -> Finding:
     """node-selector-mismatch, with the values the nodes that could hold the pod have for each key."""
     spec = data.subject.spec
-    keys = _selector_keys(spec)
+    keys = selector_keys(spec)
     # The nodes that matter are those large enough (the GPU nodes), not the CPU pool's labels.
     sized = [fit.node for fit in data.fits if not fit.over_capacity] or [fit.node for fit in data.fits]
     values: dict[str, set[str]] = {}

@@ -92,3 +92,14 @@ def selector_mismatches(pod_spec: Mapping[str, Any], node: Mapping[str, Any]) ->
     if pod_spec.get("nodeName") and pod_spec["nodeName"] != (node.get("metadata") or {}).get("name"):
         reasons.append(f"nodeName {pod_spec['nodeName']}")
     return reasons
+
+
+def selector_keys(pod_spec: Mapping[str, Any]) -> list[str]:
+    """Label keys the pod selects nodes on: its nodeSelector's, then its required node affinity's."""
+    keys = [str(key) for key in mapping(pod_spec.get("nodeSelector"))]
+    for term in required_terms(pod_spec):
+        for expression in mappings(term.get("matchExpressions")):
+            key = expression.get("key")
+            if key and str(key) not in keys:
+                keys.append(str(key))
+    return keys

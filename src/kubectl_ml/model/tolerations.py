@@ -63,7 +63,7 @@ def untolerated_taints(
     effects: tuple[str, ...] = BLOCKING_EFFECTS,
 ) -> list[dict[str, Any]]:
     """The taints (with one of ``effects``) that none of ``tolerations`` tolerates."""
-    toleration_list = list(tolerations)
+    toleration_list = [item for item in tolerations if isinstance(item, Mapping)]
     return [
         dict(taint)
         for taint in taints

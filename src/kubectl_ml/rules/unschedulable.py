@@ -33,6 +33,7 @@ from kubectl_ml.model.quantity import format_quantity
 from kubectl_ml.model.resources import (
     KNOWN_ACCELERATORS,
     Resources,
+    container_resources,
     is_accelerator,
     looks_like_accelerator,
     node_resources,
@@ -40,6 +41,7 @@ from kubectl_ml.model.resources import (
     rename_resources,
 )
 from kubectl_ml.model.scheduler_messages import SchedulingMessage, SchedulingReason, parse_scheduling_message
+from kubectl_ml.model.selectors import selector_keys
 from kubectl_ml.model.tolerations import describe_taint, toleration_for, tolerations_with
 from kubectl_ml.rules._common import event_evidence, finding, spec_evidence, status_evidence
 
@@ -85,9 +87,9 @@ def _resource_evidence(pod: Mapping[str, Any], resource: str) -> Evidence | None
     spec = pod.get("spec") or {}
     # App containers first: they are what users think of as asking for the resource.
     for key, index, container in sorted(spec_containers(spec), key=lambda item: item[0] != "containers"):
-        resources = container.get("resources") or {}
-        for field in ("limits", "requests"):
-            value = (resources.get(field) or {}).get(resource)
+        requests, limits = container_resources(container)
+        for field, values in (("limits", limits), ("requests", requests)):
+            value = values.get(resource)
             if value is not None:
                 return spec_evidence(f"spec.{key}[{index}].resources.{field}['{resource}']", value)
     return None
@@ -167,18 +169,6 @@ def _rename_patch(pod: Mapping[str, Any], renames: Mapping[str, str]) -> dict[st
     return {"spec": body} if body else None
 
 
-def _selector_keys(spec: Mapping[str, Any]) -> list[str]:
-    """Label keys the pod selects on: its nodeSelector's, then its required node affinity's."""
-    keys = list(spec.get("nodeSelector") or {})
-    affinity = (spec.get("affinity") or {}).get("nodeAffinity") or {}
-    required = (affinity.get("requiredDuringSchedulingIgnoredDuringExecution") or {}).get("nodeSelectorTerms") or []
-    for term in required:
-        for expression in term.get("matchExpressions") or []:
-            if expression.get("key") and expression["key"] not in keys:
-                keys.append(expression["key"])
-    return keys
-
-
 def _selector_evidence(spec: Mapping[str, Any], base: list[Evidence]) -> list[Evidence]:
     evidence = list(base)
     if spec.get("nodeSelector"):
@@ -195,7 +185,7 @@ def _selector_command(keys: Sequence[str]) -> str:
 
 def _selector_finding(context: PodContext, base: list[Evidence]) -> Finding:
     spec = context.pod.get("spec") or {}
-    keys = _selector_keys(spec)
+    keys = selector_keys(spec)
     labels: dict[str, set[str]] = {}
     for node in context.nodes:
         node_labels = (node.get("metadata") or {}).get("labels") or {}
@@ -595,7 +585,7 @@ def _from_message(context: PodContext, message: SchedulingMessage, base: list[Ev
             f"Pod {context.name} is Pending: nodes do not match its nodeSelector/affinity.",
             evidence=_selector_evidence(spec, base),
             remedy="Change the selector to labels real nodes have, or label the intended nodes.",
-            commands=[_selector_command(_selector_keys(spec))],
+            commands=[_selector_command(selector_keys(spec))],
         )
 
 
