@@ -187,3 +187,54 @@ def test_json_patches_keep_other_resources_and_create_missing_parents(
         assert worker["resources"]["requests"]["nvidia.com/gpu"] == "1"
         assert worker["resources"]["limits"]["nvidia.com/gpu"] == "1"
     assert worker["image"] == job["spec"]["pytorchReplicaSpecs"]["Worker"]["template"]["spec"]["containers"][0]["image"]
+
+
+def _corpus(relative: str, kind: str) -> dict[str, Any]:
+    text = (MANIFESTS / relative).read_text(encoding="utf-8")
+    found: dict[str, Any] = next(item for item in yaml.safe_load_all(text) if item and item.get("kind") == kind)
+    found["metadata"].setdefault("namespace", NAMESPACE)
+    found["metadata"]["namespace"] = NAMESPACE
+    found["metadata"].setdefault("name", found["metadata"].get("generateName", "x"))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("relative", "kind", "labels", "expected_role"),
+    [
+        # The labels each operator puts on its pods (model/workloads.py's docstring has the sources); a kind
+        # with one template (this TFJob has Workers only) needs no role.
+        ("jobset/jobset-depends-on.yaml", "JobSet",
+         {"jobset.sigs.k8s.io/jobset-name": "{name}", "jobset.sigs.k8s.io/replicatedjob-name": "worker"}, "worker"),
+        ("lws/lws-vllm-gpu.yaml", "LeaderWorkerSet",
+         {"leaderworkerset.sigs.k8s.io/name": "{name}", "leaderworkerset.sigs.k8s.io/worker-index": "1"}, "worker"),
+        ("kuberay/raycluster-complete.yaml", "RayCluster",
+         {"ray.io/cluster": "{name}", "ray.io/node-type": "worker", "ray.io/group": "small-group"},
+         "worker group small-group"),
+        ("kserve/isvc-torchserve-gpu.yaml", "InferenceService",
+         {"serving.kserve.io/inferenceservice": "{name}", "component": "predictor"}, ""),
+        ("kubeflow-mpi/mpijob-v2beta1-pi.yaml", "MPIJob",
+         {"training.kubeflow.org/job-name": "{name}", "training.kubeflow.org/job-role": "worker"}, "Worker"),
+        ("kubeflow-training/tfjob-multi-worker-gpu.yaml", "TFJob",
+         {"training.kubeflow.org/job-name": "{name}", "training.kubeflow.org/replica-type": "worker"}, ""),
+        ("kubeflow-notebooks/notebook-v1-sample.yaml", "Notebook", {"notebook-name": "{name}"}, ""),
+    ],
+)  # fmt: skip
+def test_each_operators_pods_are_sized_with_their_object_and_template(
+    relative: str, kind: str, labels: dict[str, str], expected_role: str
+) -> None:
+    owner = _corpus(relative, kind)
+    name = owner["metadata"]["name"]
+    # A pod the operator made, through whatever controller (a Job, a StatefulSet, a ReplicaSet) owns it.
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": f"{name}-abc12", "namespace": NAMESPACE, "uid": "uid-pod",
+                     "labels": {key: value.format(name=name) for key, value in labels.items()},
+                     "ownerReferences": [{"apiVersion": "apps/v1", "kind": "StatefulSet", "name": f"{name}-0",
+                                          "uid": "uid-sts", "controller": True}]},
+        "spec": {"containers": [{"name": "main", "image": "x:1"}]},
+    }  # fmt: skip
+    index = WorkloadIndex.build([pod], [owner], {}, {})
+    workload = index.workload_of(NAMESPACE, pod["metadata"]["name"])
+    assert (workload.kind, workload.name, workload.role) == (kind, name, expected_role)
+    assert pod_spec(workload, [pod]) is not None
