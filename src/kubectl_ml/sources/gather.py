@@ -20,6 +20,8 @@ from typing import Any
 from kubectl_ml.errors import ApiError, ForbiddenError, NotFoundError
 from kubectl_ml.model.pods import log_requests, needs_diagnosis
 from kubectl_ml.model.scheduler_messages import parse_scheduling_message
+from kubectl_ml.model.shapes import mapping
+from kubectl_ml.model.shapes import text as text_of
 from kubectl_ml.model.workloads import WORKLOAD_KINDS, WorkloadKind, is_suspended, pods_selector, queue_name
 from kubectl_ml.sources.base import Source
 from kubectl_ml.sources.kinds import CONTROLLER_KINDS, KINDS, NO_RESOURCE_TYPE, OPERATOR_KINDS
@@ -247,6 +249,11 @@ def _load_queue_state(source: Source, view: ClusterView, namespace: str, obj: di
             view.skipped.append(f"localqueues.kueue.x-k8s.io: forbidden (needs get on localqueues {_scope(namespace)})")
 
 
+def _submission_failed(obj: dict[str, Any]) -> bool:
+    status = mapping(obj.get("status"))
+    return status.get("reason") == "SubmissionFailed" or status.get("jobDeploymentStatus") in ("Failed", "Retrying")
+
+
 def _gather_operator(
     source: Source, view: ClusterView, entry: WorkloadKind, obj: dict[str, Any], namespace: str
 ) -> None:
@@ -262,6 +269,11 @@ def _gather_operator(
     # controller that should have made the pods, when there are none.
     if any(_waits_for_scheduling(pod) for pod in view.pods):
         _load_nodes(source, view)
+    elif entry.kind == "RayJob" and _submission_failed(obj):
+        # The submitter, a batch Job named after the RayJob, runs `ray job submit`: when submission
+        # failed, its pods' crash is the cause, and they carry the Job's label, not the cluster's.
+        submitter = f"batch.kubernetes.io/job-name={text_of(mapping(obj.get('metadata')).get('name'))}"
+        view.pods = view.pods + source.list("Pod", namespace, label_selector=submitter)
     elif is_suspended(entry, obj):
         _load_queue_state(source, view, namespace, obj)
     elif not view.pods and entry.children and selector:
