@@ -174,3 +174,14 @@ def test_a_kind_served_at_another_version_of_its_group_is_found(tmp_path: Path) 
     assert f"/apis/kubeflow.org/v1/namespaces/{NAMESPACE}/notebooks/{name}" in paths  # tried first, 404
     assert f"/apis/kubeflow.org/v1beta1/namespaces/{NAMESPACE}/notebooks/{name}" in paths
     assert report.kind == "DoctorReport"
+
+
+def test_an_operator_kind_rbac_forbids_is_skipped_and_named(cluster: Path, tmp_path: Path) -> None:
+    snapshot = SnapshotSource(cluster)
+    with ApiServer.from_snapshot(cluster, tls=True) as server:
+        server.forbid("pytorchjobs")
+        source = live_source(server, tmp_path, snapshot)
+        report = diagnose.doctor_scan(source, NAMESPACE)
+    assert any("pytorchjobs.kubeflow.org" in line and "forbidden" in line for line in report.skipped), report.skipped
+    # The pods are still diagnosed, grouped by their owner reference.
+    assert {finding.code for finding in report.findings} >= {"oom-killed", "nccl-timeout"}
