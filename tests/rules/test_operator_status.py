@@ -159,3 +159,24 @@ def test_no_pods_evidence_is_the_condition_that_says_most() -> None:
     (finding,) = findings(load("training-operator/pytorchjob-created-pending.json"), pods=())
     assert all(item.value is not None for item in finding.evidence)
     assert any(str(item.value).startswith("PyTorchJob llama-sft is created") for item in finding.evidence)
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        # The two states OpenShift's console shows as a failed DeploymentConfig (openshift/console#8463).
+        {"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded"},
+        {"type": "ReplicaFailure", "status": "True", "reason": "FailedCreate"},
+    ],
+)
+def test_a_failed_deploymentconfig(condition: dict[str, Any]) -> None:
+    dc = {
+        "apiVersion": "apps.openshift.io/v1",
+        "kind": "DeploymentConfig",
+        "metadata": {"name": "frontend", "namespace": "ml-serving"},
+        "spec": {"template": {"spec": {"containers": [{"name": "web", "image": "web:1"}]}}},
+        "status": {"conditions": [{"type": "Available", "status": "True"}, condition]},
+    }
+    (finding,) = findings(dc)
+    assert finding.code == "workload-not-ready"
+    assert condition["reason"] in finding.summary

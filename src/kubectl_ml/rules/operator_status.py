@@ -257,13 +257,25 @@ def _available(context: WorkloadContext) -> Iterator[Finding]:
             evidence=evidence,
         )
         return
+    # What OpenShift's console calls a failed DeploymentConfig (openshift/console#8463): Progressing False
+    # with ProgressDeadlineExceeded, or ReplicaFailure True.
     progress = _condition(obj, "Progressing")
     if progress is not None and progress[1].get("reason") == "ProgressDeadlineExceeded":
         index, item = progress
         yield _said(
             "workload-not-ready",
             context,
-            f"{_noun(context)} did not finish its rollout: {item.get('message')}",
+            f"{_noun(context)} did not finish its rollout: {item.get('message') or item.get('reason')}",
+            evidence=_condition_evidence(context, index, item),
+        )
+        return
+    replica_failure = _is_true(obj, "ReplicaFailure")
+    if replica_failure is not None:
+        index, item = replica_failure
+        yield _said(
+            "workload-not-ready",
+            context,
+            f"{_noun(context)} cannot create its pods: {item.get('message') or item.get('reason')}",
             evidence=_condition_evidence(context, index, item),
         )
 
