@@ -180,3 +180,12 @@ def test_a_failed_deploymentconfig(condition: dict[str, Any]) -> None:
     (finding,) = findings(dc)
     assert finding.code == "workload-not-ready"
     assert condition["reason"] in finding.summary
+
+
+def test_a_raycluster_whose_head_pod_was_not_read_says_why_from_its_condition() -> None:
+    cluster = load("kuberay/raycluster-head-image-pull.json")
+    (finding,) = findings(cluster, pods=())
+    assert finding.code == "workload-not-ready"
+    assert 'Back-off pulling image "rayproject/roy:2.46.0"' in finding.summary
+    # With the head pod read, its own finding says it; the cluster's condition would only repeat it.
+    assert findings(cluster) == []

@@ -6,8 +6,9 @@ What: the status an operator writes on the objects it runs, read per operator fa
   ``Failed`` (``PyTorchJob default/x has failed because 1 Worker replica(s) failed.``, ``jobset failed due
   to one or more job failures (first failed job: ...)``) and ``Restarting``; JobSet's ``restarts``.
 * KubeRay: a RayJob's ``jobDeploymentStatus`` (``Failed``, ``Retrying``) with ``reason`` and ``message``
-  (``DeadlineExceeded``, ``SubmissionFailed``, ``AppFailed``); a RayCluster's ``state: failed`` and
-  ``ReplicaFailure`` condition; a RayService's ``Ready`` condition and its applications'
+  (``DeadlineExceeded``, ``SubmissionFailed``, ``AppFailed``); a RayCluster's ``state: failed``, its
+  ``ReplicaFailure`` condition and, when its head pod was not read, ``HeadPodReady`` (KubeRay v1.6+ copies
+  the head container's reason and message there); a RayService's ``Ready`` condition and its applications'
   ``DEPLOY_FAILED``/``UNHEALTHY`` statuses.
 * KServe: an InferenceService's ``Ready`` condition, the most specific failing one beside it
   (``RevisionFailed``: ``Revision "x-predictor-00001" failed with message: ...``) and
@@ -155,6 +156,18 @@ def _ray(context: WorkloadContext) -> Iterator[Finding]:
             f"{_noun(context)} cannot create its pods: {item.get('message') or item.get('reason')}",
             evidence=_condition_evidence(context, index, item),
         )
+    head = _condition(obj, "HeadPodReady")
+    if kind == "RayCluster" and not context.pods and head is not None and head[1].get("status") == "False":
+        index, item = head
+        if item.get("message") and item.get("reason") not in (None, "", "Unknown"):
+            # KubeRay v1.6+ copies the head container's reason and message here: with the head pod not
+            # read (or gone), this is the one place that says why the cluster never came up.
+            yield _said(
+                "workload-not-ready",
+                context,
+                f"{_noun(context)}: its head pod is not ready ({item.get('reason')}): {item.get('message')}",
+                evidence=_condition_evidence(context, index, item),
+            )
     if kind == "RayService":
         yield from _ray_service(context)
 
