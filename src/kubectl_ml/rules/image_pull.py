@@ -169,11 +169,14 @@ def classify_pull_error(text: str) -> PullCause | None:
         The code and a phrase for the summary, or None when the text names no known cause.
     """
     body = _WRAPPER.sub("", text)
+    # Registries and runtimes vary the case (`401 Unauthorized`, `unauthorized: authentication required`):
+    # the words are matched case-insensitively.
+    lowered = body.lower()
     for needle, node_cause in _NODE_FAILURES:
-        if needle in body:
+        if needle.lower() in lowered:
             return node_cause
     for code, phrase, needles in _PATTERNS:
-        if any(needle in body for needle in needles):
+        if any(needle.lower() in lowered for needle in needles):
             return PullCause(code, phrase)
         if code == "image-not-found" and _DOCKER_MANIFEST_NOT_FOUND.search(body):
             return PullCause(code, phrase)
