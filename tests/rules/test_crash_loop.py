@@ -131,3 +131,13 @@ def test_the_fixture_waiting_messages_carry_the_pod_uid() -> None:
         message = pod["status"]["containerStatuses"][0]["state"]["waiting"]["message"]
         metadata = pod["metadata"]
         assert message.endswith(f"pod={metadata['name']}_{metadata['namespace']}({metadata['uid']})")
+
+
+def test_a_crash_without_an_exit_code_never_says_code_none() -> None:
+    from kubectl_ml.model.pods import ContainerView
+    from kubectl_ml.rules.crash_loop import _words
+
+    view = ContainerView("trainer", {"name": "trainer"}, {"restartCount": 3}, False, "spec.containers[0]", "")
+    summary, _remedy = _words("container", view, None, None)
+    assert "None" not in summary
+    assert "no exit code was recorded" in summary

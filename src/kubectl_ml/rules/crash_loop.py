@@ -117,7 +117,8 @@ def _termination_evidence(container: ContainerView) -> list[Evidence]:
     if not termination:
         return []
     code = termination.get("exitCode")
-    evidence = [status_evidence(f"{path}.exitCode", code, label=exit_code_meaning(int(code or 0)))]
+    meaning = exit_code_meaning(code) if isinstance(code, int) and not isinstance(code, bool) else ""
+    evidence = [status_evidence(f"{path}.exitCode", code, label=meaning)]
     if termination.get("reason"):
         evidence.append(status_evidence(f"{path}.reason", termination.get("reason")))
     if termination.get("message"):
@@ -135,9 +136,13 @@ def _words(kind: str, container: ContainerView, code: Any, quote: str | None) ->
             "A Deployment's container must keep running: run one-off work as a Job, or fix the command "
             "so the server stays in the foreground.",
         )
-    meaning = exit_code_meaning(int(code)) if code is not None else "no exit code recorded"
     restarts = f", restarted {container.restart_count} times" if container.restart_count else ""
-    summary = f"The {kind} {container.name} keeps exiting with code {code} ({meaning}){restarts}"
+    if isinstance(code, int) and not isinstance(code, bool):
+        summary = f"The {kind} {container.name} keeps exiting with code {code} ({exit_code_meaning(code)}){restarts}"
+    else:
+        # The kubelet lost the termination (a node reboot, a runtime restart): there is no code to quote.
+        summary = f"The {kind} {container.name} keeps stopping (no exit code was recorded){restarts}"
+        code = None
     summary += f": {quote}" if quote else ""
     if not summary.endswith((".", "!", "?")):
         summary += "."
