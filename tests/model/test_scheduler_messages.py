@@ -308,3 +308,19 @@ def test_volcano_gang_message_without_an_origin_names_no_node_reason() -> None:
         "1/1 tasks in gang unschedulable: pod group is not ready, 1 Pending, 1 minAvailable; Pending: 1 Undetermined"
     )
     assert parse_scheduling_message(message) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "category"),
+    [
+        # The pre-1.18 PreFilter form, without the "0/N nodes are available:" envelope (issue 10).
+        ("pod has unbound immediate PersistentVolumeClaims", "pvc-unbound"),
+        # A per-node reason pasted alone.
+        ("1 node(s) had untolerated taint {nvidia.com/gpu: present}", "taint"),
+    ],
+)
+def test_bare_reasons_without_the_envelope_are_read(message: str, category: str) -> None:
+    parsed = parse_scheduling_message(message)
+    assert parsed is not None
+    assert parsed.total_nodes is None
+    assert category in parsed.categories()

@@ -102,7 +102,11 @@ def test_gated_bound_and_running_pods_are_not_checked() -> None:
         assert list(unschedulable.check(PodContext(pod=pod, nodes=[GPU_NODE]))) == []
 
 
-def test_unknown_envelope_without_nodes_says_nothing() -> None:
+def test_unknown_wording_is_quoted_not_dropped() -> None:
+    """A Pending pod always gets a finding (issue 10): the scheduler's words, verbatim, when unreadable."""
     pod = _pod("waiting", "1")
     pod["status"]["conditions"][0]["message"] = "waiting for a future scheduler"
-    assert list(unschedulable.check(PodContext(pod=pod))) == []
+    (found,) = unschedulable.check(PodContext(pod=pod))
+    assert found.code == "scheduling-constraint"
+    assert "the scheduler says: waiting for a future scheduler" in found.summary
+    assert found.evidence[0].value == "waiting for a future scheduler"

@@ -169,6 +169,12 @@ def parse_scheduling_message(message: str) -> SchedulingMessage | None:
         return SchedulingMessage(raw=message, total_nodes=None, reasons=tuple(reasons))
     modern = _MODERN.match(text)
     if not modern:
+        # No envelope: the pre-1.18 bare PreFilter form (`pod has unbound immediate PersistentVolumeClaims`),
+        # or a per-node reason pasted alone (`1 node(s) had untolerated taint {...}`). Read it when one of
+        # its reasons is known; otherwise it is not a scheduler message this parser can read.
+        bare = tuple(_split_reasons(text))
+        if bare and any(reason.category != "other" for reason in bare):
+            return SchedulingMessage(raw=message, total_nodes=None, reasons=bare)
         return None
     body = modern.group(3)
     preemption: str | None = None

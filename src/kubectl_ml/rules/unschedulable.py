@@ -70,7 +70,11 @@ def _scheduler_message(context: PodContext) -> tuple[SchedulingMessage | None, E
         index = condition_index(context.pod, "PodScheduled")
         parsed = parse_scheduling_message(str(scheduled["message"]))
         evidence = status_evidence(f"status.conditions[{index}].message", scheduled["message"])
-        return parsed, evidence, None
+        if parsed is not None or not events:
+            return parsed, evidence, None
+    if events:
+        # A wording this parser does not know (another scheduler, a future release): quoted, not dropped.
+        return None, event_evidence(events[0], context.now), events[0]
     return None, None, None
 
 
@@ -659,6 +663,18 @@ def check(context: PodContext) -> Iterator[Finding]:
         found = []
     if not found and message is not None:
         found.append(_constraint_finding(context, message, base))
+    if not found and evidence is not None:
+        # The scheduler said why, in words this plugin cannot read: never "no problems" for a Pending pod.
+        found.append(
+            finding(
+                "scheduling-constraint",
+                context,
+                f"Pod {context.name} is Pending; the scheduler says: {str(evidence.value).strip()}",
+                evidence=base,
+                remedy="Do what the scheduler's message asks (it names the constraint or the resource), or add "
+                "nodes that satisfy it.",
+            )
+        )
     yield from found
 
 
