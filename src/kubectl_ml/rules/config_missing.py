@@ -94,12 +94,29 @@ def check(context: PodContext) -> Iterator[Finding]:
             continue
         message = str(waiting.get("message") or "")
         evidence: list[Evidence] = [
-            status_evidence(f"{container.status_path}.state.waiting.reason", "CreateContainerConfigError"),
-            status_evidence(f"{container.status_path}.state.waiting.message", message),
+            status_evidence(f"{container.status_path}.state.waiting.reason", "CreateContainerConfigError")
         ]
+        if message:
+            evidence.append(status_evidence(f"{container.status_path}.state.waiting.message", message))
         described = _describe(message)
         if described is None:
-            # Another config error (e.g. runAsNonRoot with a root image) is not a missing object.
+            # The kubelet's `Failed` event says the same (`Error: secret "x" not found`); a status read from
+            # `kubectl describe`, or written by an older kubelet, may have the reason without the message.
+            event = next(
+                (
+                    item
+                    for item in context.events
+                    if item.reason == "Failed" and item.container in (None, container.name) and _describe(item.message)
+                ),
+                None,
+            )
+            if event is None:
+                # Another config error (e.g. runAsNonRoot with a root image) is not a missing object.
+                continue
+            message = event.message.removeprefix("Error: ")
+            described = _describe(message)
+            evidence.append(event_evidence(event, context.now))
+        if described is None:
             continue
         kind, name, remedy, key = described
         reported.add((kind, name))
