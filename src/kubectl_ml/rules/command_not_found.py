@@ -20,6 +20,7 @@ from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.findings import Evidence, Finding
 from kubectl_ml.model.pods import ContainerView, containers
 from kubectl_ml.rules._common import (
+    event_evidence,
     find_line,
     finding,
     log_evidence,
@@ -86,8 +87,27 @@ def _from_shell_log(context: PodContext, container: ContainerView) -> tuple[str 
     return match.group(1), [status_evidence(f"{path}.exitCode", 127), log_evidence(container.name, line)]
 
 
+def _from_failed_event(context: PodContext, container: ContainerView) -> tuple[str | None, list[Evidence]] | None:
+    """The program named by the kubelet's ``Failed`` event, when the status keeps no message of its own.
+
+    ``Error: failed to create containerd task: ... exec: "python": executable file not found in $PATH``:
+    a status read from ``kubectl describe`` has the reason only.
+    """
+    if _is_running(container) or _start_message(container) is not None:
+        return None
+    for event in context.events:
+        if event.reason != "Failed" or event.container not in (None, container.name):
+            continue
+        match = _EXECUTABLE.search(event.message)
+        if match is not None and "nvidia-container-cli" not in event.message:
+            return match.group(1), [event_evidence(event, context.now)]
+    return None
+
+
 def _diagnose(context: PodContext, container: ContainerView) -> Finding | None:
-    found = _from_start_error(container) or _from_shell_log(context, container)
+    found = (
+        _from_start_error(container) or _from_shell_log(context, container) or _from_failed_event(context, container)
+    )
     if found is None:
         return None
     program, evidence = found
