@@ -14,7 +14,7 @@ from kubectl_ml.model.findings import Finding, Report
 from kubectl_ml.model.pods import containers, find_container, needs_diagnosis, pod_ref
 from kubectl_ml.rules import first_failure, run_pod_rules, run_workload_rules
 from kubectl_ml.sources.base import Source
-from kubectl_ml.sources.gather import gather_pod, gather_scan, gather_workload
+from kubectl_ml.sources.gather import check_namespace, gather_pod, gather_scan, gather_workload
 from kubectl_ml.sources.kinds import CONTROLLER_KINDS, OPERATOR_KINDS
 from kubectl_ml.sources.view import ClusterView
 
@@ -88,6 +88,7 @@ def doctor_scan(source: Source, namespace: str | None) -> Report:
     """Scan a namespace (or all) for unhealthy pods and stuck controllers."""
     view = gather_scan(source, namespace)
     if namespace and not view.pods and not any(view.controllers.values()):
+        check_namespace(source, namespace)
         view.skipped.append(f"namespace {namespace} has no pods or workloads here (check -n, or use -A)")
     findings = _diagnose_view(view, kinds=(*CONTROLLER_KINDS, *OPERATOR_KINDS))
     return _report(view, source, findings, len(view.pods))

@@ -185,3 +185,18 @@ def test_an_operator_kind_rbac_forbids_is_skipped_and_named(cluster: Path, tmp_p
     assert any("pytorchjobs.kubeflow.org" in line and "forbidden" in line for line in report.skipped), report.skipped
     # The pods are still diagnosed, grouped by their owner reference.
     assert {finding.code for finding in report.findings} >= {"oom-killed", "nccl-timeout"}
+
+
+def test_a_namespace_that_does_not_exist_is_an_error_not_a_green(
+    capsys: pytest.CaptureFixture[str], cluster: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """issue 10: `doctor -n typo` said "No problems found in 0 pods" and exited 0."""
+    offline = run(capsys, "doctor", "-n", "ml-trainng", "--snapshot", str(FIXTURES / "demo"))
+    assert_short_error(offline, 'namespace "ml-trainng" not found', "Did you mean: ml-training")
+    with ApiServer.from_snapshot(cluster, tls=True) as server:
+        monkeypatch.setenv("KUBECONFIG", str(server.write_kubeconfig(tmp_path)))
+        live = run(capsys, "doctor", "-n", "ml-trainng")
+        assert_short_error(live, 'namespace "ml-trainng" not found', "Did you mean: ml-training")
+        # An existing namespace with nothing in it stays a clean answer that says so.
+        empty = run(capsys, "doctor", "-n", NAMESPACE, "-o", "json")
+        assert empty.code == 1  # the PyTorchJob's failures

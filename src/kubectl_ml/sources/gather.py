@@ -378,6 +378,28 @@ def _list_operator_objects(source: Source, view: ClusterView, namespace: str | N
         view.queues_read = view.queues_read or (kind == "Workload" and ok)
 
 
+def check_namespace(source: Source, namespace: str) -> None:
+    """Raise NotFoundError (exit 3) when ``namespace`` does not exist, naming the ones that do.
+
+    Asked only when a scan of the namespace found nothing: an empty namespace and a mistyped one read the
+    same until then, and "No problems found" about a namespace that is not there is a false green.
+    """
+    try:
+        source.get("Namespace", None, namespace)
+        return
+    except ForbiddenError:
+        return  # cannot tell; the scan's own note says nothing was found
+    except NotFoundError as error:
+        try:
+            names = [str((item.get("metadata") or {}).get("name")) for item in source.list("Namespace", None)]
+        except ApiError:
+            names = []
+        close = difflib.get_close_matches(namespace, names, n=3, cutoff=0.5)
+        shown = ", ".join(close or names[:10]) + ("" if close or len(names) <= 10 else ", ...")
+        hint = (f"Did you mean: {shown}?" if close else f"Namespaces here: {shown}.") if names else None
+        raise NotFoundError(f'namespace "{namespace}" not found.', hint, status=404) from error
+
+
 def gather_scan(source: Source, namespace: str | None) -> ClusterView:
     """A namespace (or, with None, every namespace): pods, events, controllers, nodes if needed, logs."""
     view = ClusterView(now=source.now())

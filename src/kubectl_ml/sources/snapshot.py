@@ -105,6 +105,7 @@ class SnapshotSource:
         self._logs: dict[tuple[str, str, str], str] = {}
         self._previous: dict[tuple[str, str, str], str] = {}
         self._load()
+        self._add_namespaces()
         if not self.objects and not self._logs and not self._previous and not (self.root / "metrics.om").is_file():
             raise SourceError(
                 f"{self.root} holds no Kubernetes objects: it is not a snapshot.",
@@ -139,6 +140,26 @@ class SnapshotSource:
                             continue
                         seen.add(key)
                         self.objects.setdefault(kind, []).append(item)
+
+    def _add_namespaces(self) -> None:
+        """Namespace objects for the namespaces the snapshot holds, when it has none of its own.
+
+        ``kubectl cluster-info dump`` writes a folder per namespace but no namespaces.json: the folders and
+        the objects' namespaces are the namespaces, so a ``-n`` that names none of them is not found.
+        """
+        if self.objects.get("Namespace"):
+            return
+        names = {
+            str((item.get("metadata") or {}).get("namespace") or "")
+            for items in self.objects.values()
+            for item in items
+            if isinstance(item, dict)
+        }
+        names |= {path.name for path in self.root.iterdir() if path.is_dir() and not path.name.startswith(".")}
+        names.discard("")
+        self.objects["Namespace"] = [
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}} for name in sorted(names)
+        ]
 
     def _read_logs(self, path: Path) -> None:
         text = path.read_text(encoding="utf-8", errors="replace")
