@@ -14,7 +14,7 @@ from kubectl_ml.gpu._common import name_of
 from kubectl_ml.model.findings import Report
 from kubectl_ml.model.workloads import carries_containers, kind_key, workload_kind
 from kubectl_ml.sources.base import Source
-from kubectl_ml.sources.gather import list_workloads
+from kubectl_ml.sources.gather import check_namespace, list_workloads
 
 
 def unknown_kinds_note(objects: list[dict[str, Any]]) -> list[str]:
@@ -60,6 +60,9 @@ def gpu_report(source: Source, namespace: str | None, manifests: list[dict[str, 
         ]
     else:
         workloads = list_workloads(source, namespace, skipped, "their templates were not checked")
+        in_scope = [pod for pod in pods if (pod.get("metadata") or {}).get("namespace") == namespace]
+        if namespace and not in_scope and not workloads:
+            check_namespace(source, namespace)
         nodes_view, findings = run_gpu_checks(nodes, pods, workloads)
         findings = [
             finding

@@ -18,7 +18,7 @@ from kubectl_ml.rightsize.report import RightsizeReport
 from kubectl_ml.rightsize.settings import RightsizeSettings
 from kubectl_ml.rightsize.workloads import Workload, WorkloadIndex, pod_spec
 from kubectl_ml.sources.base import Source, UsageSource
-from kubectl_ml.sources.gather import list_workloads
+from kubectl_ml.sources.gather import check_namespace, list_workloads
 from kubectl_ml.sources.labels import label_matcher
 
 
@@ -48,6 +48,8 @@ def rightsize(
     """Recommend requests and limits for every workload container of the namespace (None: all)."""
     notes: list[str] = []
     pods, controllers = _objects(source, namespace, notes)
+    if namespace and not pods and not controllers:
+        check_namespace(source, namespace)
     # A snapshot is sized as of its capture time, whichever source holds the usage, so a snapshot's
     # metrics.om and the same data in Prometheus give the same numbers.
     end = source.now().timestamp() if source.describe().get("type") == "snapshot" else None

@@ -200,3 +200,11 @@ def test_a_namespace_that_does_not_exist_is_an_error_not_a_green(
         # An existing namespace with nothing in it stays a clean answer that says so.
         empty = run(capsys, "doctor", "-n", NAMESPACE, "-o", "json")
         assert empty.code == 1  # the PyTorchJob's failures
+
+
+@pytest.mark.parametrize("command", ["gpu", "rightsize"])
+def test_gpu_and_rightsize_refuse_a_namespace_that_does_not_exist(
+    capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    result = run(capsys, command, "-n", "ml-servng", "--snapshot", str(FIXTURES / "demo"))
+    assert_short_error(result, 'namespace "ml-servng" not found', "Did you mean: ml-serving")
