@@ -110,3 +110,17 @@ def test_unknown_wording_is_quoted_not_dropped() -> None:
     assert found.code == "scheduling-constraint"
     assert "the scheduler says: waiting for a future scheduler" in found.summary
     assert found.evidence[0].value == "waiting for a future scheduler"
+
+
+def test_a_gpu_request_where_no_node_advertises_any_gpu_points_at_the_device_plugin() -> None:
+    """issue 10: with no accelerator on any node, MIG names are no help; the device plugin is the cause."""
+    cpu_node = {
+        "metadata": {"name": "cpu-1", "labels": {"cloud.google.com/gke-nodepool": "default-pool"}},
+        "spec": {},
+        "status": {"allocatable": {"cpu": "15890m", "memory": "57499744Ki", "pods": "110"}},
+    }
+    (found,) = unschedulable.check(PodContext(pod=_pod("train-0", "1"), nodes=[cpu_node]))
+    assert found.code == "gpu-resource-unknown"
+    assert "no node offers any GPU resource" in found.summary
+    assert "device plugin is not running on any node" in found.remedy
+    assert "MIG" not in found.remedy

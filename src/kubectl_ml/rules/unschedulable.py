@@ -161,6 +161,11 @@ def _unknown_finding(context: PodContext, requests: Resources, base: list[Eviden
             if patch
             else "Request a resource the GPU nodes advertise (a MIG profile such as nvidia.com/mig-1g.5gb on MIG "
             "nodes, nvidia.com/gpu.shared on time-sliced ones), or change the nodes' device plugin configuration."
+            if alternatives
+            # Not one node advertises an accelerator: no name would help (issue 10).
+            else "The device plugin is not running on any node (or the GPU nodes are not ready): check its "
+            "DaemonSet (kubectl get ds -A | grep -i -E 'device-plugin|gpu-operator') and the nodes' drivers; "
+            "or add a GPU node pool."
         ),
         patch=patch,
         commands=[f"kubectl ml gpu -n {context.namespace}"],
