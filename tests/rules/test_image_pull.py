@@ -266,3 +266,21 @@ def test_image_pull_unauthorized_fires_when_ghcr_denies_without_a_cloud_identity
     _report, finding = _run("image-pull-unauthorized", "fires", "containerd-ghcr-anonymous-token-new-form")
     assert "Container Registry" not in (finding.remedy or "")
     assert finding.patch == {"spec": {"imagePullSecrets": [{"name": "regcred"}]}}
+
+
+@pytest.mark.parametrize(
+    ("case", "words"),
+    [
+        ("containerd-dns-no-such-host", "cannot resolve"),
+        ("dockershim-dns-timeout", "cannot resolve"),
+        ("containerd-tls-unknown-authority", "do not trust"),
+        ("containerd-connection-refused", "refuses connections"),
+        ("containerd-dial-timeout-backoff-1.32", "in time"),
+    ],
+)
+def test_each_way_a_registry_is_unreachable_gets_its_own_fix(case: str, words: str) -> None:
+    """issue 10: DNS failure, refused connection, an untrusted certificate and a timeout all got one text."""
+    (found,) = [item for item in cases("registry-unreachable") if item.path.name == case]
+    report = run_case(found)
+    (finding,) = [item for item in report.findings if item.code == "registry-unreachable"]
+    assert words in finding.remedy, finding.remedy

@@ -16,7 +16,7 @@ authenticate or mirror, fix DNS/CA, fix the reference, or free the node's disk.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from kubectl_ml.model.context import PodContext
@@ -258,8 +258,47 @@ def _unauthorized_remedy(
     )
 
 
+def _unreachable_remedy(registry: str, text: str) -> tuple[str, dict[str, object] | None, list[str]]:
+    """The fix for the way the registry could not be reached: its name, its port, its certificate, the path."""
+    node = "kubectl debug node/<node> -it --image=busybox --"
+    # `dial tcp: lookup <host> on <dns>:53: ... i/o timeout` is the DNS server not answering, not the registry.
+    if "no such host" in text or "server misbehaving" in text or re.search(r"lookup \S+ on \S+:53", text):
+        return (
+            f"The nodes cannot resolve {registry}: check the host name in the image, and the nodes' DNS "
+            "(a private registry needs a record the nodes' resolver knows).",
+            None,
+            [f"{node} nslookup {registry}"],
+        )
+    if "x509" in text or "certificate" in text:
+        return (
+            f"The nodes do not trust {registry}'s TLS certificate (self-signed or a private CA): add its CA to "
+            "the container runtime's trust on every node (containerd: hosts.toml ca; CRI-O: /etc/containers/"
+            "certs.d), or fix the certificate's name.",
+            None,
+            [f"{node} wget -O- https://{registry}/v2/"],
+        )
+    if "connection refused" in text:
+        return (
+            f"{registry} refuses connections on that port: check the registry runs and listens there (HTTPS on "
+            "443 unless the image names another port), and any proxy in between.",
+            None,
+            [f"{node} wget -O- https://{registry}/v2/"],
+        )
+    return (
+        f"The nodes cannot reach {registry} in time (timeout, no route): check the firewall, egress rules, "
+        "NAT and proxy settings of the node pool.",
+        None,
+        [f"{node} wget -T 10 -O- https://{registry}/v2/"],
+    )
+
+
 def _remedy(
-    cause: PullCause, context: PodContext, container: ContainerView, image: str, reason: str
+    cause: PullCause,
+    context: PodContext,
+    container: ContainerView,
+    image: str,
+    reason: str,
+    evidence: Sequence[Evidence] = (),
 ) -> tuple[str, dict[str, object] | None, list[str]]:
     """Remedy text, patch and commands for a classified cause."""
     registry = registry_of(image)
@@ -314,12 +353,7 @@ def _remedy(
             [],
         )
     if cause.code == "registry-unreachable":
-        return (
-            f"Check that {registry} resolves and is reachable from the nodes (DNS, firewall, proxy) and that the "
-            "nodes trust its TLS certificate.",
-            None,
-            [f"kubectl debug node/<node> -it --image=busybox -- nslookup {registry}"],
-        )
+        return _unreachable_remedy(registry, " ".join(str(item.value) for item in evidence).lower())
     if cause.remedy:
         return cause.remedy, None, []
     # Unknown or transient: the next attempt's Failed event names the cause.
@@ -367,7 +401,7 @@ def _diagnose(context: PodContext, container: ContainerView) -> Finding | None:
         else:
             detail = "the runtime's error is not one we recognize"
         cause = PullCause("image-pull-failed", f"the cause is unknown: {detail}")
-    remedy, patch, commands = _remedy(cause, context, container, image, reason)
+    remedy, patch, commands = _remedy(cause, context, container, image, reason, evidence)
     if cause.code == "image-pull-failed" and "unknown" in cause.phrase:
         commands = [f"kubectl get events -n {context.namespace} --field-selector involvedObject.name={context.name}"]
     return finding(
