@@ -12,22 +12,14 @@ from kubectl_ml.errors import ForbiddenError, SourceError
 from kubectl_ml.gpu import run_gpu_checks
 from kubectl_ml.gpu._common import name_of
 from kubectl_ml.model.findings import Report
-from kubectl_ml.model.workloads import carries_containers, kind_key, workload_kind
+from kubectl_ml.model.workloads import is_unknown_workload, kind_key, not_checked_note, workload_kind
 from kubectl_ml.sources.base import Source
 from kubectl_ml.sources.gather import check_namespace, list_workloads
 
 
 def unknown_kinds_note(objects: list[dict[str, Any]]) -> list[str]:
     """A ``skipped`` line naming the objects that hold containers but are of kinds the plugin does not know."""
-    unknown = [
-        f"{kind_key(item)}/{(item.get('metadata') or {}).get('name', '')}"
-        for item in objects
-        if item.get("kind") != "Pod" and workload_kind(item) is None and carries_containers(item)
-    ]
-    if not unknown:
-        return []
-    shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
-    return [f"not checked: {len(unknown)} object{'s' if len(unknown) != 1 else ''} of kinds it does not know: {shown}"]
+    return not_checked_note([f"{kind_key(item)}/{name_of(item)}" for item in objects if is_unknown_workload(item)])
 
 
 def gpu_report(source: Source, namespace: str | None, manifests: list[dict[str, Any]] | None = None) -> Report:

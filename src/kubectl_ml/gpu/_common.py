@@ -162,9 +162,7 @@ def key_of(obj: Mapping[str, Any]) -> tuple[str, str, str]:
     return ref.kind, ref.namespace, ref.name
 
 
-def top_workload(
-    obj: Mapping[str, Any], index: Mapping[tuple[str, str, str], Mapping[str, Any]]
-) -> tuple[str, str, str] | None:
+def top_workload(obj: Mapping[str, Any], index: OwnerIndex) -> tuple[str, str, str] | None:
     """The outermost listed controller of ``obj``.
 
     A pod's ReplicaSet's Deployment, a Job's CronJob, or the operator object whose label it carries (a
@@ -178,14 +176,13 @@ def top_workload(
         seen.add(current)
         found = current
         current = owner_key(index[current])
-    operators = getattr(index, "operators", None)
-    labelled = operators.owner_of(obj) if operators is not None else None
+    labelled = index.operators.owner_of(obj)
     if labelled is not None and key_of(labelled) in index and key_of(labelled) != key_of(obj):
         return key_of(labelled)
     return found
 
 
-class WorkloadIndex(dict[tuple[str, str, str], Mapping[str, Any]]):
+class OwnerIndex(dict[tuple[str, str, str], Mapping[str, Any]]):
     """Workloads by (kind key, namespace, name), with the operators' pod labels to find their owners by."""
 
     def __init__(self, workloads: Iterable[Mapping[str, Any]]) -> None:
@@ -194,12 +191,9 @@ class WorkloadIndex(dict[tuple[str, str, str], Mapping[str, Any]]):
         self.operators = OperatorPods(items)
 
 
-def workload_index(workloads: Iterable[Mapping[str, Any]]) -> WorkloadIndex:
+def workload_index(workloads: Iterable[Mapping[str, Any]]) -> OwnerIndex:
     """Workloads by (kind, namespace, name)."""
-    return WorkloadIndex(workloads)
-
-
-_NO_KIND = WorkloadKind("", "", ("",), "")
+    return OwnerIndex(workloads)
 
 
 def top_level_templates(workloads: Sequence[Mapping[str, Any]]) -> Iterator[Subject]:
@@ -212,7 +206,8 @@ def top_level_templates(workloads: Sequence[Mapping[str, Any]]) -> Iterator[Subj
     for workload in workloads:
         if top_workload(workload, index) is not None:
             continue
-        if (workload_kind(workload) or _NO_KIND).pod_template_copy:
+        entry = workload_kind(workload)
+        if entry is not None and entry.pod_template_copy:
             continue  # Kueue's Workload copies its job's templates
         yield from template_subjects(workload)
 

@@ -27,7 +27,7 @@ from kubectl_ml.lint import (
 )
 from kubectl_ml.lint._common import LintInput, subjects_of
 from kubectl_ml.model.findings import Finding
-from kubectl_ml.model.workloads import carries_containers, kind_key, workload_kind
+from kubectl_ml.model.workloads import is_unknown_workload, kind_key, not_checked_note
 
 __all__ = ["RULES", "LintInput", "LintResult", "LintRule", "field_line", "lint_manifests", "lint_objects", "lintable"]
 
@@ -66,11 +66,6 @@ RULES: tuple[LintRule, ...] = (
 def lintable(obj: Mapping[str, Any]) -> bool:
     """True for a Pod or a workload with a pod template (what the rules check)."""
     return bool(subjects_of(obj))
-
-
-def unknown_with_containers(obj: Mapping[str, Any]) -> bool:
-    """An object that holds containers but whose kind the workload table does not know: never "clean"."""
-    return obj.get("kind") != "Pod" and workload_kind(obj) is None and carries_containers(obj)
 
 
 def field_line(lines: Mapping[str, int], path: str) -> int | None:
@@ -117,15 +112,7 @@ class LintResult:
 
     def skipped(self) -> list[str]:
         """The report's ``skipped`` lines: one naming every object of an unknown kind (a few shown)."""
-        if not self.unknown:
-            return []
-        names = [f"{kind}/{name} ({file}:{line})" for kind, name, file, line in self.unknown]
-        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-        count = len(names)
-        return [
-            f"not checked: {count} object{'s' if count != 1 else ''} of kinds it does not know, holding "
-            f"containers: {shown}"
-        ]
+        return not_checked_note([f"{kind}/{name} ({file}:{line})" for kind, name, file, line in self.unknown])
 
 
 def lint_manifests(objects: Iterable[LintInput]) -> LintResult:
@@ -144,7 +131,7 @@ def lint_manifests(objects: Iterable[LintInput]) -> LintResult:
     for item in objects:
         subjects = subjects_of(item.object)
         if not subjects:
-            if unknown_with_containers(item.object):
+            if is_unknown_workload(item.object):
                 name = str((item.object.get("metadata") or {}).get("name", ""))
                 unknown.append((kind_key(item.object), name, item.file, item.line))
             continue

@@ -124,21 +124,28 @@ def controller_of(obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return next((owner for owner in owners if owner.get("controller")), owners[0] if owners else None)
 
 
+def indexed_conditions(obj: Mapping[str, Any]) -> list[tuple[int, Mapping[str, Any]]]:
+    """(index in ``status.conditions``, condition) of every condition that is an object."""
+    conditions = mapping(obj.get("status")).get("conditions")
+    items = conditions if isinstance(conditions, list) else []
+    return [(index, item) for index, item in enumerate(items) if isinstance(item, Mapping)]
+
+
+def find_condition(obj: Mapping[str, Any], condition_type: str) -> tuple[int, Mapping[str, Any]] | None:
+    """(index, condition) of the first status condition of the given type, or None."""
+    return next(((index, item) for index, item in indexed_conditions(obj) if item.get("type") == condition_type), None)
+
+
 def condition(obj: Mapping[str, Any], condition_type: str) -> Mapping[str, Any] | None:
     """The status condition of the given type, or None."""
-    for item in mappings(mapping(obj.get("status")).get("conditions")):
-        if item.get("type") == condition_type:
-            return item
-    return None
+    found = find_condition(obj, condition_type)
+    return found[1] if found is not None else None
 
 
 def condition_index(obj: Mapping[str, Any], condition_type: str) -> int | None:
     """Index of the condition in ``status.conditions`` (for evidence paths)."""
-    conditions = mapping(obj.get("status")).get("conditions")
-    for index, item in enumerate(conditions if isinstance(conditions, list) else []):
-        if isinstance(item, Mapping) and item.get("type") == condition_type:
-            return index
-    return None
+    found = find_condition(obj, condition_type)
+    return found[0] if found is not None else None
 
 
 def requests_gpu(pod: Mapping[str, Any]) -> bool:

@@ -679,7 +679,7 @@ def _walk(node: Any, steps: list[str], path: str, keys: tuple[str | int, ...], r
     step, rest = steps[0], steps[1:]
     if step.startswith("[") and step.endswith("]") and isinstance(node, list):
         # ``[field]``: the items of a list of lists (an Argo template's ``steps``, groups of parallel steps).
-        yield from _walk_items(node, step[1:-1], rest, path, keys, role, name=None)
+        yield from _walk_items(node, step[1:-1], rest, path, keys, role)
         return
     if not isinstance(node, Mapping):
         return
@@ -691,7 +691,7 @@ def _walk(node: Any, steps: list[str], path: str, keys: tuple[str | int, ...], r
         name, _bracket, label_field = step[:-1].partition("[")
         items = node.get(name)
         if isinstance(items, list):
-            yield from _walk_items(items, label_field, rest, _step_path(path, name), (*keys, name), role, name)
+            yield from _walk_items(items, label_field, rest, _step_path(path, name), (*keys, name), role)
         return
     if step in node:
         yield from _walk(node[step], rest, _step_path(path, step), (*keys, step), role)
@@ -704,7 +704,6 @@ def _walk_items(
     list_path: str,
     keys: tuple[str | int, ...],
     role: str | None,
-    name: str | None,
 ) -> Iterator[Any]:
     """Walk on into every item of a list; the item's ``label_field`` names the role (empty: keep the outer one)."""
     for index, item in enumerate(items):
@@ -1008,3 +1007,17 @@ def has_finished(obj: Mapping[str, Any]) -> bool:
     if status.get("jobDeploymentStatus") in ("Complete", "Failed") or status.get("terminalState"):
         return True
     return mapping(status.get("state")).get("phase") in ("Completed", "Failed", "Aborted", "Terminated")
+
+
+def is_unknown_workload(obj: Mapping[str, Any]) -> bool:
+    """An object that holds containers but of a kind this table does not know: never to be called clean."""
+    return obj.get("kind") != "Pod" and workload_kind(obj) is None and carries_containers(obj)
+
+
+def not_checked_note(names: list[str]) -> list[str]:
+    """The ``skipped`` line that names the objects of unknown kinds holding containers (a few shown)."""
+    if not names:
+        return []
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    plural = "s" if len(names) != 1 else ""
+    return [f"not checked: {len(names)} object{plural} of kinds it does not know, holding containers: {shown}"]

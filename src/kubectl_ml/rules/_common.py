@@ -47,6 +47,11 @@ def spec_evidence(path: str, value: Any, label: str = "") -> Evidence:
     return Evidence("spec", path, value, label=label)
 
 
+def object_path(ref: ObjectRef, inner: str) -> str:
+    """An evidence path into another object than the pod: ``pytorchjobs/x.status.conditions[2].reason``."""
+    return f"{ref.kind.split('.', 1)[0].lower()}s/{ref.name}.{inner}"
+
+
 def log_evidence(container: str, line: str, previous: bool = True) -> Evidence:
     """Evidence from a container's log (previous instance by default)."""
     suffix = "?previous=true" if previous else ""

@@ -19,10 +19,10 @@ from typing import Any
 
 from kubectl_ml.model.context import WorkloadContext
 from kubectl_ml.model.findings import Finding
-from kubectl_ml.model.pods import condition_index
+from kubectl_ml.model.pods import find_condition
 from kubectl_ml.model.shapes import mapping
 from kubectl_ml.model.workloads import QUEUE_LABEL, has_finished, is_suspended, queue_name
-from kubectl_ml.rules._common import finding, spec_evidence, status_evidence
+from kubectl_ml.rules._common import finding, object_path, spec_evidence, status_evidence
 
 
 def _patch(path: str) -> str:
@@ -42,8 +42,7 @@ def check(context: WorkloadContext) -> Iterator[Finding]:
     metadata = mapping(job.get("metadata"))
     queue = queue_name(job)
     name, namespace = context.ref.name, context.ref.namespace
-    kind = context.entry.kind if context.entry is not None else context.ref.kind
-    resource = context.entry.resource if context.entry is not None else "jobs"
+    kind, resource = context.entry.kind, context.entry.resource
     if queue:
         summary = f"{kind} {name} is suspended by Kueue, waiting in queue {queue}: it has no pods until admitted."
         remedy = "Check the Workload's QuotaReserved condition and the ClusterQueue's quota (GPUs are the usual limit)."
@@ -55,15 +54,16 @@ def check(context: WorkloadContext) -> Iterator[Finding]:
         summary = f"{kind} {name} is suspended ({path}: true): it creates no pods."
         remedy = "Resume it when it should run."
         commands = [f"kubectl patch {resource} {name} -n {namespace} --type=merge -p '{_patch(path)}'"]
-    plural = f"{kind.lower()}s"
-    evidence = [spec_evidence(f"{plural}/{name}.{path}", True)]
+    evidence = [spec_evidence(object_path(context.ref, path), True)]
     if queue:
         where = "labels" if mapping(metadata.get("labels")).get(QUEUE_LABEL) else "annotations"
-        evidence.append(spec_evidence(f"{plural}/{name}.metadata.{where}['{QUEUE_LABEL}']", queue))
-    index = condition_index(job, "Suspended")
-    if index is not None:
-        suspended = ((job.get("status") or {}).get("conditions") or [])[index]
-        evidence.append(status_evidence(f"{plural}/{name}.status.conditions[{index}].reason", suspended.get("reason")))
+        evidence.append(spec_evidence(object_path(context.ref, f"metadata.{where}['{QUEUE_LABEL}']"), queue))
+    suspended = find_condition(job, "Suspended")
+    if suspended is not None:
+        index, item = suspended
+        evidence.append(
+            status_evidence(object_path(context.ref, f"status.conditions[{index}].reason"), item.get("reason"))
+        )
     yield finding(
         "job-suspended",
         context.ref,

@@ -33,29 +33,21 @@ from typing import Any
 
 from kubectl_ml.model.context import WorkloadContext
 from kubectl_ml.model.findings import Evidence, Finding, Severity
+from kubectl_ml.model.pods import find_condition, indexed_conditions
 from kubectl_ml.model.shapes import mapping, text
 from kubectl_ml.model.workloads import WorkloadKind, has_finished, is_suspended, queue_name
-from kubectl_ml.rules._common import event_evidence, finding, status_evidence
+from kubectl_ml.rules._common import event_evidence, finding, object_path, status_evidence
 
 _RAY_FAILED_APPLICATION = ("DEPLOY_FAILED", "UNHEALTHY")
 
 
-def _conditions(obj: Mapping[str, Any]) -> list[tuple[int, Mapping[str, Any]]]:
-    items = mapping(obj.get("status")).get("conditions") or []
-    return [(index, item) for index, item in enumerate(items) if isinstance(item, Mapping)]
-
-
-def _condition(obj: Mapping[str, Any], kind: str) -> tuple[int, Mapping[str, Any]] | None:
-    return next(((index, item) for index, item in _conditions(obj) if item.get("type") == kind), None)
-
-
 def _is_true(obj: Mapping[str, Any], kind: str) -> tuple[int, Mapping[str, Any]] | None:
-    found = _condition(obj, kind)
+    found = find_condition(obj, kind)
     return found if found is not None and found[1].get("status") == "True" else None
 
 
 def _path(context: WorkloadContext, inner: str) -> str:
-    return f"{context.ref.kind.split('.', 1)[0].lower()}s/{context.ref.name}.{inner}"
+    return object_path(context.ref, inner)
 
 
 def _said(code: str, context: WorkloadContext, summary: str, **details: Any) -> Finding:
@@ -156,7 +148,7 @@ def _ray(context: WorkloadContext) -> Iterator[Finding]:
             f"{_noun(context)} cannot create its pods: {item.get('message') or item.get('reason')}",
             evidence=_condition_evidence(context, index, item),
         )
-    head = _condition(obj, "HeadPodReady")
+    head = find_condition(obj, "HeadPodReady")
     if kind == "RayCluster" and not context.pods and head is not None and head[1].get("status") == "False":
         index, item = head
         if item.get("message") and item.get("reason") not in (None, "", "Unknown"):
@@ -189,7 +181,7 @@ def _ray_service(context: WorkloadContext) -> Iterator[Finding]:
                 ],
             )
             return
-    ready = _condition(context.controller, "Ready")
+    ready = find_condition(context.controller, "Ready")
     if ready is not None and ready[1].get("status") == "False" and ready[1].get("message"):
         index, item = ready
         yield _said(
@@ -213,7 +205,7 @@ def _kserve(context: WorkloadContext) -> Iterator[Finding]:
     status = mapping(obj.get("status"))
     model = mapping(status.get("modelStatus"))
     failure = mapping(model.get("lastFailureInfo"))
-    ready = _condition(obj, "Ready")
+    ready = find_condition(obj, "Ready")
     if failure.get("reason") or failure.get("message"):
         evidence = [
             status_evidence(_path(context, "status.modelStatus.lastFailureInfo.reason"), failure.get("reason")),
@@ -231,7 +223,7 @@ def _kserve(context: WorkloadContext) -> Iterator[Finding]:
         return
     if ready is None or ready[1].get("status") != "False":
         return
-    specific = _most_specific(_conditions(obj)) or ready
+    specific = _most_specific(indexed_conditions(obj)) or ready
     index, item = specific
     evidence = _condition_evidence(context, index, item)
     if specific is not ready and ready[1].get("message"):
@@ -248,7 +240,7 @@ def _available(context: WorkloadContext) -> Iterator[Finding]:
     """LeaderWorkerSet and DeploymentConfig: Available False, or never available with too few ready."""
     obj = context.controller
     status = mapping(obj.get("status"))
-    available = _condition(obj, "Available")
+    available = find_condition(obj, "Available")
     if available is not None and available[1].get("status") == "False":
         index, item = available
         evidence = _condition_evidence(context, index, item)
@@ -272,7 +264,7 @@ def _available(context: WorkloadContext) -> Iterator[Finding]:
         return
     # What OpenShift's console calls a failed DeploymentConfig (openshift/console#8463): Progressing False
     # with ProgressDeadlineExceeded, or ReplicaFailure True.
-    progress = _condition(obj, "Progressing")
+    progress = find_condition(obj, "Progressing")
     if progress is not None and progress[1].get("reason") == "ProgressDeadlineExceeded":
         index, item = progress
         yield _said(
@@ -347,7 +339,7 @@ def _counts_pods(status: Mapping[str, Any]) -> bool:
 
 def _telling_condition(obj: Mapping[str, Any]) -> tuple[int, Mapping[str, Any]] | None:
     """The condition that says most: one that is False with a message, else the newest with a message."""
-    conditions = [(index, item) for index, item in _conditions(obj) if item.get("message")]
+    conditions = [(index, item) for index, item in indexed_conditions(obj) if item.get("message")]
     failing = [pair for pair in conditions if pair[1].get("status") == "False"]
     if failing:
         return failing[-1]
@@ -361,7 +353,7 @@ def _no_pods(context: WorkloadContext, entry: WorkloadKind) -> Iterator[Finding]
         return
     if not entry.pod_label or is_suspended(entry, obj) or queue_name(obj) or has_finished(obj):
         return
-    ready = _condition(obj, "Ready") or _condition(obj, "Available")
+    ready = find_condition(obj, "Ready") or find_condition(obj, "Available")
     if ready is not None and ready[1].get("status") == "True":
         return  # scaled to zero on purpose (KServe's minReplicas: 0)
     status = mapping(obj.get("status"))

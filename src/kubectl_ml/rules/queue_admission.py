@@ -31,8 +31,9 @@ from typing import Any
 
 from kubectl_ml.model.context import WorkloadContext
 from kubectl_ml.model.findings import Evidence, Finding, Severity
+from kubectl_ml.model.pods import find_condition
 from kubectl_ml.model.workloads import QUEUE_LABEL, queue_name
-from kubectl_ml.rules._common import finding, status_evidence
+from kubectl_ml.rules._common import finding, object_path, status_evidence
 
 # Kueue's words for a queue it cannot use (workload_controller.go, scheduler.go), across releases.
 _MISSING = re.compile(
@@ -43,15 +44,6 @@ _MISSING = re.compile(
 
 # Kueue's words for a request larger than the ClusterQueue's quota (and what it may borrow) can ever be.
 _NEVER = re.compile(r"> maximum capacity|exceeds the maximum|ExceedsMaxQuota")
-
-
-def _conditions(obj: Mapping[str, Any]) -> list[tuple[int, Mapping[str, Any]]]:
-    items = (obj.get("status") or {}).get("conditions") or []
-    return [(index, item) for index, item in enumerate(items) if isinstance(item, Mapping)]
-
-
-def _named(obj: Mapping[str, Any], kind: str) -> tuple[int, Mapping[str, Any]] | None:
-    return next(((index, item) for index, item in _conditions(obj) if item.get("type") == kind), None)
 
 
 def _evidence(workload: Mapping[str, Any], index: int, item: Mapping[str, Any]) -> list[Evidence]:
@@ -69,8 +61,8 @@ def _from_workload(context: WorkloadContext, workload: Mapping[str, Any]) -> Ite
     commands = [
         f"kubectl describe workload {(workload.get('metadata') or {}).get('name', '')} -n {context.ref.namespace}"
     ]
-    evicted = _named(workload, "Evicted")
-    preempted = _named(workload, "Preempted")
+    evicted = find_condition(workload, "Evicted")
+    preempted = find_condition(workload, "Preempted")
     for found in (evicted, preempted):
         if found is not None and found[1].get("status") == "True":
             index, item = found
@@ -83,7 +75,7 @@ def _from_workload(context: WorkloadContext, workload: Mapping[str, Any]) -> Ite
                 workload=context.workload or context.ref,
             )
             return
-    reserved = _named(workload, "QuotaReserved") or _named(workload, "Admitted")
+    reserved = find_condition(workload, "QuotaReserved") or find_condition(workload, "Admitted")
     if reserved is None or reserved[1].get("status") != "False":
         return
     index, item = reserved
@@ -108,7 +100,7 @@ def _from_queues(context: WorkloadContext, queue: str) -> Iterator[Finding]:
     """No Workload: the LocalQueue is missing, or its ClusterQueue is absent or not active."""
     namespace, kind = context.ref.namespace, context.entry.kind if context.entry else context.ref.kind
     local = context.local_queues.get((namespace, queue))
-    label = f"{context.ref.kind.split('.', 1)[0].lower()}s/{context.ref.name}.metadata.labels['{QUEUE_LABEL}']"
+    label = object_path(context.ref, f"metadata.labels['{QUEUE_LABEL}']")
     if local is None:
         yield finding(
             "queue-missing",
@@ -127,7 +119,7 @@ def _from_queues(context: WorkloadContext, queue: str) -> Iterator[Finding]:
         # LocalQueue's own condition says whether its ClusterQueue is inactive, stopped or absent.
         yield from _local_queue_inactive(context, local, queue)
         return
-    active = _named(target, "Active")
+    active = find_condition(target, "Active")
     if active is not None and active[1].get("status") == "False":
         index, item = active
         yield finding(
@@ -149,7 +141,7 @@ def _from_queues(context: WorkloadContext, queue: str) -> Iterator[Finding]:
 def _local_queue_inactive(context: WorkloadContext, local: Mapping[str, Any], queue: str) -> Iterator[Finding]:
     """``queue-missing`` from the LocalQueue's ``Active`` False (``ClusterQueueIsInactive``, ...), if set."""
     namespace, kind = context.ref.namespace, context.entry.kind if context.entry else context.ref.kind
-    local_active = _named(local, "Active")
+    local_active = find_condition(local, "Active")
     if local_active is not None and local_active[1].get("status") == "False":
         # The LocalQueue's own condition already says its ClusterQueue is inactive, stopped or absent.
         index, item = local_active

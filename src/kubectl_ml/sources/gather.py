@@ -20,8 +20,7 @@ from typing import Any
 from kubectl_ml.errors import ApiError, ForbiddenError, NotFoundError
 from kubectl_ml.model.pods import log_requests, needs_diagnosis
 from kubectl_ml.model.scheduler_messages import parse_scheduling_message
-from kubectl_ml.model.shapes import mapping
-from kubectl_ml.model.shapes import text as text_of
+from kubectl_ml.model.shapes import mapping, text
 from kubectl_ml.model.workloads import WORKLOAD_KINDS, WorkloadKind, is_suspended, pods_selector, queue_name
 from kubectl_ml.sources.base import Source
 from kubectl_ml.sources.kinds import CONTROLLER_KINDS, KINDS, NO_RESOURCE_TYPE, OPERATOR_KINDS
@@ -74,14 +73,14 @@ def _fetch_logs(source: Source, view: ClusterView, pods: Iterable[dict[str, Any]
         results = list(pool.map(read, wanted))
     forbidden = False
     failed: list[str] = []
-    for (namespace, name, container, previous), text in results:
-        if isinstance(text, ForbiddenError):
+    for (namespace, name, container, previous), log in results:
+        if isinstance(log, ForbiddenError):
             forbidden = True
-        elif isinstance(text, ApiError):
-            failed.append(f"{namespace}/{name} ({text.status})")
-        elif text is not None:
+        elif isinstance(log, ApiError):
+            failed.append(f"{namespace}/{name} ({log.status})")
+        elif log is not None:
             target = view.previous_logs if previous else view.current_logs
-            target[(namespace, name, container)] = text
+            target[(namespace, name, container)] = log
     if forbidden:
         view.skipped.append("logs: forbidden (needs get on pods/log); crash causes in logs were not checked")
         view.available = replace(view.available, logs=False)
@@ -272,7 +271,7 @@ def _gather_operator(
     elif entry.kind == "RayJob" and _submission_failed(obj):
         # The submitter, a batch Job named after the RayJob, runs `ray job submit`: when submission
         # failed, its pods' crash is the cause, and they carry the Job's label, not the cluster's.
-        submitter = f"batch.kubernetes.io/job-name={text_of(mapping(obj.get('metadata')).get('name'))}"
+        submitter = f"batch.kubernetes.io/job-name={text(mapping(obj.get('metadata')).get('name'))}"
         view.pods = view.pods + source.list("Pod", namespace, label_selector=submitter)
     elif is_suspended(entry, obj):
         _load_queue_state(source, view, namespace, obj)

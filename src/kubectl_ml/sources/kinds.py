@@ -105,7 +105,7 @@ CONTROLLER_KINDS = BUILTIN_CONTROLLERS
 # Operator kinds, listed when the server serves their group.
 OPERATOR_KINDS = OPERATOR_CONTROLLERS
 # What ``doctor KIND/NAME`` accepts.
-DOCTOR_KINDS = (*(kind for kind in BUILTIN_CONTROLLERS), "ReplicationController", *OPERATOR_CONTROLLERS)
+DOCTOR_KINDS = (*BUILTIN_CONTROLLERS, "ReplicationController", *OPERATOR_CONTROLLERS)
 
 
 def resolve_kind(word: str) -> Kind | None:

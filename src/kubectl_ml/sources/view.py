@@ -19,7 +19,7 @@ from kubectl_ml.model.events import Event, newest_first, normalize_event
 from kubectl_ml.model.findings import ObjectRef
 from kubectl_ml.model.pods import controller_of, spec_containers
 from kubectl_ml.model.resources import allocated_on
-from kubectl_ml.model.workloads import WORKLOAD_KINDS, OperatorPods, kind_key
+from kubectl_ml.model.workloads import OPERATOR_CONTROLLERS, WORKLOAD_KINDS, OperatorPods, kind_key
 
 
 @dataclass
@@ -231,9 +231,7 @@ class ClusterView:
         pods_of = _by_owner_uid(self.pods)
         kinds = list(kinds)
         pods_by_workload: dict[ObjectRef, list[dict[str, Any]]] = defaultdict(list)
-        operator_objects = any(
-            self.controllers.get(kind) for kind in kinds if not (WORKLOAD_KINDS.get(kind) or _BUILTIN).builtin
-        )
+        operator_objects = any(self.controllers.get(kind) for kind in kinds if kind in OPERATOR_CONTROLLERS)
         for pod in self.pods if operator_objects else ():
             top = self.workload_of(pod)
             if top is not None:
@@ -327,7 +325,6 @@ def _by_owner_uid(items: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, A
     return index
 
 
-_BUILTIN = WORKLOAD_KINDS["Pod"]
 # Kueue's objects: read beside the workloads, but they make no pods.
 _QUEUE_KINDS = ("Workload", "LocalQueue", "ClusterQueue")
 
