@@ -10,8 +10,8 @@ from typing import Any
 
 from kubectl_ml.errors import ForbiddenError, SourceError
 from kubectl_ml.gpu import run_gpu_checks
-from kubectl_ml.gpu._common import name_of
 from kubectl_ml.model.findings import Report
+from kubectl_ml.model.subjects import name_of
 from kubectl_ml.model.workloads import is_unknown_workload, kind_key, not_checked_note, workload_kind
 from kubectl_ml.sources.base import Source
 from kubectl_ml.sources.gather import check_namespace, list_workloads

@@ -230,3 +230,16 @@ def test_cordoned_nodes_and_cpu_templates() -> None:
     cpu_only = _template()
     cpu_only["spec"]["template"]["spec"]["containers"][0]["resources"] = {"requests": {"cpu": "1"}}
     assert list(fit.check([_node("n", "1")], [], [cpu_only])) == []
+
+
+def test_hami_memory_and_core_shares_are_not_unknown_resources() -> None:
+    # HAMi's README: limits nvidia.com/gpu: 1, nvidia.com/gpumem: 3000, nvidia.com/gpucores: 30. Nodes
+    # advertise only nvidia.com/gpu (HAMi's scheduler extender reads the rest), so neither name may be
+    # called unknown, nor "more than any node has".
+    template = _template()
+    template["spec"]["template"]["spec"]["containers"][0]["resources"] = {
+        "limits": {"nvidia.com/gpu": "1", "nvidia.com/gpumem": "3000", "nvidia.com/gpucores": "30"}
+    }
+    [placed] = fit.check([_node("n", "1")], [], [template])
+    assert placed.code == "gpu-placement"
+    assert "fits 1 node of 1: n" in placed.summary

@@ -198,6 +198,13 @@ def test_gpu_limit_codes_reuse_the_gpu_check() -> None:
         ("gpu.intel.com/millicores", False),
         ("google.com/tpu", False),
         ("aws.amazon.com/neuroncore", False),
+        # HAMi and Volcano vGPU qualifiers, read by their scheduler extenders (never advertised by nodes)
+        ("nvidia.com/gpumem", False),
+        ("nvidia.com/gpucores", False),
+        ("nvidia.com/gpumem-percentage", False),
+        ("volcano.sh/vgpu-number", False),
+        ("volcano.sh/vgpu-memory", False),
+        ("nvidia.com/gpumemory", True),
     ],
 )
 def test_gpu_resource_unknown(resource: str, fires: bool) -> None:

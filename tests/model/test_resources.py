@@ -5,12 +5,11 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+from kubectl_ml.model.accelerators import is_accelerator, looks_like_accelerator
 from kubectl_ml.model.resources import (
     accelerator_requests,
     allocated_on,
     container_requests,
-    is_accelerator,
-    looks_like_accelerator,
     node_resources,
     pod_requests,
 )

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from kubectl_ml.gpu._common import template_subjects
+from kubectl_ml.model.subjects import template_subjects
 from kubectl_ml.model.workloads import (
     WORKLOAD_KINDS,
     carries_containers,

@@ -23,11 +23,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from fractions import Fraction
 from typing import Any
 
-from kubectl_ml.gpu._common import Subject, build, pod_subject, top_level_templates, top_workload, workload_index
+from kubectl_ml.gpu._common import build, top_level_templates, top_workload, workload_index
+from kubectl_ml.model.accelerators import looks_like_accelerator
 from kubectl_ml.model.findings import Evidence, Finding
 from kubectl_ml.model.pods import spec_containers
 from kubectl_ml.model.quantity import try_parse_quantity
-from kubectl_ml.model.resources import container_resources, looks_like_accelerator
+from kubectl_ml.model.resources import container_resources
+from kubectl_ml.model.subjects import Subject, pod_subject
 
 
 def _whole(value: Fraction | None) -> bool:

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 
-from kubectl_ml.gpu._common import build, is_system_taint
+from kubectl_ml.gpu._common import build
 from kubectl_ml.gpu.nodes import GpuNode
+from kubectl_ml.model.accelerators import is_system_taint
 from kubectl_ml.model.findings import Evidence, Finding, ObjectRef
 from kubectl_ml.model.tolerations import BLOCKING_EFFECTS, describe_taint
 

@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from kubectl_ml.gpu._common import name_of
+from kubectl_ml.model.accelerators import is_accelerator
 from kubectl_ml.model.fit import is_gpu_node
 from kubectl_ml.model.quantity import format_quantity
-from kubectl_ml.model.resources import allocated_on, is_accelerator, node_resources
+from kubectl_ml.model.resources import allocated_on, node_resources
+from kubectl_ml.model.subjects import name_of
 
 # Where the GPU model is written, best first: GFD's product label is the most precise; the cloud labels
 # are what the platform knows (scaffold-gpu-lint-anchors §1.2).

@@ -21,11 +21,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from kubectl_ml.gpu._common import build, name_of, owner_key, ref_of
+from kubectl_ml.gpu._common import build, owner_key
 from kubectl_ml.gpu.node_untainted import blocking_taints, recommended_taint
 from kubectl_ml.gpu.nodes import GpuNode
+from kubectl_ml.model.accelerators import looks_like_accelerator
 from kubectl_ml.model.findings import Evidence, Finding, ObjectRef
-from kubectl_ml.model.resources import accelerator_requests, looks_like_accelerator, pod_requests
+from kubectl_ml.model.resources import accelerator_requests, pod_requests
+from kubectl_ml.model.subjects import name_of, ref_of
 from kubectl_ml.model.tolerations import describe_taint, tolerates
 
 # The kubelet marks the API copy of a static pod with this annotation (and owns it by the Node).

@@ -11,10 +11,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubectl_ml.gpu._common import Subject, pod_subject, template_subjects
+from kubectl_ml.model.accelerators import looks_like_accelerator
 from kubectl_ml.model.pods import spec_containers
 from kubectl_ml.model.quantity import try_parse_quantity
-from kubectl_ml.model.resources import container_resources, looks_like_accelerator
+from kubectl_ml.model.resources import container_resources
+from kubectl_ml.model.subjects import Subject, pod_subject, template_subjects
 
 # Images of model servers, by repository name (scaffold-gpu-lint-anchors §2.3).
 _MODEL_SERVER = re.compile(

@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kubectl_ml.gpu import limits
-from kubectl_ml.gpu._common import Subject
 from kubectl_ml.model.findings import Finding
+from kubectl_ml.model.subjects import Subject
 
 
 def check(subject: Subject) -> Iterator[Finding]:

@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from kubectl_ml.gpu._common import Subject, build
+from kubectl_ml.gpu._common import build
 from kubectl_ml.lint._common import containers
 from kubectl_ml.model.findings import Evidence, Finding
+from kubectl_ml.model.subjects import Subject
 
 
 def _context(body: Mapping[str, Any]) -> Mapping[str, Any]:

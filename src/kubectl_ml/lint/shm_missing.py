@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from kubectl_ml.gpu._common import Subject, build
+from kubectl_ml.gpu._common import build
 from kubectl_ml.lint._common import containers, gpu_resources
 from kubectl_ml.model.findings import Evidence, Finding
+from kubectl_ml.model.subjects import Subject
 
 _SHM = "/dev/shm"
 

@@ -20,9 +20,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from kubectl_ml.gpu._common import Subject, build
+from kubectl_ml.gpu._common import build
 from kubectl_ml.lint._common import containers, gpu_resources, is_model_server_image, runs_to_completion, serves
 from kubectl_ml.model.findings import Evidence, Finding
+from kubectl_ml.model.subjects import Subject
 
 _HANDLERS = ("httpGet", "tcpSocket", "grpc", "exec")
 

@@ -11,24 +11,13 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from kubectl_ml.model.resources import Resources, allocated_on, is_accelerator, node_resources, pod_requests
+from kubectl_ml.model.accelerators import has_gpu_node_label, is_accelerator, is_companion
+from kubectl_ml.model.resources import Resources, allocated_on, node_resources, pod_requests
 from kubectl_ml.model.selectors import selector_mismatches
 from kubectl_ml.model.tolerations import untolerated_taints
 
 # Resources every node has implicitly; their absence from allocatable is not "unknown".
 _BASIC = {"cpu", "memory", "ephemeral-storage", "pods"}
-# Labels that mark a GPU node before (or without) its device plugin advertising the GPUs: GPU Operator,
-# GFD, NFD, GKE, EKS cluster-autoscaler, Karpenter and AKS (scaffold-gpu-lint-anchors §1.2).
-_GPU_NODE_LABELS = (
-    "nvidia.com/gpu.present",
-    "nvidia.com/gpu.count",
-    "feature.node.kubernetes.io/pci-10de.present",
-    "cloud.google.com/gke-accelerator",
-    "k8s.amazonaws.com/accelerator",
-    "karpenter.k8s.aws/instance-gpu-count",
-    "kubernetes.azure.com/accelerator",
-    "accelerator",
-)
 
 
 @dataclass(frozen=True)
@@ -80,8 +69,7 @@ def is_gpu_node(node: Mapping[str, Any]) -> bool:
     names = set((status.get("capacity") or {}).keys()) | set((status.get("allocatable") or {}).keys())
     if any(is_accelerator(name) for name in names):
         return True
-    labels = (node.get("metadata") or {}).get("labels") or {}
-    return any(labels.get(label) not in (None, "", "0", "false") for label in _GPU_NODE_LABELS)
+    return has_gpu_node_label((node.get("metadata") or {}).get("labels") or {})
 
 
 def evaluate(
@@ -112,7 +100,8 @@ def evaluate(
     over_free: dict[str, tuple[Fraction, Fraction]] = {}
     used = allocated if allocated is not None else (allocated_on(node_pods) if node_pods is not None else None)
     for resource, amount in wanted.items():
-        if amount <= 0:
+        # A sharing scheduler's qualifier (HAMi's nvidia.com/gpumem) is its extender's to check, not ours.
+        if amount <= 0 or is_companion(resource):
             continue
         have = allocatable.get(resource, Fraction(0))
         if amount > have:
@@ -139,7 +128,11 @@ def unknown_resources(requests: Resources, nodes: Iterable[Mapping[str, Any]]) -
     return sorted(
         name
         for name, value in requests.items()
-        if value > 0 and name not in _BASIC and name not in advertised and not name.startswith("hugepages-")
+        if value > 0
+        and name not in _BASIC
+        and name not in advertised
+        and not name.startswith("hugepages-")
+        and not is_companion(name)
     )
 
 

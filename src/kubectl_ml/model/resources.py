@@ -9,46 +9,14 @@ replaces the containers' sum for the resources it may set (cpu, memory, hugepage
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any
 
+from kubectl_ml.model.accelerators import looks_like_accelerator
 from kubectl_ml.model.pods import spec_containers
 from kubectl_ml.model.quantity import try_parse_quantity
 from kubectl_ml.model.shapes import mapping
-
-# Vendor prefixes of device-plugin resources (reference: scaffold-gpu-lint-anchors §1.1).
-_ACCELERATOR = re.compile(
-    r"^(nvidia\.com/(gpu|mig-[^/]+)(\.shared)?|amd\.com/[^/]+|gpu\.intel\.com/[^/]+|google\.com/tpu"
-    r"|aws\.amazon\.com/neuron(core|device)?|habana\.ai/gaudi|[^/]+/gpu(\.shared)?)$"
-)
-# The whole-device names device plugins advertise by default, for "did you mean" on a misspelling.
-KNOWN_ACCELERATORS = (
-    "nvidia.com/gpu",
-    "amd.com/gpu",
-    "gpu.intel.com/i915",
-    "gpu.intel.com/xe",
-    "google.com/tpu",
-    "aws.amazon.com/neuron",
-    "aws.amazon.com/neuroncore",
-    "habana.ai/gaudi",
-)
-# Intel's NFD also exposes bookkeeping resources that are not devices.
-_NOT_DEVICES = {"gpu.intel.com/millicores", "gpu.intel.com/memory.max", "gpu.intel.com/tiles"}
-# Resource names that look like accelerators but are real, advertised bookkeeping resources.
-ACCELERATOR_BOOKKEEPING = frozenset(_NOT_DEVICES)
-
-
-def is_accelerator(resource: str) -> bool:
-    """True for GPU/accelerator resource names (nvidia.com/gpu, MIG, shared, AMD, Intel, TPU, ...)."""
-    return resource not in _NOT_DEVICES and bool(_ACCELERATOR.match(resource))
-
-
-def looks_like_accelerator(resource: str) -> bool:
-    """Also catches misspellings such as ``nvidia.com/gpus`` that no device plugin advertises."""
-    return is_accelerator(resource) or bool(re.search(r"gpu|tpu|mig-|neuron|gaudi", resource))
-
 
 Resources = dict[str, Fraction]
 

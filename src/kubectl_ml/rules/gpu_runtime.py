@@ -25,10 +25,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from kubectl_ml.model.accelerators import looks_like_accelerator
 from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.findings import Evidence, Finding
 from kubectl_ml.model.pods import ContainerView, containers, requests_gpu
-from kubectl_ml.model.resources import looks_like_accelerator
 from kubectl_ml.rules._common import event_evidence, find_line, finding, log_evidence, status_evidence
 
 _RUNTIME_NOT_CONFIGURED = 'no runtime for "nvidia" is configured'

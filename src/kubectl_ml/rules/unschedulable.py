@@ -24,22 +24,14 @@ from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
+from kubectl_ml.model.accelerators import KNOWN_ACCELERATORS, is_accelerator, looks_like_accelerator
 from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.events import Event, newest_first
 from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.fit import NodeFit, advertised_accelerators, evaluate, unknown_resources
 from kubectl_ml.model.pods import condition, condition_index, spec_containers
 from kubectl_ml.model.quantity import format_quantity
-from kubectl_ml.model.resources import (
-    KNOWN_ACCELERATORS,
-    Resources,
-    container_resources,
-    is_accelerator,
-    looks_like_accelerator,
-    node_resources,
-    pod_requests,
-    rename_resources,
-)
+from kubectl_ml.model.resources import Resources, container_resources, node_resources, pod_requests, rename_resources
 from kubectl_ml.model.scheduler_messages import SchedulingMessage, SchedulingReason, parse_scheduling_message
 from kubectl_ml.model.selectors import selector_keys
 from kubectl_ml.model.tolerations import describe_taint, toleration_for, tolerations_with

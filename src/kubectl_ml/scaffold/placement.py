@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubectl_ml.model.accelerators import is_system_taint
 from kubectl_ml.model.fit import is_gpu_node
 from kubectl_ml.model.resources import node_resources
 from kubectl_ml.model.tolerations import BLOCKING_EFFECTS, describe_taint, toleration_for
@@ -26,15 +27,6 @@ _SELECTOR_LABELS = (
     "karpenter.k8s.aws/instance-gpu-name",
     "kubernetes.azure.com/accelerator",
     "nvidia.com/gpu.product",
-)
-# Node-lifecycle and autoscaler taints come and go; a workload must not tolerate them.
-_SYSTEM_TAINTS = (
-    "node.kubernetes.io/",
-    "node.cloudprovider.kubernetes.io/",
-    "node-role.kubernetes.io/",
-    "ToBeDeletedByClusterAutoscaler",
-    "karpenter.sh/",
-    "DeletionCandidateOfClusterAutoscaler",
 )
 
 
@@ -100,7 +92,7 @@ def fit_placement(nodes: Sequence[Mapping[str, Any]], gpus: int) -> Placement:
     shown: list[str] = []
     for node in candidates:
         for taint in (node.get("spec") or {}).get("taints") or []:
-            if taint.get("effect") not in BLOCKING_EFFECTS or str(taint.get("key", "")).startswith(_SYSTEM_TAINTS):
+            if taint.get("effect") not in BLOCKING_EFFECTS or is_system_taint(taint):
                 continue
             toleration = toleration_for(taint)
             if toleration not in tolerations:

@@ -1,0 +1,150 @@
+"""The GPU vocabulary: accelerator resource names, sharing names, GPU node labels and taints.
+
+Every command asks the same questions: does this pod ask for a GPU, is this resource name a device a
+plugin advertises, is this a GPU node, is this taint a GPU pool's barrier or a node's sickness, is this
+name a typo of a real one. They are answered here, once, so that ``doctor``, ``gpu``, ``lint`` and
+``new`` never disagree (reference: scaffold-gpu-lint-anchors §1.1 to §1.5).
+
+Three kinds of resource names matter:
+
+* devices, advertised by a device plugin on the node and counted by the scheduler: ``nvidia.com/gpu``,
+  MIG slices ``nvidia.com/mig-1g.5gb``, time-sliced ``nvidia.com/gpu.shared``, AMD, Intel, TPU, Neuron,
+  Gaudi, and the sharing plugins' counts (Volcano's ``volcano.sh/vgpu-number``, Tencent's
+  ``tencent.com/vcuda-core``/``vcuda-memory``, Alibaba's ``aliyun.com/gpu-mem``/``gpu-count``);
+* companions, which qualify a device request and are read by a scheduler extender, never advertised
+  by nodes (``ignoredByScheduler``): HAMi's ``nvidia.com/gpumem``, ``gpumem-percentage``, ``gpucores``,
+  ``priority`` and Volcano's ``volcano.sh/vgpu-memory``, ``vgpu-memory-percentage``, ``vgpu-cores``. No
+  node offers them, and that is no fault: they are never "unknown" and never "too many";
+* bookkeeping names that look like devices but are not (Intel's ``gpu.intel.com/millicores``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
+from typing import Any
+
+# Vendor names of device-plugin resources (scaffold-gpu-lint-anchors §1.1), and the sharing plugins'.
+_DEVICE = re.compile(
+    r"^(nvidia\.com/(gpu|mig-[^/]+)(\.shared)?|amd\.com/[^/]+|gpu\.intel\.com/[^/]+|google\.com/tpu"
+    r"|aws\.amazon\.com/neuron(core|device)?|habana\.ai/gaudi|[^/]+/gpu(\.shared)?"
+    r"|volcano\.sh/vgpu-number|tencent\.com/vcuda-(core|memory)|aliyun\.com/gpu-(mem|count))$"
+)
+# The whole-device names device plugins advertise by default, for "did you mean" on a misspelling.
+KNOWN_ACCELERATORS = (
+    "nvidia.com/gpu",
+    "amd.com/gpu",
+    "gpu.intel.com/i915",
+    "gpu.intel.com/xe",
+    "google.com/tpu",
+    "aws.amazon.com/neuron",
+    "aws.amazon.com/neuroncore",
+    "habana.ai/gaudi",
+)
+# HAMi (Project-HAMi/HAMi device-config: resourceMemoryName, resourceCoreName, ...) and Volcano vGPU
+# (volcano-vgpu-device-plugin): read by their scheduler, which kube-scheduler is told to ignore.
+SHARING_COMPANIONS = frozenset(
+    {
+        "nvidia.com/gpumem",
+        "nvidia.com/gpumem-percentage",
+        "nvidia.com/gpucores",
+        "nvidia.com/priority",
+        "volcano.sh/vgpu-memory",
+        "volcano.sh/vgpu-memory-percentage",
+        "volcano.sh/vgpu-cores",
+    }
+)
+# Intel's NFD also exposes bookkeeping resources that are not devices.
+ACCELERATOR_BOOKKEEPING = frozenset({"gpu.intel.com/millicores", "gpu.intel.com/memory.max", "gpu.intel.com/tiles"})
+# Words that make a resource name look like an accelerator, to catch misspellings (nvidia.com/gpus).
+_ACCELERATOR_WORDS = re.compile(r"gpu|tpu|mig-|neuron|gaudi|vcuda")
+# A requested name this close to an advertised one is a typo (nvidia.com/gpus), worth a rename patch;
+# looser matches are only offered as "did you mean" (lint has no nodes to check them against).
+TYPO_CUTOFF = 0.9
+SUGGESTION_CUTOFF = 0.6
+
+# Labels that mark a GPU node before (or without) its device plugin advertising the GPUs: GPU Operator,
+# GFD, NFD, GKE, EKS cluster-autoscaler, Karpenter and AKS (scaffold-gpu-lint-anchors §1.2).
+GPU_NODE_LABELS = (
+    "nvidia.com/gpu.present",
+    "nvidia.com/gpu.count",
+    "feature.node.kubernetes.io/pci-10de.present",
+    "cloud.google.com/gke-accelerator",
+    "k8s.amazonaws.com/accelerator",
+    "karpenter.k8s.aws/instance-gpu-count",
+    "kubernetes.azure.com/accelerator",
+    "accelerator",
+)
+# Taints that nodes get from Kubernetes, the cloud or an autoscaler while they are unhealthy, starting,
+# control-plane or being removed: no workload should tolerate them, and they are never a GPU pool's
+# barrier (the node lifecycle controller, cloud-node controller, cluster-autoscaler and Karpenter).
+SYSTEM_TAINT_PREFIXES = (
+    "node.kubernetes.io/",
+    "node-role.kubernetes.io/control-plane",
+    "node-role.kubernetes.io/master",
+    "node.cloudprovider.kubernetes.io/",
+    "ToBeDeletedByClusterAutoscaler",
+    "DeletionCandidateOfClusterAutoscaler",
+    "karpenter.sh/",
+)
+# Without nodes, a taint is a GPU pool's when its key or value says so: nvidia.com/gpu=present (GKE),
+# nvidia.com/gpu=true (Karpenter docs), sku=gpu (AKS docs), dedicated=gpu, ...
+_GPU_TAINT_WORDS = re.compile(r"gpu|nvidia|accelerator|tpu|neuron|gaudi", re.IGNORECASE)
+
+
+def is_accelerator(resource: str) -> bool:
+    """True for device names a plugin advertises (nvidia.com/gpu, MIG, shared, AMD, Intel, TPU, vGPU...)."""
+    return resource not in ACCELERATOR_BOOKKEEPING and bool(_DEVICE.match(resource))
+
+
+def is_companion(resource: str) -> bool:
+    """True for a sharing scheduler's qualifier (HAMi's nvidia.com/gpumem): no node advertises it."""
+    return resource in SHARING_COMPANIONS
+
+
+def looks_like_accelerator(resource: str) -> bool:
+    """A device name, a companion, or a misspelling of one (``nvidia.com/gpus``)."""
+    return is_accelerator(resource) or is_companion(resource) or bool(_ACCELERATOR_WORDS.search(resource))
+
+
+def is_misspelt_accelerator(resource: str) -> bool:
+    """Looks like an accelerator, yet is no device, companion or bookkeeping name any plugin uses."""
+    return (
+        looks_like_accelerator(resource)
+        and not is_accelerator(resource)
+        and not is_companion(resource)
+        and resource not in ACCELERATOR_BOOKKEEPING
+    )
+
+
+def asks_for_accelerator(requests: Mapping[str, Fraction]) -> bool:
+    """True when any accelerator-like name is requested above zero: the one answer to "is it a GPU pod"."""
+    return any(looks_like_accelerator(name) and value > 0 for name, value in requests.items())
+
+
+def closest_name(resource: str, names: Iterable[str], cutoff: float = TYPO_CUTOFF) -> str | None:
+    """The name in ``names`` that ``resource`` is most likely a misspelling of, or None."""
+    found = difflib.get_close_matches(resource, list(names), n=1, cutoff=cutoff)
+    return found[0] if found else None
+
+
+def is_system_taint_key(key: str | None) -> bool:
+    """True for node-lifecycle, control-plane and autoscaler taint keys (not-ready, being deleted...)."""
+    return bool(key) and str(key).startswith(SYSTEM_TAINT_PREFIXES)
+
+
+def is_system_taint(taint: Mapping[str, Any]) -> bool:
+    """:func:`is_system_taint_key` of a taint object."""
+    return is_system_taint_key(str(taint.get("key", "")))
+
+
+def is_gpu_taint_text(key: str | None, value: str | None = None) -> bool:
+    """True when a taint's key or value names accelerators (used when the nodes could not be read)."""
+    return bool(_GPU_TAINT_WORDS.search(f"{key or ''}={value or ''}"))
+
+
+def has_gpu_node_label(labels: Mapping[str, Any]) -> bool:
+    """True when one of the platforms' GPU node labels is set to something other than empty/0/false."""
+    return any(labels.get(label) not in (None, "", "0", "false") for label in GPU_NODE_LABELS)
