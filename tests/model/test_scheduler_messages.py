@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-from kubectl_ml.model.scheduler_messages import classify_reason, parse_scheduling_message
+from kubectl_ml.model.scheduler_messages import (
+    classify_reason,
+    constraint_excludes_every_node,
+    parse_scheduling_message,
+)
 
 Reason = tuple[int | None, str, str | None, str | None, str | None, str | None]
 
@@ -274,6 +278,9 @@ def test_other_messages_are_not_parsed(message: str) -> None:
         ("node(s) didn't match pod topology spread constraints", "topology"),
         ("node(s) didn't have free ports for the requested pod ports", "ports"),
         ("MatchNodeSelector", "selector"),
+        # kubernetes-sigs/kubespray#4101, openshift/origin#19506
+        ("node(s) didn't satisfy existing pods anti-affinity rules", "pod-affinity"),
+        ("ExistingPodsAntiAffinityRulesNotMatch", "pod-affinity"),
         ("PodToleratesNodeTaints", "taint"),
         ("CheckNodeUnschedulable", "unschedulable"),
         ("something a future scheduler says", "other"),
@@ -324,3 +331,31 @@ def test_bare_reasons_without_the_envelope_are_read(message: str, category: str)
     assert parsed is not None
     assert parsed.total_nodes is None
     assert category in parsed.categories()
+
+
+@pytest.mark.parametrize(
+    ("message", "excluded"),
+    [
+        # kubernetes/kubernetes#49896 (1.12, every predicate counted): the selector excludes all 10 nodes.
+        ("0/10 nodes are available: 10 node(s) didn't match node selector, 4 Insufficient cpu.", True),
+        # argoproj/argo-workflows#190 (pre-1.10, no node count): MatchNodeSelector counts the most nodes.
+        (
+            "No nodes are available that match all of the following predicates:: Insufficient cpu (9), "
+            "Insufficient memory (15), MatchNodeSelector (18).",
+            True,
+        ),
+        # kubevirt/kubevirt#7780: anti-affinity on 1 node and the selector on all 3.
+        (
+            "0/3 nodes are available: 1 node(s) didn't match pod anti-affinity rules, 3 node(s) didn't match Pod's "
+            "node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
+            True,
+        ),
+        # NVIDIA/k8s-device-plugin#283: 3 GPU nodes match the selector but have no GPU free: capacity.
+        ("0/6 nodes are available: 3 node(s) didn't match node selector, 6 Insufficient nvidia.com/gpu.", False),
+        ("0/1 nodes are available: 1 Insufficient nvidia.com/gpu.", False),
+    ],
+)
+def test_a_constraint_covering_every_node_outweighs_insufficient(message: str, excluded: bool) -> None:
+    parsed = parse_scheduling_message(message)
+    assert parsed is not None
+    assert constraint_excludes_every_node(parsed) is excluded

@@ -121,6 +121,6 @@ def test_a_gpu_request_where_no_node_advertises_any_gpu_points_at_the_device_plu
     }
     (found,) = unschedulable.check(PodContext(pod=_pod("train-0", "1"), nodes=[cpu_node]))
     assert found.code == "gpu-resource-unknown"
-    assert "no node offers any GPU resource" in found.summary
+    assert "but no node advertises any accelerator" in found.summary
     assert "device plugin is not running on any node" in found.remedy
     assert "MIG" not in found.remedy

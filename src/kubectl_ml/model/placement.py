@@ -26,7 +26,13 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from kubectl_ml.model.accelerators import asks_for_accelerator, closest_name, is_accelerator, is_system_taint
+from kubectl_ml.model.accelerators import (
+    asks_for_accelerator,
+    closest_name,
+    is_accelerator,
+    is_system_taint,
+    is_system_taint_key,
+)
 from kubectl_ml.model.codes import make_finding
 from kubectl_ml.model.findings import Evidence, Finding, ObjectRef
 from kubectl_ml.model.fit import NodeFit, advertised_accelerators, unknown_resources
@@ -142,10 +148,10 @@ def _unknown(case: _Case) -> Finding | None:
     evidence = [item for name in missing for item in resource_evidence(subject, name)]
     evidence += [_allocatable_evidence(case.node(where[0]), name) for name, where in offered.items()]
     offer = (
-        "; the nodes advertise "
+        ", which no node advertises; the nodes advertise "
         + ", ".join(f"{name} (on {plural(len(where), 'node')})" for name, where in offered.items())
         if offered
-        else "; no node advertises any accelerator"
+        else ", but no node advertises any accelerator"
     )
     renames = {name: closest_name(name, offered) for name in missing}
     body = rename_resources(subject.spec, {name: new for name, new in renames.items() if new})
@@ -167,7 +173,7 @@ def _unknown(case: _Case) -> Finding | None:
         )
     return case.build(
         "gpu-resource-unknown",
-        f"{subject.noun} requests {', '.join(missing)}, which no node advertises{offer}.",
+        f"{subject.noun} requests {', '.join(missing)}{offer}.",
         evidence,
         remedy=remedy,
         patch=patch,
@@ -296,7 +302,8 @@ def _taints(case: _Case, selectable: Sequence[NodeFit], full_elsewhere: bool) ->
             by_taint.setdefault(describe_taint(taint), (dict(taint), []))[1].append(fit.node)
     evidence = [_taint_evidence(case.node(nodes[0]), taint) for taint, nodes in by_taint.values()]
     tolerations = subject.spec.get("tolerations") or []
-    if tolerations:
+    # Admission's default not-ready/unreachable tolerations are on every pod: shown only beside others.
+    if any(not is_system_taint_key(item.get("key")) for item in tolerations if isinstance(item, Mapping)):
         evidence.append(Evidence("spec", subject.path("spec.tolerations"), list(tolerations)))
     lead = "can run only on full nodes" if full_elsewhere else "can run on no node"
     actionable = {key: value for key, value in by_taint.items() if not is_system_taint(value[0])}

@@ -45,6 +45,11 @@ _LEGACY_PREDICATES = {
     "NodeUnschedulable": "unschedulable",
     "PodFitsHostPorts": "ports",
     "MatchInterPodAffinity": "pod-affinity",
+    # openshift/origin#19506: `0/3 nodes are available: 1 ExistingPodsAntiAffinityRulesNotMatch, ...`
+    "ExistingPodsAntiAffinityRulesNotMatch": "pod-affinity",
+    "CheckNodeMemoryPressure": "node-pressure",
+    "CheckNodeDiskPressure": "node-pressure",
+    "CheckNodePIDPressure": "node-pressure",
     "NoVolumeZoneConflict": "volume-affinity",
     "NoVolumeNodeConflict": "volume-affinity",
     "CheckVolumeBinding": "pvc-unbound",
@@ -92,6 +97,39 @@ class SchedulingMessage:
         return {reason.category for reason in self.reasons}
 
 
+# Reasons no amount of free capacity can change: the pod's own constraints, and node states it
+# cannot tolerate. Capacity (insufficient, too-many-pods, storage) and pressure can change.
+CONSTRAINT_CATEGORIES = frozenset(
+    {"selector", "node-name", "pod-affinity", "topology", "ports", "volume-affinity", "taint", "unschedulable"}
+)
+
+
+def constraint_excludes_every_node(message: SchedulingMessage) -> bool:
+    """True when the message's constraints, not capacity, keep the pod off every node.
+
+    With the node count (``0/10 nodes are available: 10 node(s) didn't match node selector, 4
+    Insufficient cpu.``): the constraint counts add up to every node. Since 1.19 the scheduler stops at a
+    node's first failing filter, so counts add up to the total and an ``Insufficient`` count means
+    nodes that passed every constraint before it; older schedulers counted every failing predicate, so
+    a node can appear under a constraint and under ``Insufficient``, and the constraint wins. Without a
+    count (the pre-1.10 ``No nodes are available that match all of the following predicates::
+    Insufficient cpu (9), MatchNodeSelector (18).``): one constraint counts at least as many nodes as
+    any capacity reason.
+    """
+    constraint = [reason.count for reason in message.reasons if reason.category in CONSTRAINT_CATEGORIES]
+    counted = [count for count in constraint if count is not None]
+    if not counted:
+        return False
+    if message.total_nodes:
+        return sum(counted) >= message.total_nodes
+    others = [
+        reason.count
+        for reason in message.reasons
+        if reason.category not in CONSTRAINT_CATEGORIES and reason.count is not None
+    ]
+    return max(counted) >= max(others, default=0)
+
+
 def classify_reason(text: str, count: int | None = None) -> SchedulingReason:
     """Classify one per-node reason string of any Kubernetes version."""
     clean = text.strip().rstrip(".").strip()
@@ -119,6 +157,8 @@ def classify_reason(text: str, count: int | None = None) -> SchedulingReason:
         ("volume node affinity conflict", "volume-affinity"),
         ("pod affinity", "pod-affinity"),
         ("pod anti-affinity", "pod-affinity"),
+        # `node(s) didn't satisfy existing pods anti-affinity rules` (kubernetes-sigs/kubespray#4101)
+        ("anti-affinity", "pod-affinity"),
         ("were unschedulable", "unschedulable"),
         ("too many pods", "too-many-pods"),
         ("unbound immediate persistentvolumeclaims", "pvc-unbound"),

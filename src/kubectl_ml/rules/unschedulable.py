@@ -16,39 +16,38 @@ Remedy: the exact toleration, label or request change; or wait/scale for capacit
 
 from __future__ import annotations
 
-import difflib
 import json
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
-from fractions import Fraction
 from typing import Any
 
-from kubectl_ml.model.accelerators import KNOWN_ACCELERATORS, is_accelerator, looks_like_accelerator
+from kubectl_ml.model.accelerators import (
+    KNOWN_ACCELERATORS,
+    asks_for_accelerator,
+    closest_name,
+    is_gpu_taint_text,
+    is_misspelt_accelerator,
+    is_system_taint_key,
+    looks_like_accelerator,
+)
 from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.events import Event, newest_first
 from kubectl_ml.model.findings import Evidence, Finding, Severity
-from kubectl_ml.model.fit import NodeFit, advertised_accelerators, evaluate, unknown_resources
-from kubectl_ml.model.pods import condition, condition_index, spec_containers
-from kubectl_ml.model.quantity import format_quantity
-from kubectl_ml.model.resources import Resources, container_resources, node_resources, pod_requests, rename_resources
-from kubectl_ml.model.scheduler_messages import SchedulingMessage, SchedulingReason, parse_scheduling_message
-from kubectl_ml.model.selectors import selector_keys
-from kubectl_ml.model.tolerations import describe_taint, toleration_for, tolerations_with
-from kubectl_ml.rules._common import event_evidence, finding, spec_evidence, status_evidence
-
-_SYSTEM_TAINTS = (
-    "node.kubernetes.io/",
-    "node-role.kubernetes.io/control-plane",
-    "node-role.kubernetes.io/master",
-    "node.cloudprovider.kubernetes.io/",
-    "ToBeDeletedByClusterAutoscaler",
+from kubectl_ml.model.fit import NodeFit, evaluate
+from kubectl_ml.model.placement import insufficient as insufficient_finding
+from kubectl_ml.model.placement import judge, resource_evidence
+from kubectl_ml.model.pods import condition, condition_index
+from kubectl_ml.model.resources import Resources, pod_requests, rename_resources
+from kubectl_ml.model.scheduler_messages import (
+    SchedulingMessage,
+    SchedulingReason,
+    constraint_excludes_every_node,
+    parse_scheduling_message,
 )
-# Without nodes, a taint is a GPU node's taint when its key or value says so: nvidia.com/gpu=present
-# (GKE), nvidia.com/gpu=true (Karpenter docs), sku=gpu (AKS docs), dedicated=gpu, ...
-_GPU_TAINT_WORDS = re.compile(r"gpu|nvidia|accelerator|tpu|neuron|gaudi", re.IGNORECASE)
-# A requested name this close to an advertised one is a typo (nvidia.com/gpus), worth a patch.
-_TYPO_CUTOFF = 0.9
+from kubectl_ml.model.selectors import selector_keys
+from kubectl_ml.model.subjects import name_of, pod_subject
+from kubectl_ml.model.tolerations import toleration_for, tolerations_with
+from kubectl_ml.rules._common import event_evidence, finding, spec_evidence, status_evidence
 
 
 def _scheduler_message(context: PodContext) -> tuple[SchedulingMessage | None, Evidence | None, Event | None]:
@@ -70,264 +69,7 @@ def _scheduler_message(context: PodContext) -> tuple[SchedulingMessage | None, E
     return None, None, None
 
 
-def _node_name(node: Mapping[str, Any]) -> str:
-    return str((node.get("metadata") or {}).get("name", ""))
-
-
-def _wants_gpu(requests: Resources) -> bool:
-    return any(looks_like_accelerator(name) and value > 0 for name, value in requests.items())
-
-
-def _resource_evidence(pod: Mapping[str, Any], resource: str) -> Evidence | None:
-    """The container field that asks for ``resource``, verbatim (a limit stands in for a request)."""
-    spec = pod.get("spec") or {}
-    # App containers first: they are what users think of as asking for the resource.
-    for key, index, container in sorted(spec_containers(spec), key=lambda item: item[0] != "containers"):
-        requests, limits = container_resources(container)
-        for field, values in (("limits", limits), ("requests", requests)):
-            value = values.get(resource)
-            if value is not None:
-                return spec_evidence(f"spec.{key}[{index}].resources.{field}['{resource}']", value)
-    return None
-
-
-def _allocatable_evidence(context: PodContext, node_name: str, resource: str) -> Evidence:
-    """A node's ``status.allocatable`` entry for ``resource``, as the node reports it."""
-    node = next((item for item in context.nodes if _node_name(item) == node_name), {})
-    raw = ((node.get("status") or {}).get("allocatable") or {}).get(resource)
-    return Evidence("node", f"nodes/{node_name}.status.allocatable['{resource}']", raw)
-
-
-def _tolerations_patch(context: PodContext, taints: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    existing = (context.pod.get("spec") or {}).get("tolerations") or []
-    return {"spec": {"tolerations": tolerations_with(existing, [toleration_for(taint) for taint in taints])}}
-
-
 # -- with nodes: computed verdicts ------------------------------------------------------------------
-
-
-def _unknown_finding(context: PodContext, requests: Resources, base: list[Evidence]) -> Finding | None:
-    """gpu-resource-unknown: an extended resource no node offers (typo, or MIG/shared names on the nodes).
-
-    A name only ever advertised at zero counts as unknown when the nodes offer other accelerator names
-    (a GPU partitioned into MIG slices keeps a stale ``nvidia.com/gpu: 0``); with nothing else on offer,
-    zero GPUs is a capacity question, left to request-exceeds-node-capacity.
-    """
-    nodes = context.nodes
-    offered = advertised_accelerators(nodes)
-    missing = unknown_resources(requests, nodes)
-    missing += [
-        name
-        for name, value in requests.items()
-        if value > 0 and offered and name not in offered and name not in missing and is_accelerator(name)
-    ]
-    if not missing:
-        return None
-    evidence = list(base)
-    for name in missing:
-        found = _resource_evidence(context.pod, name)
-        if found is not None:
-            evidence.append(found)
-    alternatives = {name: where for name, where in offered.items() if name not in missing}
-    for name, where in alternatives.items():
-        evidence.append(_allocatable_evidence(context, where[0], name))
-    offer = (
-        "; the nodes offer "
-        + ", ".join(
-            f"{name} (on {len(where)} node{'s' if len(where) > 1 else ''})" for name, where in alternatives.items()
-        )
-        if alternatives
-        else "; no node offers any GPU resource"
-    )
-    patch = None
-    typos = {name: difflib.get_close_matches(name, list(alternatives), n=1, cutoff=_TYPO_CUTOFF) for name in missing}
-    if all(typos.values()):
-        patch = _rename_patch(context.pod, {name: match[0] for name, match in typos.items()})
-    return finding(
-        "gpu-resource-unknown",
-        context,
-        f"Pod {context.name} requests {', '.join(missing)}, which no node advertises{offer}.",
-        evidence=evidence,
-        remedy=(
-            "Fix the resource name: " + ", ".join(f"{name} -> {match[0]}" for name, match in typos.items()) + "."
-            if patch
-            else "Request a resource the GPU nodes advertise (a MIG profile such as nvidia.com/mig-1g.5gb on MIG "
-            "nodes, nvidia.com/gpu.shared on time-sliced ones), or change the nodes' device plugin configuration."
-            if alternatives
-            # Not one node advertises an accelerator: no name would help (issue 10).
-            else "The device plugin is not running on any node (or the GPU nodes are not ready): check its "
-            "DaemonSet (kubectl get ds -A | grep -i -E 'device-plugin|gpu-operator') and the nodes' drivers; "
-            "or add a GPU node pool."
-        ),
-        patch=patch,
-        commands=[f"kubectl ml gpu -n {context.namespace}"],
-    )
-
-
-def _rename_patch(pod: Mapping[str, Any], renames: Mapping[str, str]) -> dict[str, Any] | None:
-    """A strategic-merge patch renaming resource keys in the pod's containers."""
-    body = rename_resources(pod.get("spec") or {}, renames)
-    return {"spec": body} if body else None
-
-
-def _selector_evidence(spec: Mapping[str, Any], base: list[Evidence]) -> list[Evidence]:
-    evidence = list(base)
-    if spec.get("nodeSelector"):
-        evidence.append(spec_evidence("spec.nodeSelector", dict(spec["nodeSelector"])))
-    affinity = (spec.get("affinity") or {}).get("nodeAffinity")
-    if affinity:
-        evidence.append(spec_evidence("spec.affinity.nodeAffinity", affinity))
-    return evidence
-
-
-def _selector_command(keys: Sequence[str]) -> str:
-    return f"kubectl get nodes -L {','.join(keys)}" if keys else "kubectl get nodes --show-labels"
-
-
-def _selector_finding(context: PodContext, base: list[Evidence]) -> Finding:
-    spec = context.pod.get("spec") or {}
-    keys = selector_keys(spec)
-    labels: dict[str, set[str]] = {}
-    for node in context.nodes:
-        node_labels = (node.get("metadata") or {}).get("labels") or {}
-        for key in keys:
-            if key in node_labels:
-                labels.setdefault(key, set()).add(str(node_labels[key]))
-    seen = "; ".join(f"nodes have {key} in {sorted(values)}" for key, values in labels.items())
-    absent = [key for key in keys if key not in labels]
-    if absent:
-        seen = "; ".join(filter(None, [seen, f"no node has {', '.join(absent)}"]))
-    return finding(
-        "node-selector-mismatch",
-        context,
-        f"Pod {context.name} is Pending: no node matches its nodeSelector/affinity" + (f" ({seen})." if seen else "."),
-        evidence=_selector_evidence(spec, base),
-        remedy="Change the selector to labels real nodes have (kubectl get nodes -L <key>), or label the "
-        "intended nodes.",
-        commands=[_selector_command(keys)],
-    )
-
-
-def _capacity_finding(
-    context: PodContext, usable: Sequence[NodeFit], requests: Resources, wants_gpu: bool, base: list[Evidence]
-) -> Finding:
-    """request-exceeds-node-capacity, naming the largest usable node's allocatable, verbatim.
-
-    Only resources the request exceeds on every usable node are named (a CPU node lacking GPUs does not make
-    the pod's 40 cores "too many" when the GPU nodes have 48). When no single resource is to blame (one node
-    lacks GPUs, the other memory), each node says what it lacks.
-    """
-    names = {fit.node for fit in usable}
-    nodes = [node for node in context.nodes if _node_name(node) in names]
-    evidence = list(base)
-    parts = []
-    for name in sorted(requests):
-        best: Mapping[str, Any] | None = None
-        most = Fraction(0)
-        for node in nodes:
-            amount = node_resources(node).get(name, Fraction(0))
-            if best is None or amount > most:
-                best, most = node, amount
-        if requests[name] <= most:
-            continue
-        parts.append(
-            f"{format_quantity(name, requests[name])} {name} "
-            f"(the largest node it may use has {format_quantity(name, most)})"
-        )
-        if best is not None and most > 0:
-            evidence.append(_allocatable_evidence(context, _node_name(best), name))
-        found = _resource_evidence(context.pod, name)
-        if found is not None:
-            evidence.append(found)
-    if parts:
-        what = f"it requests {'; '.join(parts)}"
-    else:
-        what = "no node it may use has all of it: " + "; ".join(
-            f"{fit.node} lacks {', '.join(sorted(fit.over_capacity))}" for fit in usable
-        )
-    accelerators = [name for name in requests if looks_like_accelerator(name) and requests[name] > 0]
-    return finding(
-        "request-exceeds-node-capacity",
-        context,
-        f"Pod {context.name} can never be scheduled: {what}.",
-        evidence=evidence,
-        remedy=(
-            "Lower the request to fit one node (e.g. fewer GPUs per pod with more workers), or add a node pool "
-            "with larger machines."
-            if accelerators
-            else "Lower the request to fit one node, or add a node pool with larger machines."
-        ),
-        commands=[f"kubectl ml gpu -n {context.namespace}"] if wants_gpu else ["kubectl get nodes"],
-    )
-
-
-def _taint_evidence(context: PodContext, node_name: str, taint: Mapping[str, Any]) -> Evidence:
-    node = next((item for item in context.nodes if _node_name(item) == node_name), {})
-    taints = (node.get("spec") or {}).get("taints") or []
-    index = next((position for position, item in enumerate(taints) if dict(item) == dict(taint)), 0)
-    return Evidence("node", f"nodes/{node_name}.spec.taints[{index}]", dict(taint), label="taint")
-
-
-def _taint_finding(
-    context: PodContext,
-    fits: Sequence[NodeFit],
-    selectable: Sequence[NodeFit],
-    wants_gpu: bool,
-    base: list[Evidence],
-) -> Finding | None:
-    """untolerated-taint, when taints are the real blocker: on nodes that would otherwise hold the pod."""
-    if any(fit.fits_now for fit in fits):
-        return None
-    blocked = [fit for fit in fits if fit.taints and not fit.selector and not fit.cordoned and not fit.over_capacity]
-    intended = [fit for fit in blocked if wants_gpu or not fit.gpu_node]
-    if not intended:
-        if blocked and not wants_gpu and all(fit.gpu_node for fit in selectable):
-            return _gpu_barrier_finding(context, blocked, base)
-        return None
-    by_taint: dict[str, tuple[dict[str, Any], list[str]]] = {}
-    for fit in intended:
-        for taint in fit.taints:
-            by_taint.setdefault(describe_taint(taint), (taint, []))[1].append(fit.node)
-    actionable = {key: value for key, value in by_taint.items() if not key.startswith(_SYSTEM_TAINTS)}
-    if not actionable:
-        names = ", ".join(by_taint)
-        return finding(
-            "untolerated-taint",
-            context,
-            f"Pod {context.name} is Pending: the only nodes that could hold it carry system taints ({names}): "
-            "they are not ready, unreachable or control-plane nodes.",
-            evidence=base + [_taint_evidence(context, nodes[0], taint) for taint, nodes in by_taint.values()],
-            remedy="Do not tolerate system taints; fix or replace the unhealthy nodes, or add worker capacity.",
-            commands=["kubectl get nodes"],
-        )
-    names = ", ".join(
-        f"{key} (on {len(nodes)} node{'s' if len(nodes) > 1 else ''})" for key, (_taint, nodes) in actionable.items()
-    )
-    return finding(
-        "untolerated-taint",
-        context,
-        f"Pod {context.name} is Pending: the nodes that could hold it are tainted {names} and the pod "
-        "does not tolerate it.",
-        evidence=base + [_taint_evidence(context, nodes[0], taint) for taint, nodes in actionable.values()],
-        remedy="Add this toleration to the pod template (only if the pod is meant to run on those nodes).",
-        patch=_tolerations_patch(context, [taint for taint, _nodes in actionable.values()]),
-        commands=[f"kubectl ml gpu -n {context.namespace}"] if wants_gpu else [],
-    )
-
-
-def _gpu_barrier_finding(context: PodContext, blocked: Sequence[NodeFit], base: list[Evidence]) -> Finding:
-    """A pod without a GPU request whose only candidate nodes are tainted GPU nodes: no toleration advice."""
-    taints = {describe_taint(taint) for fit in blocked for taint in fit.taints}
-    return finding(
-        "untolerated-taint",
-        context,
-        f"Pod {context.name} is Pending: it requests no GPU, and the only nodes it may use are GPU nodes "
-        f"tainted {', '.join(sorted(taints))} to keep such pods off.",
-        evidence=base,
-        remedy="Add a node pool without GPUs for this pod (or relax its selector); tolerate the GPU taint only "
-        "if it really must share GPU nodes.",
-        commands=["kubectl get nodes -o custom-columns=NAME:.metadata.name,TAINTS:.spec.taints"],
-    )
 
 
 def _node_verdicts(context: PodContext, requests: Resources) -> list[NodeFit]:
@@ -354,103 +96,88 @@ def _node_verdicts(context: PodContext, requests: Resources) -> list[NodeFit]:
                 node,
                 None,
                 requests,
-                allocated=allocated.get(_node_name(node), {}) if allocated is not None else None,
+                allocated=allocated.get(name_of(node), {}) if allocated is not None else None,
             )
             for node in context.nodes
         ]
     return list(cached)
 
 
+def _reported_short(message: SchedulingMessage | None) -> list[str]:
+    """The resources the scheduler counted as ``Insufficient X``."""
+    if message is None:
+        return []
+    return sorted({reason.resource or "" for reason in message.reasons if reason.category == "insufficient"})
+
+
 def _from_nodes(context: PodContext, message: SchedulingMessage | None, base: list[Evidence]) -> Iterator[Finding]:
-    pod = context.pod
-    requests = pod_requests(pod)
-    wants_gpu = _wants_gpu(requests)
-    unknown = _unknown_finding(context, requests, base)
-    if unknown is not None:
-        yield unknown
-        return
+    """The verdict of ``model.placement.judge`` (the one ``gpu`` gives), weighed against the scheduler's words."""
+    requests = pod_requests(context.pod)
     fits = _node_verdicts(context, requests)
-    selectable = [fit for fit in fits if not fit.selector]
-    if not selectable:
-        yield _selector_finding(context, base)
-        return
-    # Capacity is judged among nodes the pod may use (selectors match; for a CPU pod, not GPU nodes).
-    usable = [fit for fit in selectable if wants_gpu or not fit.gpu_node] or selectable
-    if all(fit.over_capacity for fit in usable):
-        yield _capacity_finding(context, usable, requests, wants_gpu, base)
-        return
-    taint = _taint_finding(context, fits, selectable, wants_gpu, base)
-    if taint is not None:
-        yield taint
-    if any(fit.could_ever_fit for fit in usable) and message and "insufficient" in message.categories():
-        short = sorted({reason.resource or "" for reason in message.reasons if reason.category == "insufficient"})
-        # For a CPU pod, "Insufficient cpu" on GPU nodes is beside the point; the finding names what it asked for.
-        yield _insufficient(context, short, requests, base, [fit for fit in usable if fit.could_ever_fit])
-
-
-def _holders(context: PodContext, resource: str, fits: Sequence[NodeFit]) -> str:
-    """``3 pods hold the 4 nvidia.com/gpu of the 1 node it may use``, when the nodes' pods are known."""
-    if context.node_pods is None or not fits:
-        return ""
-    names = {fit.node for fit in fits}
-    total = sum(
-        (node_resources(node).get(resource, Fraction(0)) for node in context.nodes if _node_name(node) in names),
-        Fraction(0),
+    verdict = judge(
+        pod_subject(context.pod),
+        context.nodes,
+        fits,
+        free_known=context.node_allocated is not None,
+        evidence=base,
+        workload=context.workload,
+        node_pods=context.node_pods,
+        reported_short=_reported_short(message),
     )
-    holders = [
-        pod
-        for name in names
-        for pod in context.node_pods.get(name, [])
-        if (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
-        and pod_requests(pod).get(resource, Fraction(0)) > 0
-    ]
-    count = len(fits)
-    return (
-        f" {len(holders)} pod{'s' if len(holders) != 1 else ''} hold the {format_quantity(resource, total)} "
-        f"{resource} of the {count} node{'s' if count != 1 else ''} it may use."
+    found = list(verdict.blocking)
+    if message is not None and constraint_excludes_every_node(message):
+        # The scheduler says a constraint this plugin does not evaluate (pod anti-affinity, topology
+        # spread, host ports) keeps every node out: no capacity will ever help, so "wait for capacity"
+        # would be the wrong fix.
+        found = [item for item in found if item.code != "insufficient-resources"]
+        if not found:
+            found.append(_constraint_finding(context, message, base))
+    yield from (_with_autoscaler(context, item) for item in found)
+
+
+def _with_autoscaler(context: PodContext, found: Finding, note: str = "") -> Finding:
+    """An insufficient-resources finding with what the cluster autoscaler said about the pod, if anything."""
+    if found.code != "insufficient-resources":
+        return found
+    scale_up = newest_first(
+        [event for event in context.events if event.reason in ("TriggeredScaleUp", "NotTriggerScaleUp")]
     )
-
-
-def _insufficient(
-    context: PodContext,
-    short: Sequence[str],
-    requests: Mapping[str, Fraction],
-    base: list[Evidence],
-    candidates: Sequence[NodeFit] = (),
-) -> Finding:
-    asked = ", ".join(
-        f"{format_quantity(name, requests[name])} {name}" for name in short if name in requests
-    ) or ", ".join(short)
-    scale_up = [event for event in context.events if event.reason in ("TriggeredScaleUp", "NotTriggerScaleUp")]
-    evidence = list(base)
-    severity = None
-    note = "".join(_holders(context, name, candidates) for name in short if name in requests and is_accelerator(name))
+    severity = found.severity
     if scale_up:
-        evidence.append(event_evidence(scale_up[0], context.now))
         if scale_up[0].reason == "TriggeredScaleUp":
             severity, note = Severity.WARNING, note + " The cluster autoscaler is adding a node."
         else:
             note += " The cluster autoscaler will not add a node for it."
-    return finding(
-        "insufficient-resources",
-        context,
-        f"Pod {context.name} is Pending: no node has {asked} free right now, though a node could hold it.{note}",
-        evidence=evidence,
-        remedy="Wait for running pods to finish, free capacity, lower the requests, or add nodes (autoscaler limits).",
-        commands=["kubectl describe nodes | grep -A8 'Allocated resources'"],
-        severity=severity,
-    )
+    if not note:
+        return found
+    evidence = found.evidence + ((event_evidence(scale_up[0], context.now),) if scale_up else ())
+    return replace(found, summary=found.summary + note, evidence=evidence, severity=severity)
 
 
 # -- without nodes: what the scheduler said, classified ---------------------------------------------
 
 
+def _selector_evidence(spec: Mapping[str, Any], base: list[Evidence]) -> list[Evidence]:
+    evidence = list(base)
+    if spec.get("nodeSelector"):
+        evidence.append(spec_evidence("spec.nodeSelector", dict(spec["nodeSelector"])))
+    affinity = (spec.get("affinity") or {}).get("nodeAffinity")
+    if affinity:
+        evidence.append(spec_evidence("spec.affinity.nodeAffinity", affinity))
+    return evidence
+
+
 def _is_gpu_taint(reason: SchedulingReason) -> bool:
-    return bool(_GPU_TAINT_WORDS.search(f"{reason.taint_key or ''}={reason.taint_value or ''}"))
+    return is_gpu_taint_text(reason.taint_key, reason.taint_value)
 
 
 def _is_system_taint(reason: SchedulingReason) -> bool:
-    return bool(reason.taint_key and reason.taint_key.startswith(_SYSTEM_TAINTS))
+    return is_system_taint_key(reason.taint_key)
+
+
+def _tolerations_patch(context: PodContext, taints: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    existing = (context.pod.get("spec") or {}).get("tolerations") or []
+    return {"spec": {"tolerations": tolerations_with(existing, [toleration_for(taint) for taint in taints])}}
 
 
 def _message_taint_patch(context: PodContext, reasons: Sequence[SchedulingReason]) -> dict[str, Any]:
@@ -541,40 +268,44 @@ def _message_taint_finding(
 
 def _from_message(context: PodContext, message: SchedulingMessage, base: list[Evidence]) -> Iterator[Finding]:
     """Without nodes: report what the scheduler said, classified."""
+    subject = pod_subject(context.pod)
     requests = pod_requests(context.pod)
-    wants_gpu = _wants_gpu(requests)
-    insufficient = sorted({reason.resource or "" for reason in message.reasons if reason.category == "insufficient"})
-    misspelled = [name for name in insufficient if looks_like_accelerator(name) and not is_accelerator(name)]
+    wants_gpu = asks_for_accelerator(requests)
+    insufficient = _reported_short(message)
+    misspelled = [name for name in insufficient if is_misspelt_accelerator(name)]
     if misspelled:
-        typos = {
-            name: difflib.get_close_matches(name, KNOWN_ACCELERATORS, n=1, cutoff=_TYPO_CUTOFF) for name in misspelled
-        }
-        fixed = {name: match[0] for name, match in typos.items() if match}
+        typos = {name: closest_name(name, KNOWN_ACCELERATORS) for name in misspelled}
+        fixed = {name: match for name, match in typos.items() if match}
         yield finding(
             "gpu-resource-unknown",
             context,
             f"Pod {context.name} requests {', '.join(misspelled)}, which is not a GPU resource any device plugin "
             "advertises.",
-            evidence=[*base, *filter(None, (_resource_evidence(context.pod, name) for name in misspelled))],
+            evidence=[*base, *(item for name in misspelled for item in resource_evidence(subject, name))],
             remedy=(
                 "Fix the resource name: " + ", ".join(f"{old} -> {new}" for old, new in fixed.items()) + "."
                 if len(fixed) == len(misspelled)
                 else "Use the name the GPU nodes advertise (nvidia.com/gpu, or their MIG/shared names)."
             ),
-            patch=_rename_patch(context.pod, fixed) if len(fixed) == len(misspelled) else None,
+            patch=subject.patch(rename_resources(subject.spec, fixed)) if len(fixed) == len(misspelled) else None,
             commands=[f"kubectl ml gpu -n {context.namespace}"],
         )
         return
     taint = _message_taint_finding(context, message, wants_gpu, base)
+    if insufficient and constraint_excludes_every_node(message):
+        # `0/10 nodes are available: 10 node(s) didn't match node selector, 4 Insufficient cpu.`: the
+        # selector excludes every node, so capacity is beside the point (kubernetes/kubernetes#49896).
+        insufficient = []
     if insufficient:
         if taint is not None and taint.patch is not None and wants_gpu:
             # "Insufficient nvidia.com/gpu" then comes from nodes without GPUs; the toleration is the fix.
             yield taint
             insufficient = [name for name in insufficient if not looks_like_accelerator(name)]
         if insufficient:
-            result = _insufficient(context, insufficient, requests, base)
-            note = " (nodes were not read, so whether any node could ever fit it is unknown)"
-            yield replace(result, summary=result.summary.replace(", though a node could hold it", note))
+            result = insufficient_finding(subject, [], insufficient, evidence=base, workload=context.workload)
+            yield _with_autoscaler(
+                context, result, " The nodes were not read, so whether any node could ever hold it is unknown."
+            )
         return
     if taint is not None:
         yield taint
@@ -586,7 +317,9 @@ def _from_message(context: PodContext, message: SchedulingMessage, base: list[Ev
             f"Pod {context.name} is Pending: nodes do not match its nodeSelector/affinity.",
             evidence=_selector_evidence(spec, base),
             remedy="Change the selector to labels real nodes have, or label the intended nodes.",
-            commands=[_selector_command(selector_keys(spec))],
+            commands=[
+                f"kubectl get nodes -L {','.join(keys)}" if (keys := selector_keys(spec)) else "kubectl get nodes"
+            ],
         )
 
 
