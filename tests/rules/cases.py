@@ -9,7 +9,8 @@ extra ``*.json``), plus ``expect.json``:
       "codes": ["oom-killed"],                     # exactly the codes doctor reports for the target
       "evidence": [{"path": "...", "value": "..."}],  # optional: evidence that must be present (verbatim)
       "summary_contains": ["2Gi"],                 # optional: words the summary must contain
-      "patch": {...},                              # optional: the exact patch of the finding with the case's code
+      "remedy_contains": ["startupProbe"],         # optional: words the remedy must contain
+      "patch": {...},                              # optional: the exact patch (null: none) of the case's code
       "source": "doctor-anchors.md §4.5, ..."      # where the message strings come from
     }
 
@@ -83,6 +84,10 @@ def check_case(case: Case) -> None:
     for word in case.expect.get("summary_contains", []):
         assert any(word in finding.summary for finding in mine), (
             f"{case.id}: {word!r} not in {[f.summary for f in mine]}"
+        )
+    for word in case.expect.get("remedy_contains", []):
+        assert any(word in (finding.remedy or "") for finding in mine), (
+            f"{case.id}: {word!r} not in {[f.remedy for f in mine]}"
         )
     if "patch" in case.expect:
         assert next(finding.patch for finding in mine) == case.expect["patch"]

@@ -24,6 +24,7 @@ from typing import Any
 from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.pods import ContainerView, containers
+from kubectl_ml.model.probes import HEALTH_ENDPOINTS, ProbeFailure, classify_probe_failure, undeclared_port
 from kubectl_ml.rules._common import (
     container_patch,
     event_evidence,
@@ -50,6 +51,70 @@ def _startup_probe_from(liveness: Mapping[str, Any]) -> dict[str, Any]:
     return {**handler, "periodSeconds": 10, "failureThreshold": 60}
 
 
+def _probed_path(probe: Mapping[str, Any] | None) -> str:
+    handler = (probe or {}).get("httpGet") or {}
+    return f"{handler.get('path') or '/'} on port {handler.get('port')}" if handler else "its endpoint"
+
+
+def _remedy(
+    container: ContainerView,
+    which: str,
+    probe: Mapping[str, Any] | None,
+    failure: ProbeFailure,
+    budget: int,
+) -> tuple[str, dict[str, Any] | None]:
+    """The fix for what the probe's failure says, and a startupProbe patch only where slowness is the cause.
+
+    A 404 is a wrong path (issue 10: a startupProbe would only delay the same kill), a refused
+    connection on an undeclared port is a wrong port; a refused connection, a 5xx, a timeout or no
+    failure text at all is what a model still loading looks like, and gets the startupProbe.
+    """
+    liveness = container.spec.get("livenessProbe")
+    startup = container.spec.get("startupProbe")
+    if failure.kind == "not-found":
+        return (
+            f"Point the {which} probe at the server's health endpoint ({HEALTH_ENDPOINTS}); "
+            f"{_probed_path(probe)} answers 404.",
+            None,
+        )
+    if failure.kind == "client-error":
+        return (
+            f"The server refuses the probe with HTTP {failure.status}: a probe sends no credentials, so probe an "
+            "endpoint without authentication, or fix the path and method.",
+            None,
+        )
+    if failure.kind == "refused":
+        wrong_port = undeclared_port(container.spec, probe)
+        if wrong_port:
+            return wrong_port, None
+    if which == "liveness" and liveness and not startup:
+        slow = {
+            "refused": "Nothing listens on the port yet",
+            "server-error": f"The server answers HTTP {failure.status} (not healthy yet)",
+            "not-serving": "The server's gRPC health says NOT_SERVING",
+            "timeout": "The endpoint does not answer within timeoutSeconds",
+        }.get(failure.kind, "The liveness probe fails")
+        return (
+            f"{slow}, and the liveness probe gives up after {budget}s. If the server needs longer to start "
+            "(loading a model), add a startupProbe covering the load time (the patch allows 10 minutes); "
+            "otherwise fix the endpoint or raise timeoutSeconds/failureThreshold.",
+            container_patch(container, {"startupProbe": _startup_probe_from(liveness)}),
+        )
+    if which == "startup":
+        return (
+            f"The startup probe gives up after {budget}s: raise its failureThreshold so "
+            "failureThreshold × periodSeconds covers the real start-up time, or fix the endpoint.",
+            None,
+        )
+    if failure.kind == "timeout":
+        return (
+            "The endpoint does not answer within timeoutSeconds: raise timeoutSeconds (a server busy on the GPU "
+            "answers health checks late), or serve health checks off the inference path.",
+            None,
+        )
+    return "Check the liveness endpoint and timeoutSeconds; under load a slow reply counts as a failure.", None
+
+
 def _diagnose(context: PodContext, container: ContainerView) -> Finding | None:
     liveness = container.spec.get("livenessProbe")
     startup = container.spec.get("startupProbe")
@@ -65,7 +130,10 @@ def _diagnose(context: PodContext, container: ContainerView) -> Finding | None:
         for event in context.events
         if event.reason == "Unhealthy"
         and event.container in (None, container.name)
-        and event.message.startswith(("Liveness probe failed", "Startup probe failed"))
+        # `%s probe errored: %v` is the kubelet's word when the probe could not run (an exec timeout).
+        and event.message.startswith(
+            ("Liveness probe failed", "Startup probe failed", "Liveness probe errored", "Startup probe errored")
+        )
     ]
     evidence: list[Evidence] = [event_evidence(event, context.now) for event in (kills[:1] + failures[:1])]
     termination, path = container.latest_termination()
@@ -104,21 +172,12 @@ def _diagnose(context: PodContext, container: ContainerView) -> Finding | None:
         )
     else:
         summary = f"Container {container.name} was restarted{times} by its failing {which} probe (budget {budget}s)."
-    patch = None
-    if which == "liveness" and liveness and not startup:
-        remedy = (
-            f"The liveness probe gives up after {budget}s. If the server needs longer to start (loading a "
-            "model), add a startupProbe covering the load time (the patch allows 10 minutes); otherwise "
-            "fix the endpoint or raise timeoutSeconds/failureThreshold."
-        )
-        patch = container_patch(container, {"startupProbe": _startup_probe_from(liveness)})
-    elif which == "startup":
-        remedy = (
-            f"The startup probe gives up after {budget}s: raise its failureThreshold so "
-            "failureThreshold × periodSeconds covers the real start-up time, or fix the endpoint."
-        )
-    else:
-        remedy = "Check the liveness endpoint and timeoutSeconds; under load a slow reply counts as a failure."
+    failure = classify_probe_failure(failures[0].message) if failures else ProbeFailure("other")
+    remedy, patch = _remedy(container, which, probe, failure, budget)
+    if failure.kind == "not-found":
+        summary += f" The probe gets HTTP 404 from {_probed_path(probe)}: the path is wrong, not slow."
+    elif failure.kind == "client-error":
+        summary += f" The probe gets HTTP {failure.status} from {_probed_path(probe)}: it is refused, not slow."
     return finding(
         "liveness-probe-restarts",
         context,

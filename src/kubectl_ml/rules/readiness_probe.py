@@ -21,45 +21,34 @@ from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.events import parse_time
 from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.pods import ContainerView, containers
+from kubectl_ml.model.probes import HEALTH_ENDPOINTS, classify_probe_failure, undeclared_port
 from kubectl_ml.rules._common import event_evidence, finding, spec_evidence, status_evidence
 
 
 def _advice(message: str) -> str:
-    if "connection refused" in message:
+    failure = classify_probe_failure(message)
+    if failure.kind == "refused":
         return (
             "Nothing listens on the probed port yet: check the probe's port against the server's, or "
             "whether the server is still loading its model (add a startupProbe)."
         )
-    if "statuscode: 404" in message:
-        return "The probed path does not exist on the server: use the runtime's readiness endpoint."
-    if "statuscode: 5" in message or "statuscode: 503" in message:
+    if failure.kind == "not-found":
+        return (
+            "The probed path does not exist on the server (HTTP 404): use the runtime's readiness endpoint "
+            f"({HEALTH_ENDPOINTS})."
+        )
+    if failure.kind == "client-error":
+        return (
+            f"The server refuses the probe (HTTP {failure.status}): a probe sends no credentials, so probe an "
+            "endpoint without authentication, or check the path and method."
+        )
+    if failure.kind in ("server-error", "not-serving"):
         return "The server answers but says it is not ready (often still loading the model, or a failed load)."
-    if "deadline exceeded" in message or "Timeout exceeded" in message:
+    if failure.kind == "timeout":
         return "The endpoint answers too slowly: raise timeoutSeconds, or check the server's load."
+    if failure.kind == "reset":
+        return "The server dropped the connection mid-answer: check its log for a crash or restart while probed."
     return "Check the readiness probe's command/endpoint against the server."
-
-
-def _undeclared_port(container: ContainerView, probe: Mapping[str, Any] | None) -> str | None:
-    """Advice when the probe targets a port the container does not declare, else None.
-
-    Declared ports are informational (a server may listen on others), so this only sharpens the advice
-    for a refused connection; named probe ports resolve against the container's port names.
-    """
-    handler = (probe or {}).get("httpGet") or (probe or {}).get("tcpSocket") or (probe or {}).get("grpc") or {}
-    port = handler.get("port")
-    declared = [item for item in container.spec.get("ports") or [] if item.get("containerPort")]
-    if port is None or not declared:
-        return None
-    numbers = {int(item["containerPort"]) for item in declared}
-    names = {item.get("name") for item in declared}
-    if port in names or (str(port).isdigit() and int(port) in numbers):
-        return None
-    listed = ", ".join(str(number) for number in sorted(numbers))
-    noun = "port" if len(numbers) == 1 else "ports"
-    return (
-        f"The probe checks port {port}, but the container declares {noun} {listed}: point the probe at the "
-        "port the server listens on."
-    )
 
 
 def _still_starting(context: PodContext, container: ContainerView, probe: Mapping[str, Any] | None) -> bool:
@@ -102,7 +91,8 @@ def check(context: PodContext) -> Iterator[Finding]:
             evidence.append(event_evidence(failures[0], context.now))
             advice = _advice(failures[0].message)
             severity = None
-            mismatch = _undeclared_port(container, probe) if "connection refused" in failures[0].message else None
+            refused = classify_probe_failure(failures[0].message).kind == "refused"
+            mismatch = undeclared_port(container.spec, probe) if refused else None
             if mismatch:
                 advice = mismatch
                 evidence.append(spec_evidence(f"{container.spec_path}.ports", list(container.spec.get("ports") or [])))
