@@ -7,11 +7,13 @@ never prints.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from kubectl_ml.errors import NotFoundError
-from kubectl_ml.model.findings import Finding, Report
-from kubectl_ml.model.pods import containers, find_container, needs_diagnosis, pod_ref
+from kubectl_ml.model.findings import Finding, Report, Severity
+from kubectl_ml.model.pods import containers, controller_of, find_container, needs_diagnosis, pod_ref
+from kubectl_ml.model.replacement import failed_pod_outcome
 from kubectl_ml.rules import first_failure, run_pod_rules, run_workload_rules
 from kubectl_ml.sources.base import Source
 from kubectl_ml.sources.gather import check_namespace, gather_pod, gather_scan, gather_workload
@@ -72,6 +74,7 @@ def doctor_pod(source: Source, namespace: str, name: str, container: str | None 
             f'Pod {name} has no container "{container}".', f"Its containers: {', '.join(names)}.", status=404
         )
     findings = run_pod_rules(view.pod_context(pod)) if not (pod.get("metadata") or {}).get("deletionTimestamp") else []
+    findings = _weigh_failed_pod(view, pod, findings, siblings_read=view.siblings_read)
     if findings:
         _events_note(view, [pod])
     return _report(view, source, _filter_container(findings, container), 1)
@@ -98,13 +101,39 @@ def _diagnose_view(view: ClusterView, kinds: Iterable[str]) -> list[Finding]:
     unhealthy = [pod for pod in view.pods if needs_diagnosis(pod) and not _superseded_job_pod(view, pod)]
     findings: list[Finding] = []
     for pod in unhealthy:
-        findings.extend(run_pod_rules(view.pod_context(pod)))
+        findings.extend(_weigh_failed_pod(view, pod, run_pod_rules(view.pod_context(pod)), siblings_read=True))
     for context in view.workload_contexts(kinds):
         findings.extend(run_workload_rules(context))
     findings = first_failure.attribute(findings, unhealthy)
     diagnosed = {finding.object for finding in findings}
     _events_note(view, [pod for pod in unhealthy if pod_ref(pod) in diagnosed])
     return findings
+
+
+def _weigh_failed_pod(
+    view: ClusterView, pod: dict[str, Any], findings: list[Finding], siblings_read: bool
+) -> list[Finding]:
+    """A failed pod's findings graded by whether its work went on (DESIGN §2, issue 10).
+
+    An error when nothing runs in its place (a bare pod, a failed Job, no running replacement), a
+    warning when its controller replaced it; the summary says which. Collateral findings of a
+    distributed run and info findings keep their grade.
+    """
+    owner = controller_of(pod)
+    controller = view.by_uid(str(owner.get("uid", ""))) if owner is not None else None
+    outcome = failed_pod_outcome(pod, view.pods if siblings_read else None, controller)
+    if outcome is None:
+        return findings
+    severity = Severity.WARNING if outcome.went_on else Severity.ERROR
+    ref = pod_ref(pod)
+    return [
+        replace(finding, severity=severity, summary=f"{finding.summary} {outcome.note}")
+        if finding.object == ref
+        and finding.severity >= Severity.WARNING
+        and not finding.summary.startswith(first_failure.COLLATERAL_PREFIX)
+        else finding
+        for finding in findings
+    ]
 
 
 def _superseded_job_pod(view: ClusterView, pod: dict[str, Any]) -> bool:

@@ -10,6 +10,7 @@ extra ``*.json``), plus ``expect.json``:
       "evidence": [{"path": "...", "value": "..."}],  # optional: evidence that must be present (verbatim)
       "summary_contains": ["2Gi"],                 # optional: words the summary must contain
       "remedy_contains": ["startupProbe"],         # optional: words the remedy must contain
+      "severity": "error",                         # optional: the grade of the finding with the case's code
       "patch": {...},                              # optional: the exact patch (null: none) of the case's code
       "source": "doctor-anchors.md §4.5, ..."      # where the message strings come from
     }
@@ -85,6 +86,8 @@ def check_case(case: Case) -> None:
         assert any(word in finding.summary for finding in mine), (
             f"{case.id}: {word!r} not in {[f.summary for f in mine]}"
         )
+    if "severity" in case.expect:
+        assert [finding.severity.label for finding in mine] == [case.expect["severity"]] * len(mine), case.id
     for word in case.expect.get("remedy_contains", []):
         assert any(word in (finding.remedy or "") for finding in mine), (
             f"{case.id}: {word!r} not in {[f.remedy for f in mine]}"

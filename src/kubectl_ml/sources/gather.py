@@ -18,7 +18,8 @@ from functools import partial
 from typing import Any
 
 from kubectl_ml.errors import ApiError, ForbiddenError, NotFoundError
-from kubectl_ml.model.pods import log_requests, needs_diagnosis
+from kubectl_ml.model.pods import controller_of, log_requests, needs_diagnosis
+from kubectl_ml.model.replacement import REPLACING_KINDS
 from kubectl_ml.model.scheduler_messages import parse_scheduling_message
 from kubectl_ml.model.shapes import mapping, text
 from kubectl_ml.model.workloads import WORKLOAD_KINDS, WorkloadKind, is_suspended, pods_selector, queue_name
@@ -141,6 +142,7 @@ def gather_pod(source: Source, namespace: str, name: str) -> tuple[ClusterView, 
         if not volume_only:
             _load_nodes(source, view)
     _fetch_logs(source, view, [pod])
+    _load_replacements(source, view, pod)
     node_name = (pod.get("spec") or {}).get("nodeName")
     logs = list(view.previous_logs.values()) + list(view.current_logs.values())
     if node_name and any("exec format error" in text for text in logs):
@@ -151,6 +153,45 @@ def gather_pod(source: Source, namespace: str, name: str) -> tuple[ClusterView, 
             node = []
         view.nodes = node
     return view, pod
+
+
+# The label each controller puts on all its pods, to list a failed pod's siblings in one small request.
+_SIBLING_LABELS = (
+    "batch.kubernetes.io/controller-uid",
+    "controller-uid",
+    "pod-template-hash",
+    "controller-revision-hash",
+)
+
+
+def _load_replacements(source: Source, view: ClusterView, pod: dict[str, Any]) -> None:
+    """For a failed pod of a controller: its Job and the pods that may have replaced it (DESIGN §2 severity).
+
+    Two requests, only for a pod in phase Failed; without them the rule's own grade stands.
+    """
+    owner = controller_of(pod)
+    if (pod.get("status") or {}).get("phase") != "Failed" or owner is None or owner.get("kind") not in REPLACING_KINDS:
+        return
+    metadata = pod.get("metadata") or {}
+    namespace = str(metadata.get("namespace", ""))
+    if owner.get("kind") == "Job":
+        try:
+            job = source.get("Job", namespace, str(owner.get("name", "")))
+        except (NotFoundError, ForbiddenError):
+            job = None
+        if job is not None:
+            view.add_controller("Job", job)
+    labels = metadata.get("labels") or {}
+    label = next((key for key in _SIBLING_LABELS if labels.get(key)), None)
+    if label is None:
+        return
+    try:
+        siblings = source.list("Pod", namespace, label_selector=f"{label}={labels[label]}")
+    except ForbiddenError:
+        return
+    uid = metadata.get("uid")
+    view.pods.extend(item for item in siblings if (item.get("metadata") or {}).get("uid") != uid)
+    view.siblings_read = True
 
 
 def _load_claims_if_named(source: Source, view: ClusterView, pod: dict[str, Any], events: list[dict[str, Any]]) -> bool:

@@ -37,6 +37,8 @@ class ClusterView:
         available: which optional data could be read.
         node_pods_known: every pod of the cluster was loaded (so what each node holds is known).
         queues_read: Kueue's Workloads (and queues) were read, so their absence means something.
+        siblings_read: the other pods of each pod's controller were read (a scan, or ``doctor POD`` of a
+            failed pod), so "no running replacement" means something.
         skipped: what could not be read, one sentence each.
     """
 
@@ -58,6 +60,7 @@ class ClusterView:
     _normalized: dict[str, list[Event]] = field(default_factory=dict)
     node_pods_known: bool = False
     queues_read: bool = False
+    siblings_read: bool = False
     _allocated: dict[str, dict[str, Any]] | None = None
     _memo: dict[Any, Any] = field(default_factory=dict)
     _labelled: OperatorPods | None = None
@@ -83,6 +86,11 @@ class ClusterView:
         if self._nodes_by_name is None:
             self._nodes_by_name = {str((item.get("metadata") or {}).get("name")): item for item in self.nodes}
         return self._nodes_by_name.get(name)
+
+    def add_controller(self, kind: str, obj: dict[str, Any]) -> None:
+        """Add a controller read after the view was built (a failed pod's Job)."""
+        self.controllers.setdefault(kind, []).append(obj)
+        self._by_uid = None
 
     def by_uid(self, uid: str) -> dict[str, Any] | None:
         """A controller by uid."""
