@@ -47,6 +47,7 @@ def gpu_report(source: Source, namespace: str | None, manifests: list[dict[str, 
         pods_in_scope = [item for item in workloads if item.get("kind") == "Pod"]
         workloads = [item for item in workloads if item.get("kind") != "Pod"]
         nodes_view, findings = run_gpu_checks(nodes, pods + pods_in_scope, workloads)
+        checked = len(pods_in_scope) + len(workloads)
         findings = [
             finding for finding in findings if finding.object.kind != "Node" and _from_manifest(finding, manifests)
         ]
@@ -56,6 +57,9 @@ def gpu_report(source: Source, namespace: str | None, manifests: list[dict[str, 
         if namespace and not in_scope and not workloads:
             check_namespace(source, namespace)
         nodes_view, findings = run_gpu_checks(nodes, pods, workloads)
+        # What was checked is the pods and workload templates in scope; the nodes are what they are
+        # checked against (issue 10: "N pods checked" counted nodes).
+        checked = len(in_scope if namespace else pods) + len(workloads)
         findings = [
             finding
             for finding in findings
@@ -66,7 +70,7 @@ def gpu_report(source: Source, namespace: str | None, manifests: list[dict[str, 
         source=source.describe(),
         findings=findings,
         skipped=skipped,
-        checked=len(nodes_view),
+        checked=checked,
         extra={"nodes": [node.as_dict() for node in nodes_view]},
     )
 

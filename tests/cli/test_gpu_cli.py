@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,16 @@ def test_text_output_lists_gpu_nodes_with_their_taints(capsys: pytest.CaptureFix
     out = run(capsys, "gpu", "-A", "--snapshot", str(FIXTURES / "demo"), "--fail-on", "never").out
     assert "gke-ml-prod-a100-1" in out
     assert "nvidia.com/gpu=present:NoSchedule" in out
+
+
+def test_what_was_checked_counts_pods_and_workloads_not_nodes(capsys: pytest.CaptureFixture[str]) -> None:
+    """issue 10: "N pods checked" counted the GPU nodes."""
+    cluster = GPU / "aks-untainted"
+    pods = json.loads((cluster / "kube-system" / "pods.json").read_text())["items"]
+    result = run(capsys, "gpu", "-n", "kube-system", "--snapshot", str(cluster), "--fail-on", "never")
+    nodes = sum(1 for line in result.out.splitlines() if line.startswith("aks-gpunp"))
+    summary = next(line for line in result.out.splitlines() if line.startswith("Summary:"))
+    # kube-system holds pods only (no workload files): what was checked is exactly its pods.
+    assert list((cluster / "kube-system").iterdir()) == [cluster / "kube-system" / "pods.json"]
+    noun = "pod or workload" if len(pods) == 1 else "pods and workloads"
+    assert summary.endswith(f" in {len(pods)} {noun} checked on {nodes} GPU node{'s' if nodes != 1 else ''}."), summary

@@ -54,4 +54,6 @@ def render_gpu(report: Report, console: Console, title: str) -> None:
                 )
         console.print(table)
     console.print()
-    render_report(report, console, "GPU findings")
+    what = "pod or workload" if report.checked == 1 else "pods and workloads"
+    gpu_nodes = f"{len(nodes)} GPU node{'' if len(nodes) == 1 else 's'}"
+    render_report(report, console, "GPU findings", checked=f"{report.checked} {what} checked on {gpu_nodes}")

@@ -132,10 +132,18 @@ def _overview(groups: list[tuple[ObjectRef | None, list[tuple[Finding, list[Find
     console.print(table)
 
 
-def render_report(report: Report, console: Console, title: str) -> None:
-    """Print a DoctorReport for people: an overview table when there are several problems, then details."""
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def render_report(report: Report, console: Console, title: str, checked: str | None = None) -> None:
+    """Print a DoctorReport for people: an overview table when there are several problems, then details.
+
+    ``checked`` says what was checked (``12 pods and workloads checked on 4 GPU nodes``); by default,
+    the pods.
+    """
     console.print(Text(title, style="bold"))
-    checked = f"{report.checked} pod{'s' if report.checked != 1 else ''} checked"
+    checked = checked or f"{_plural(report.checked, 'pod')} checked"
     if not report.findings:
         console.print(Text(f"✔ No problems found in {checked}.", style="green"))
     groups = _group(report.findings)
@@ -161,7 +169,7 @@ def render_report(report: Report, console: Console, title: str) -> None:
     summary.append(
         ", ".join(f"{count} {name}{'s' if count != 1 and name != 'info' else ''}" for count, name, _ in parts)
     )
-    summary.append(f" in {report.checked} pod{'s' if report.checked != 1 else ''} checked.")
+    summary.append(f" in {checked}.")
     console.print(summary)
     for note in report.skipped:
         console.print(Text(f"Skipped: {note}", style="yellow"), soft_wrap=True)
