@@ -5,7 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from kubectl_ml.model.accelerators import is_accelerator, looks_like_accelerator
+from kubectl_ml.model.accelerators import KNOWN_ACCELERATORS, is_accelerator, looks_like_accelerator
 from kubectl_ml.model.resources import (
     accelerator_requests,
     allocated_on,
@@ -106,18 +106,13 @@ def test_malformed_quantities_are_ignored() -> None:
 
 
 def test_accelerator_names() -> None:
+    # Every default whole-device name a device plugin advertises, and the partitioned and shared forms.
     for name in (
-        "nvidia.com/gpu",
+        *KNOWN_ACCELERATORS,
         "nvidia.com/mig-1g.5gb",
         "nvidia.com/mig-3g.40gb",
         "nvidia.com/gpu.shared",
-        "amd.com/gpu",
-        "gpu.intel.com/i915",
-        "gpu.intel.com/xe",
-        "google.com/tpu",
-        "aws.amazon.com/neuron",
-        "aws.amazon.com/neuroncore",
-        "habana.ai/gaudi",
+        "volcano.sh/vgpu-number",
     ):
         assert is_accelerator(name), name
     for name in ("cpu", "memory", "nvidia.com/gpus", "gpu.intel.com/millicores", "example.com/widget"):
