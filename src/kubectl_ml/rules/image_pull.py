@@ -88,6 +88,13 @@ _NODE_IDENTITY_REGISTRIES = (
 # Docker before 18.x answered a missing tag with `manifest for <ref> not found`, without the
 # registry's "manifest unknown" code.
 _DOCKER_MANIFEST_NOT_FOUND = re.compile(r"manifest for \S+ not found")
+# The registry answered, with a server error: containerd `unexpected status code <url>: 500 Internal Server
+# Error`, `failed with status code [manifests x]: 500 ...`, docker `received unexpected HTTP status: 500 ...`
+# (docker/hub-feedback#2482, #2439; dragonflyoss/dragonfly#3582; kubernetes-retired/external-storage#1323).
+_REGISTRY_SERVER_ERROR = re.compile(
+    r"\b(50[0-4]) (Internal Server Error|Not Implemented|Bad Gateway|Service Unavailable|Gateway Time-?out)\b",
+    re.IGNORECASE,
+)
 
 # Order matters: a 429 body also says "failed to copy", and "pull access denied" also says
 # "does not exist", so the more specific patterns come first.
@@ -180,6 +187,16 @@ def classify_pull_error(text: str) -> PullCause | None:
             return PullCause(code, phrase)
         if code == "image-not-found" and _DOCKER_MANIFEST_NOT_FOUND.search(body):
             return PullCause(code, phrase)
+    server_error = _REGISTRY_SERVER_ERROR.search(body)
+    if server_error:
+        return PullCause(
+            "image-pull-failed",
+            f"the registry answered with a server error (HTTP {server_error.group(1)} {server_error.group(2)}): "
+            "a fault on the registry's side, not the pod's",
+            "Nothing in the pod to change: the kubelet retries on its own. Check the registry's status (Docker "
+            "Hub: www.dockerstatus.com) or, for a registry or pull-through cache you run (Harbor, Nexus, "
+            "Dragonfly), its logs; mirror the images you depend on to a second registry.",
+        )
     if "context canceled" in body:
         return PullCause("image-pull-failed", "the pull was cancelled (often transient, or a slow registry)")
     if "signature validation failed" in body:
@@ -399,10 +416,18 @@ def _diagnose(context: PodContext, container: ContainerView) -> Finding | None:
         elif not context.available.events:
             detail = "events could not be read"
         else:
-            detail = "the runtime's error is not one we recognize"
+            # Quoted, not hidden: the user should not be sent to read an event that is right here.
+            evidence.append(event_evidence(events[0], context.now))
+            detail = f"the runtime says: {events[0].message.strip().rstrip('.')}"
         cause = PullCause("image-pull-failed", f"the cause is unknown: {detail}")
     remedy, patch, commands = _remedy(cause, context, container, image, reason, evidence)
-    if cause.code == "image-pull-failed" and "unknown" in cause.phrase:
+    if cause.code == "image-pull-failed" and "the runtime says" in cause.phrase:
+        remedy = (
+            "The runtime's own error is quoted above: fix what it names, or pull the image by hand on the pod's "
+            "node (crictl pull) to see it in full."
+        )
+        commands = [f"crictl pull {image}"]
+    elif cause.code == "image-pull-failed" and "unknown" in cause.phrase:
         commands = [f"kubectl get events -n {context.namespace} --field-selector involvedObject.name={context.name}"]
     return finding(
         cause.code,
