@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from kubectl_ml.errors import ConfigError
+from kubectl_ml.errors import ConfigError, SnapshotFormatError
+from kubectl_ml.sources.documents import MAX_MANIFEST_BYTES, parse_yaml, read_text
 
 _PATH_KEYS = {
     "clusters": ("certificate-authority",),
@@ -44,14 +45,36 @@ def _absolutize(section: str, entry: dict[str, Any], base: Path) -> dict[str, An
     return {**entry, body_key: body}
 
 
+def _check_shape(document: Mapping[str, Any], path: Path) -> None:
+    """ConfigError for the fields kubectl itself would refuse: a wrong type is named, never a traceback."""
+    current = document.get("current-context")
+    if current is not None and not isinstance(current, str):
+        raise ConfigError(f"kubeconfig {path}: current-context must be a string, not {type(current).__name__}.", None)
+    for section, inner in (("clusters", "cluster"), ("users", "user"), ("contexts", "context")):
+        entries = document.get(section)
+        if entries is None:
+            continue
+        if not isinstance(entries, list):
+            raise ConfigError(f"kubeconfig {path}: {section} must be a list, not {type(entries).__name__}.", None)
+        for index, entry in enumerate(entries):
+            if not isinstance(entry, dict) or not isinstance(entry.get("name", ""), str):
+                raise ConfigError(f"kubeconfig {path}: {section}[{index}] must be a mapping with a string name.", None)
+            body = entry.get(inner)
+            if body is not None and not isinstance(body, dict):
+                raise ConfigError(f"kubeconfig {path}: {section}[{index}].{inner} must be a mapping.", None)
+            for key, value in (body or {}).items():
+                if key in ("server", "namespace", "cluster", "user", "token", "username", "password") and not (
+                    isinstance(value, str)
+                ):
+                    raise ConfigError(f"kubeconfig {path}: {section}[{index}].{inner}.{key} must be a string.", None)
+
+
 def load_merged(explicit: str | None, environ: Mapping[str, str]) -> dict[str, Any]:
     """Load and merge kubeconfig files into one dict.
 
     Raises:
         ConfigError: when no file exists, a file is not valid YAML, or the merged config is empty.
     """
-    import yaml
-
     files = candidate_files(explicit, environ)
     merged: dict[str, Any] = {
         "apiVersion": "v1",
@@ -68,16 +91,16 @@ def load_merged(explicit: str | None, environ: Mapping[str, str]) -> dict[str, A
                 raise ConfigError(f"kubeconfig {path} {problem}.", "Check the --kubeconfig path.")
             continue
         try:
-            document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as error:
-            mark = getattr(error, "problem_mark", None)
-            where = f" (line {mark.line + 1})" if mark is not None else ""
+            documents = parse_yaml(read_text(path, MAX_MANIFEST_BYTES), f"kubeconfig {path}")
+        except SnapshotFormatError as error:
             raise ConfigError(
-                f"kubeconfig {path} cannot be read{where}: {getattr(error, 'problem', None) or error}.",
+                error.message.replace("File kubeconfig ", "kubeconfig ", 1),
                 "Fix the file, or point KUBECONFIG/--kubeconfig at a valid one.",
             ) from error
+        document = (documents[0][0] if documents else None) or {}
         if not isinstance(document, dict):
             raise ConfigError(f"kubeconfig {path} is not a kubeconfig (expected a mapping).", None)
+        _check_shape(document, path)
         found = True
         if not merged.get("current-context") and document.get("current-context"):
             merged["current-context"] = document["current-context"]

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from kubectl_ml.errors import SnapshotFormatError, SourceError
-from kubectl_ml.sources.snapshot import objects_in, parse_file, yaml_format_error
+from kubectl_ml.sources.documents import MAX_MANIFEST_BYTES, check_size, parse_yaml
+from kubectl_ml.sources.snapshot import objects_in, parse_file
 
 _SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -39,9 +40,9 @@ def load_manifests(paths: Iterable[str]) -> list[dict[str, Any]]:
     """Every API object in the files (Lists flattened), in file order."""
     objects: list[dict[str, Any]] = []
     for path in manifest_files(paths):
-        text = sys.stdin.read() if str(path) == "-" else None
+        text = sys.stdin.read(MAX_MANIFEST_BYTES + 1) if str(path) == "-" else None
         source = Path("stdin.yaml") if str(path) == "-" else path
-        for document in parse_file(source, text):
+        for document in parse_file(source, text, MAX_MANIFEST_BYTES):
             objects.extend(objects_in(document, source))
     return objects
 
@@ -82,24 +83,6 @@ def _line_map(node: Any, path: str, line: int, lines: dict[str, int]) -> None:
             _line_map(item, f"{path}[{index}]", item.start_mark.line + 1, lines)
 
 
-def _documents(text: str, label: str) -> list[tuple[Any, Any]]:
-    """(document, node) pairs of a YAML stream (JSON is YAML); SnapshotFormatError with file and line."""
-    import yaml
-
-    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    loader = loader_class(text)
-    documents: list[tuple[Any, Any]] = []
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            documents.append((loader.construct_document(node), node))
-    except yaml.YAMLError as error:
-        raise yaml_format_error(label, error) from error
-    finally:
-        loader.dispose()
-    return documents
-
-
 def _located(obj: dict[str, Any], node: Any, label: str) -> ManifestObject:
     lines: dict[str, int] = {}
     line = node.start_mark.line + 1 if node is not None else 1
@@ -116,18 +99,19 @@ def read_manifest(text: str, label: str) -> list[ManifestObject]:
     JSON parser first, so its error messages are JSON's.
     """
     source = Path(label if label != "-" else "stdin.yaml")
+    check_size(label, len(text.encode("utf-8", errors="replace")), MAX_MANIFEST_BYTES)
     if source.suffix == ".json":
         try:
-            parse_file(source, text)  # JSON's own syntax errors, with line and column
+            parse_file(source, text, MAX_MANIFEST_BYTES)  # JSON's own syntax errors, with line and column
         except SnapshotFormatError as error:
             raise SnapshotFormatError(error.message.replace(str(source), label, 1), "Fix the file.") from error
     try:
-        pairs = _documents(text, label)
+        pairs = parse_yaml(text, label)
     except SnapshotFormatError:
         if source.suffix != ".json":
             raise
         # Valid JSON that YAML refuses (tabs, say): the objects without field lines.
-        pairs = [(document, None) for document in parse_file(source, text)]
+        pairs = [(document, None) for document in parse_file(source, text, MAX_MANIFEST_BYTES)]
     located: list[ManifestObject] = []
     for document, node in pairs:
         if not isinstance(document, dict):
@@ -148,9 +132,10 @@ def load_manifest_objects(paths: Iterable[str]) -> list[ManifestObject]:
     objects: list[ManifestObject] = []
     for path in manifest_files(paths):
         if str(path) == "-":
-            text = sys.stdin.read()
+            text = sys.stdin.read(MAX_MANIFEST_BYTES + 1)  # enough to tell it is too large
         else:
             try:
+                check_size(path, path.stat().st_size, MAX_MANIFEST_BYTES)
                 text = path.read_text(encoding="utf-8", errors="replace")
             except OSError as error:
                 message = f"Cannot read {path}: {error.strerror}."

@@ -9,16 +9,22 @@ recognized by the ``kind`` inside, not the file name. Secrets are never loaded.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from kubectl_ml.errors import NotFoundError, SnapshotFormatError, SourceError
+from kubectl_ml.errors import NotFoundError, SourceError
 from kubectl_ml.model.events import parse_time
 from kubectl_ml.model.workloads import group_of, kind_key
+from kubectl_ml.sources.documents import (
+    MAX_SNAPSHOT_BYTES,
+    check_size,
+    parse_json,
+    parse_yaml,
+    read_text,
+)
 from kubectl_ml.sources.kinds import KINDS, is_builtin_group
 from kubectl_ml.sources.labels import field_matcher, label_matcher
 
@@ -32,37 +38,19 @@ _FILE_KINDS = {kind.plural: kind.name for kind in KINDS.values() if not kind.key
 _IGNORED_KINDS = {"Secret"}
 
 
-def parse_file(path: Path, text: str | None = None) -> list[Any]:
+def parse_file(path: Path, text: str | None = None, limit: int = MAX_SNAPSHOT_BYTES) -> list[Any]:
     """The documents in a JSON or YAML file; SnapshotFormatError (with file and line) when malformed.
 
-    ``text`` stands in for the file's content (standard input, named ``-``).
+    ``text`` stands in for the file's content (standard input, named ``-``). Size, YAML alias expansion
+    and nesting are bounded (``sources.documents``): a hostile file is refused, naming it.
     """
     if text is None:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = read_text(path, limit)
+    else:
+        check_size(path, len(text.encode("utf-8", errors="replace")), limit)
     if path.suffix == ".json":
-        try:
-            return [json.loads(text)] if text.strip() else []
-        except json.JSONDecodeError as error:
-            raise SnapshotFormatError(
-                f"File {path} is not valid JSON (line {error.lineno}, column {error.colno}): {error.msg}.",
-                "Re-capture it with kubectl get -o json, or remove it from the snapshot folder.",
-            ) from error
-    import yaml
-
-    try:
-        return [document for document in yaml.safe_load_all(text) if document is not None]
-    except yaml.YAMLError as error:
-        raise yaml_format_error(path, error) from error
-
-
-def yaml_format_error(path: Path | str, error: Exception) -> SnapshotFormatError:
-    """The error for a YAML syntax error, naming the file and the line."""
-    mark = getattr(error, "problem_mark", None)
-    where = f" (line {mark.line + 1})" if mark is not None else ""
-    return SnapshotFormatError(
-        f"File {path} is not valid YAML{where}: {getattr(error, 'problem', None) or error}.",
-        "Fix or remove the file.",
-    )
+        return [parse_json(text, path)] if text.strip() else []
+    return [document for document, _node in parse_yaml(text, path) if document is not None]
 
 
 def objects_in(document: Any, path: Path) -> list[dict[str, Any]]:

@@ -1,0 +1,156 @@
+"""Reading YAML and JSON that may be hostile: bounded size, alias expansion and nesting depth.
+
+Every file the plugin reads (manifests, snapshot files, kubeconfigs) comes through here, so that no
+input can make it run for minutes or grow past a few hundred megabytes (issue 11):
+
+* a file larger than its cap is refused before it is parsed (``MAX_MANIFEST_BYTES`` for manifests and
+  kubeconfigs; snapshot files of a large cluster are legitimately big, and get ``MAX_SNAPSHOT_BYTES``);
+* YAML aliases are counted as what they expand to: 526 bytes of nested ``&a [*b, *b, ...]`` anchors
+  ("billion laughs") describe billions of values that any walk over the document visits; a document
+  that expands past ``MAX_VALUES`` is refused, in milliseconds, from the parsed node graph;
+* nesting deeper than ``MAX_DEPTH`` is refused: no Kubernetes object nests that deep (the deepest,
+  CRD schemas, stay under 60), and deeper documents would exhaust Python's recursion in any walk.
+
+A refusal is a SnapshotFormatError naming the file (exit 3), never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from kubectl_ml.errors import SnapshotFormatError
+
+MAX_MANIFEST_BYTES = 32 * 1024 * 1024
+MAX_SNAPSHOT_BYTES = 2 * 1024 * 1024 * 1024
+MAX_VALUES = 5_000_000
+MAX_DEPTH = 200
+
+
+def _refuse(label: Path | str, what: str) -> SnapshotFormatError:
+    return SnapshotFormatError(f"File {label} {what}: refusing to read it.", "Check where the file came from.")
+
+
+def check_size(label: Path | str, size: int, limit: int) -> None:
+    """Refuse a file larger than ``limit`` bytes."""
+    if size > limit:
+        raise _refuse(label, f"is {size // (1024 * 1024)} MiB, more than the {limit // (1024 * 1024)} MiB allowed")
+
+
+def read_text(path: Path, limit: int) -> str:
+    """A file's text (undecodable bytes replaced), refused above ``limit`` bytes; errors name the file."""
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise SnapshotFormatError(f"File {path} cannot be read: {error.strerror or error}.", None) from error
+    check_size(path, size, limit)
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError as error:
+        raise SnapshotFormatError(f"File {path} cannot be read: {error.strerror or error}.", None) from error
+
+
+def _check_node_graph(root: Any, label: Path | str) -> None:
+    """Refuse a composed YAML document that expands past MAX_VALUES or nests past MAX_DEPTH.
+
+    Iterative, with each node's expanded size and depth memoized by identity: an alias is the same node
+    object as its anchor, so a bomb is measured in time linear in its text, not in its expansion.
+    """
+    import yaml
+
+    sizes: dict[int, int] = {}
+    depths: dict[int, int] = {}
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    on_path: set[int] = set()
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if key in sizes and not children_done:
+            continue
+        if isinstance(node, yaml.MappingNode):
+            children = [item for pair in node.value for item in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        else:
+            children = []
+        if not children_done:
+            if key in on_path:
+                raise _refuse(label, "holds a YAML alias that refers to itself")
+            on_path.add(key)
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if id(child) not in sizes)
+            continue
+        on_path.discard(key)
+        size = 1 + sum(sizes.get(id(child), 1) for child in children)
+        depth = 1 + max((depths.get(id(child), 1) for child in children), default=0)
+        if size > MAX_VALUES:
+            raise _refuse(label, f"expands to more than {MAX_VALUES:,} values (through YAML aliases)")
+        if depth > MAX_DEPTH:
+            raise _refuse(label, f"nests deeper than {MAX_DEPTH} levels")
+        sizes[key], depths[key] = size, depth
+
+
+def json_depth_ok(document: Any) -> bool:
+    """True when a decoded JSON value nests no deeper than MAX_DEPTH (checked without recursion)."""
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return False
+        if isinstance(value, dict):
+            stack.extend((item, depth + 1) for item in value.values() if isinstance(item, dict | list))
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value if isinstance(item, dict | list))
+    return True
+
+
+def parse_json(text: str, label: Path | str) -> Any:
+    """One JSON document; SnapshotFormatError with line and column, or for nesting past MAX_DEPTH."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise SnapshotFormatError(
+            f"File {label} is not valid JSON (line {error.lineno}, column {error.colno}): {error.msg}.",
+            "Re-capture it with kubectl get -o json, or remove it from the snapshot folder.",
+        ) from error
+    except RecursionError as error:
+        raise _refuse(label, f"nests deeper than {MAX_DEPTH} levels") from error
+    if not json_depth_ok(document):
+        raise _refuse(label, f"nests deeper than {MAX_DEPTH} levels")
+    return document
+
+
+def yaml_format_error(path: Path | str, error: Exception) -> SnapshotFormatError:
+    """The error for a YAML syntax error, naming the file and the line."""
+    mark = getattr(error, "problem_mark", None)
+    where = f" (line {mark.line + 1})" if mark is not None else ""
+    return SnapshotFormatError(
+        f"File {path} is not valid YAML{where}: {getattr(error, 'problem', None) or error}.",
+        "Fix or remove the file.",
+    )
+
+
+def parse_yaml(text: str, label: Path | str) -> list[tuple[Any, Any]]:
+    """(document, node) pairs of a YAML stream (JSON is YAML), each checked before it is constructed.
+
+    Raises:
+        SnapshotFormatError: a syntax error (with file and line), or a document past the bounds.
+    """
+    import yaml
+
+    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = loader_class(text)
+    documents: list[tuple[Any, Any]] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            _check_node_graph(node, label)
+            documents.append((loader.construct_document(node), node))
+    except yaml.YAMLError as error:
+        raise yaml_format_error(label, error) from error
+    except RecursionError as error:
+        raise _refuse(label, f"nests deeper than {MAX_DEPTH} levels") from error
+    finally:
+        loader.dispose()
+    return documents

@@ -1,0 +1,98 @@
+"""Hostile and broken input is refused at the edge, naming the file, quickly and in little memory (issue 11)."""
+
+from __future__ import annotations
+
+import json
+import resource
+import time
+from pathlib import Path
+
+import pytest
+
+from kubectl_ml.sources.documents import MAX_DEPTH, MAX_MANIFEST_BYTES
+from tests.conftest import FIXTURES
+from tests.live.inprocess import assert_short_error, run
+
+# The classic "billion laughs": nine levels of nine aliases, 526 bytes describing 9**9 strings.
+BOMB = """apiVersion: v1
+kind: Pod
+metadata:
+  name: bomb
+  labels:
+    a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+    b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+    c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+    d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+    e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+    f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+    g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+    h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+    i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+spec:
+  containers: [{name: c, image: "busybox:1.36"}]
+"""
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@pytest.mark.parametrize("command", ["lint", "gpu"])
+def test_a_yaml_alias_bomb_is_refused_in_well_under_a_second(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bomb.yaml"
+    path.write_text(BOMB)
+    before = _peak_mib()
+    started = time.perf_counter()
+    cluster = str(FIXTURES / "gpu" / "aks-untainted")
+    args = [command, str(path)] if command == "lint" else [command, "-f", str(path), "--snapshot", cluster]
+    result = run(capsys, *args)
+    assert time.perf_counter() - started < 1.0
+    assert _peak_mib() - before < 200
+    assert_short_error(result, str(path), "expands to more than")
+
+
+def test_a_manifest_over_the_size_cap_is_refused_before_it_is_parsed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "huge.yaml"
+    with path.open("w") as handle:
+        handle.write("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: huge}\ndata:\n")
+        line = "  k{}: " + "x" * 1000 + "\n"
+        for number in range(MAX_MANIFEST_BYTES // 1000 + 10):
+            handle.write(line.format(number))
+    started = time.perf_counter()
+    result = run(capsys, "lint", str(path))
+    assert time.perf_counter() - started < 1.0
+    assert_short_error(result, str(path), "MiB allowed")
+
+
+def test_json_nested_past_the_depth_cap_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "ml").mkdir()
+    deep: object = {}
+    for _ in range(MAX_DEPTH + 5):
+        deep = {"x": deep}
+    (tmp_path / "ml" / "pods.json").write_text(json.dumps({"kind": "PodList", "items": [{"metadata": deep}]}))
+    assert_short_error(run(capsys, "doctor", "-n", "ml", "--snapshot", str(tmp_path)), "nests deeper than")
+    (tmp_path / "ml" / "pods.json").write_text("[" * 5000 + "]" * 5000)
+    assert_short_error(run(capsys, "doctor", "-n", "ml", "--snapshot", str(tmp_path)), "pods.json")
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        (b"apiVersion: v1\nkind: Config\ncurrent-context: [a]\n", "current-context must be a string"),
+        (b"apiVersion: v1\nkind: Config\nclusters: 5\n", "clusters must be a list"),
+        (b"apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user: token\n", "users[0].user must be a mapping"),
+        (b"apiVersion: v1\nkind: Config\ncurrent-context: \xff\xfe\nclusters: 5\n", "clusters must be a list"),
+        (b"apiVersion: v1\nkind: Config\nclusters: [\n", "not valid YAML"),
+    ],
+)
+def test_a_broken_kubeconfig_is_one_clean_error(
+    content: bytes, needle: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "config"
+    path.write_bytes(content)
+    result = run(capsys, "doctor", "-n", "ml", "--kubeconfig", str(path))
+    assert_short_error(result, needle)
