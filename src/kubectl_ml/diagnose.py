@@ -54,7 +54,7 @@ def _report(view: ClusterView, source: Source, findings: list[Finding], checked:
         kind="DoctorReport",
         source=source.describe(),
         findings=findings,
-        skipped=view.skipped,
+        skipped=[*source.notes(), *view.skipped],
         checked=checked,
     )
 

@@ -15,6 +15,7 @@ from kubectl_ml.model.subjects import name_of
 from kubectl_ml.model.workloads import is_unknown_workload, kind_key, not_checked_note, workload_kind
 from kubectl_ml.sources.base import Source
 from kubectl_ml.sources.gather import check_namespace, list_workloads
+from kubectl_ml.sources.intake import Intake
 
 
 def unknown_kinds_note(objects: list[dict[str, Any]]) -> list[str]:
@@ -43,6 +44,9 @@ def gpu_report(source: Source, namespace: str | None, manifests: list[dict[str, 
     workloads: list[dict[str, Any]] = []
     if manifests is not None:
         skipped += unknown_kinds_note(manifests)
+        intake = Intake()
+        manifests = intake.admit(manifests, "", "the manifests")
+        skipped += intake.notes()
         workloads = [item for item in manifests if workload_kind(item) is not None]
         pods_in_scope = [item for item in workloads if item.get("kind") == "Pod"]
         workloads = [item for item in workloads if item.get("kind") != "Pod"]
@@ -69,7 +73,7 @@ def gpu_report(source: Source, namespace: str | None, manifests: list[dict[str, 
         kind="GpuReport",
         source=source.describe(),
         findings=findings,
-        skipped=skipped,
+        skipped=[*source.notes(), *skipped],
         checked=checked,
         extra={"nodes": [node.as_dict() for node in nodes_view]},
     )

@@ -106,7 +106,7 @@ def rightsize(
         window_seconds=settings.window_seconds,
         source={**usage.source, "confidence": usage.confidence},
         recommendations=recommendations,
-        notes=notes + source_notes,
+        notes=source.notes() + notes + source_notes,
         queries=usage.queries,
         quantiles={"request": settings.request_quantile, "limit": settings.limit_quantile},
     )

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import FIXTURES
 from tests.live.inprocess import assert_short_error, run
@@ -185,3 +186,37 @@ def test_yaml_output(capsys: pytest.CaptureFixture[str]) -> None:
     document = yaml.safe_load(result.out)
     assert document["kind"] == "LintReport"
     assert document["findings"][0]["object"]["line"] == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "problem", "line"),
+    [
+        ("limits", ["nvidia.com/gpu: 1"], "resources.limits is not a mapping", 14),
+        ("ports", [{"containerPort": "8000"}], "ports[0].containerPort is not an integer", 12),
+        ("command", "python serve.py", "command is not a list", 11),
+    ],
+)
+def test_a_field_of_the_wrong_type_is_an_invalid_manifest_finding(
+    field: str, value: object, problem: str, line: int, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """issue 11: `limits:` written as a list is a finding with its line, not a traceback."""
+    container: dict[str, object] = {"name": "server", "image": "vllm/vllm-openai:v0.6.3"}
+    if field == "limits":
+        container["resources"] = {"requests": {"cpu": "4"}, "limits": value}
+    else:
+        container[field] = value
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "llm"},
+        "spec": {"template": {"spec": {"containers": [container]}}},
+    }
+    path = tmp_path / "llm.yaml"
+    path.write_text(yaml.safe_dump(deployment, sort_keys=False))
+    result = run(capsys, "lint", str(path), "-o", "json")
+    assert result.code == 1, result.err
+    [finding] = result.report()["findings"]
+    assert finding["code"] == "invalid-manifest"
+    assert finding["severity"] == "error"
+    assert problem in finding["summary"]
+    assert finding["line"] == line, (finding, path.read_text())

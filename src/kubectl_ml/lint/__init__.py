@@ -19,6 +19,7 @@ from kubectl_ml.lint import (
     gpu_limits,
     gpu_resource_unknown,
     image_tag_latest,
+    invalid_manifest,
     probes_missing,
     resources_missing,
     run_as_root,
@@ -52,6 +53,7 @@ def _rule(module: Any, *codes: str) -> LintRule:
 
 
 RULES: tuple[LintRule, ...] = (
+    _rule(invalid_manifest, "invalid-manifest"),
     _rule(gpu_resource_unknown, "gpu-resource-unknown"),
     _rule(gpu_limits, "gpu-limit-missing", "gpu-request-limit-mismatch"),
     _rule(image_tag_latest, "image-tag-latest"),
@@ -129,6 +131,12 @@ def lint_manifests(objects: Iterable[LintInput]) -> LintResult:
     checked = 0
     unknown: list[tuple[str, str, str, int]] = []
     for item in objects:
+        invalid = invalid_manifest.check_object(item.object)
+        if invalid is not None:
+            # A shape the API refuses: the other rules' words about it would mean nothing.
+            checked += 1
+            findings.append(_locate(invalid, item))
+            continue
         subjects = subjects_of(item.object)
         if not subjects:
             if is_unknown_workload(item.object):

@@ -468,6 +468,15 @@ CODES: dict[str, CodeInfo] = {
             "model loading, at least 10 minutes for LLMs.",
         ),
         CodeInfo(
+            "invalid-manifest",
+            "lint",
+            _E,
+            "field of the wrong type (the API server would reject it)",
+            "A field has a type the Kubernetes API does not accept there (limits as a list, containers as a "
+            "mapping, a port as a string): kubectl apply fails on it.",
+            "Write the field with the type its API reference gives (kubectl explain <kind>.<field>).",
+        ),
+        CodeInfo(
             "shm-missing",
             "lint",
             _W,

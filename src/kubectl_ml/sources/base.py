@@ -18,6 +18,9 @@ class Source(Protocol):
     def describe(self) -> dict[str, Any]:
         """The ``source`` member of a report (``{"type": "live", "context": ...}``)."""
 
+    def notes(self) -> list[str]:
+        """What was read but not used (malformed objects skipped), one sentence each, for ``skipped``."""
+
     def default_namespace(self) -> str:
         """The namespace to use when ``-n`` is not given."""
 

@@ -32,6 +32,8 @@ from typing import Any, Protocol, TypeVar
 from urllib.parse import quote, urlencode
 
 from kubectl_ml.errors import ApiError, ConfigError, ForbiddenError, NotFoundError, UnreachableError
+from kubectl_ml.model.object_shapes import object_problem
+from kubectl_ml.sources.intake import Intake
 from kubectl_ml.sources.kinds import KINDS, NO_RESOURCE_TYPE, Kind, is_builtin_group
 from kubectl_ml.sources.kubeconfig import cluster_and_user, load_merged, resolve_context
 
@@ -68,6 +70,7 @@ class LiveSource:
             request_timeout if request_timeout else (CONNECT_TIMEOUT, None)
         )
         self.requests: list[tuple[str, str]] = []
+        self.intake = Intake()
         self._groups: dict[str, tuple[str, ...]] | None = None
         cluster, user = cluster_and_user(config, context_entry)
         if set(user) <= _DIRECT_USER_KEYS:
@@ -81,6 +84,10 @@ class LiveSource:
     def describe(self) -> dict[str, Any]:
         """The ``source`` member of a report."""
         return {"type": "live", "context": self._context_name}
+
+    def notes(self) -> list[str]:
+        """The malformed objects skipped from the API server's answers."""
+        return self.intake.notes()
 
     def default_namespace(self) -> str:
         """The context's namespace, or ``default``."""
@@ -154,6 +161,12 @@ class LiveSource:
         def read(api_version: str) -> dict[str, Any]:
             path = f"{spec.collection_path(namespace, api_version)}/{quote(name)}"
             item = self._get_json(path, {})
+            problem = object_problem(item, spec.kind)
+            if problem is not None:
+                raise ApiError(
+                    f"The API server's answer for {spec.kind} {name} is malformed: {problem}.",
+                    "A proxy or webhook between us and the API server may be rewriting answers.",
+                )
             item.setdefault("kind", spec.kind)
             item.setdefault("apiVersion", api_version)
             return item
@@ -175,15 +188,27 @@ class LiveSource:
         if field_selector:
             query["fieldSelector"] = field_selector
         items: list[dict[str, Any]] = []
+        tokens: set[str] = set()
         while True:
             page = self._get_json(path, query)
-            for item in page.get("items") or []:
+            page_items = page.get("items")
+            if not isinstance(page_items, list | None):
+                raise ApiError(f"The API server's list of {spec.plural} is malformed: items is not a list.", None)
+            for item in self.intake.admit(page_items or [], spec.kind, path):
                 item["kind"] = spec.kind
                 item["apiVersion"] = api_version
                 items.append(item)
-            token = (page.get("metadata") or {}).get("continue")
+            metadata = page.get("metadata")
+            token = metadata.get("continue") if isinstance(metadata, dict) else None
             if not token:
                 return items
+            if not isinstance(token, str) or token in tokens:
+                # A server (or proxy) that hands back a token it already gave would page forever.
+                raise ApiError(
+                    f"The API server returned the same continue token twice while listing {spec.plural}; stopped.",
+                    "A proxy between us and the API server may be caching list answers.",
+                )
+            tokens.add(token)
             query["continue"] = token
 
     def list(

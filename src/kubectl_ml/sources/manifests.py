@@ -116,6 +116,9 @@ def read_manifest(text: str, label: str) -> list[ManifestObject]:
     for document, node in pairs:
         if not isinstance(document, dict):
             continue
+        if "items" in document and not isinstance(document["items"], list | None):
+            line = node.start_mark.line + 1 if node is not None else 1
+            raise SnapshotFormatError(f"File {label} (line {line}): items is not a list.", "Fix the file.")
         nodes = {}
         if node is not None and isinstance(document.get("items"), list):
             items_node = next((value for key, value in node.value if key.value == "items"), None)

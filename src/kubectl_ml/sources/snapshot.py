@@ -17,6 +17,7 @@ from typing import Any
 
 from kubectl_ml.errors import NotFoundError, SourceError
 from kubectl_ml.model.events import parse_time
+from kubectl_ml.model.shapes import text
 from kubectl_ml.model.workloads import group_of, kind_key
 from kubectl_ml.sources.documents import (
     MAX_SNAPSHOT_BYTES,
@@ -25,6 +26,7 @@ from kubectl_ml.sources.documents import (
     parse_yaml,
     read_text,
 )
+from kubectl_ml.sources.intake import Intake
 from kubectl_ml.sources.kinds import KINDS, is_builtin_group
 from kubectl_ml.sources.labels import field_matcher, label_matcher
 
@@ -57,8 +59,10 @@ def objects_in(document: Any, path: Path) -> list[dict[str, Any]]:
     """API objects in a document: a List's items (kind from the list or the file name) or one object."""
     if not isinstance(document, dict):
         return []
-    kind = str(document.get("kind") or "")
+    kind = text(document.get("kind"))
     if "items" in document and (kind == "List" or kind.endswith("List") or not kind):
+        if not isinstance(document.get("items"), list | None):
+            return []
         item_kind = kind[: -len("List")] if kind.endswith("List") and kind != "List" else _FILE_KINDS.get(path.stem, "")
         api_version = (
             document.get("apiVersion")
@@ -78,6 +82,18 @@ def objects_in(document: Any, path: Path) -> list[dict[str, Any]]:
     return []
 
 
+def _file_kind(document: Any, path: Path) -> str:
+    """The kind of a document's items, for notes and shape checks: its own ``kind``, a List's, the file's."""
+    if not isinstance(document, dict):
+        return ""
+    kind = document.get("kind")
+    if isinstance(kind, str) and kind.endswith("List") and kind != "List":
+        return kind[: -len("List")]
+    if isinstance(kind, str) and kind and kind != "List":
+        return kind
+    return _FILE_KINDS.get(path.stem, "")
+
+
 class SnapshotSource:
     """Reads a snapshot folder once, then answers get/list/logs from memory."""
 
@@ -89,6 +105,7 @@ class SnapshotSource:
                 "Pass a folder written by `kubectl ml snapshot` or `kubectl cluster-info dump --output-directory`.",
             )
         self.objects: dict[str, list[dict[str, Any]]] = {}
+        self.intake = Intake()
         self._groups: set[str] | None = None
         self._logs: dict[tuple[str, str, str], str] = {}
         self._previous: dict[tuple[str, str, str], str] = {}
@@ -112,8 +129,12 @@ class SnapshotSource:
                 container = path.name[: -len("-previous.txt")]
                 self._previous[(namespace, pod, container)] = path.read_text(encoding="utf-8", errors="replace")
             elif path.suffix in (".json", ".yaml", ".yml"):
+                where = str(path.relative_to(self.root))
                 for document in parse_file(path):
-                    for item in objects_in(document, path):
+                    if isinstance(document, dict) and not isinstance(document.get("items"), list | None):
+                        self.intake.note(f"{where}: items is not a list; the file was skipped")
+                        continue
+                    for item in self.intake.admit(objects_in(document, path), _file_kind(document, path), where):
                         kind = kind_key(item)
                         if kind in _IGNORED_KINDS:
                             continue
@@ -159,6 +180,10 @@ class SnapshotSource:
     def describe(self) -> dict[str, Any]:
         """The ``source`` member of a report."""
         return {"type": "snapshot", "path": str(self.root)}
+
+    def notes(self) -> list[str]:
+        """The malformed objects skipped while reading the folder."""
+        return self.intake.notes()
 
     def default_namespace(self) -> str:
         """``default``, as kubectl would use without a context namespace."""

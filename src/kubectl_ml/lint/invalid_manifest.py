@@ -1,0 +1,68 @@
+"""A manifest with a field of the wrong type: the API server would reject it.
+
+What: a field the plugin reads has a type the Kubernetes API does not accept there: ``limits`` written
+as a list, ``containers`` as a mapping, ``containerPort: "8080"`` as a string, ``metadata`` as a string
+(``model.object_shapes`` says which fields, and what they must be). The other rules do not run on such
+an object: what they would say about a shape the API refuses means nothing.
+
+Why it matters: ``kubectl apply`` fails on it (``cannot unmarshal string into Go struct field``), often
+only in the pipeline, after the review; a Helm value of the wrong type renders such fields silently.
+
+Remedy: write the field with the type its API reference gives (``kubectl explain <kind>.<field>``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from kubectl_ml.model.codes import make_finding
+from kubectl_ml.model.findings import Evidence, Finding
+from kubectl_ml.model.object_shapes import object_problem
+from kubectl_ml.model.subjects import Subject, ref_of
+
+
+def check_object(obj: Mapping[str, Any]) -> Finding | None:
+    """The invalid-manifest finding of a whole object, or None when every field it reads has its type."""
+    problem = object_problem(obj)
+    if problem is None:
+        return None
+    field = problem.split(" ", 1)[0]
+    safe = obj if isinstance(obj.get("metadata"), Mapping) else {"kind": obj.get("kind"), "metadata": {}}
+    ref = ref_of(safe, default_kind=str(obj.get("kind") or "Object"))
+    kind = str(obj.get("kind") or "object").lower()
+    return make_finding(
+        "invalid-manifest",
+        ref,
+        f"{ref.kind} {ref.name or '(unnamed)'} would be rejected by the API server: {problem}.",
+        evidence=[Evidence("spec", field, _value_at(obj, field))],
+        remedy=f"Write the field with the type the API expects (kubectl explain {kind}.{_explain_path(field)}).",
+    )
+
+
+def check(subject: Subject) -> Iterator[Finding]:
+    """Nothing per pod spec: this rule runs on the whole object first (``check_object``)."""
+    return iter(())
+
+
+def _explain_path(field: str) -> str:
+    """``spec.containers[0].ports`` -> ``spec.containers.ports``, the path ``kubectl explain`` takes."""
+    parts = []
+    for part in field.replace("[", ".[").split("."):
+        if part and not part.startswith("["):
+            parts.append(part)
+    return ".".join(parts)
+
+
+def _value_at(obj: Any, field: str) -> Any:
+    """The value at a path written as ``a.b[0]['c']`` (as the problem names it), or None."""
+    import re
+
+    node = obj
+    for key, index, quoted in re.findall(r"([^.\[\]']+)|\[(\d+)\]|\['([^']*)'\]", field):
+        name = key or quoted
+        if index:
+            node = node[int(index)] if isinstance(node, list) and int(index) < len(node) else None
+        elif name:
+            node = node.get(name) if isinstance(node, Mapping) else None
+    return node

@@ -1,0 +1,84 @@
+"""An API server (or a proxy before it) that answers wrongly: a clear error or a partial answer, never a hang.
+
+A real HTTP server on a real socket answers with canned bodies; the real live source reads them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+from kubectl_ml.errors import ApiError
+from kubectl_ml.sources.live import LiveSource
+from tests.live.inprocess import run
+from tests.support.apiserver import ApiServer, write_kubeconfig
+
+POD = {
+    "metadata": {"name": "trainer-0", "namespace": "ml", "uid": "u-1"},
+    "spec": {"containers": [{"name": "trainer", "image": "busybox:1.36"}]},
+    "status": {"phase": "Running"},
+}
+
+
+class _Canned(BaseHTTPRequestHandler):
+    pages: ClassVar[dict[str, Any]] = {}
+    hits: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0]
+        self.hits.append(self.path)
+        body = self.pages.get(path)
+        if body is None:
+            self.send_response(404)
+            payload = json.dumps({"kind": "Status", "status": "Failure", "reason": "NotFound", "code": 404})
+        else:
+            self.send_response(200)
+            payload = json.dumps(body)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(payload.encode())
+
+    def log_message(self, *_args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def canned(tmp_path: Path) -> Iterator[tuple[type[_Canned], Path]]:
+    handler = type("Handler", (_Canned,), {"pages": {}, "hits": []})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield handler, write_kubeconfig(tmp_path, f"http://127.0.0.1:{server.server_address[1]}")
+    finally:
+        server.shutdown()
+
+
+def _source(kubeconfig: Path) -> LiveSource:
+    return LiveSource(kubeconfig=str(kubeconfig), context=None, request_timeout=5.0, environ=os.environ)
+
+
+def test_a_continue_token_seen_twice_stops_the_list(canned: tuple[type[_Canned], Path]) -> None:
+    handler, kubeconfig = canned
+    handler.pages["/api/v1/namespaces/ml/pods"] = {"kind": "PodList", "metadata": {"continue": "same"}, "items": [POD]}
+    with pytest.raises(ApiError, match="same continue token twice"):
+        _source(kubeconfig).list("Pod", "ml")
+    assert len(handler.hits) == 2  # not 117,487
+
+
+def test_a_malformed_pod_in_a_list_is_skipped_and_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = {**POD, "metadata": {"name": "broken", "namespace": "ml", "uid": "u-2"}, "spec": {"containers": "x"}}
+    pods = [{"kind": "Pod", "apiVersion": "v1", **POD}, {"kind": "Pod", "apiVersion": "v1", **broken}]
+    with ApiServer(pods, tls=True) as server:
+        kubeconfig = server.write_kubeconfig(tmp_path)
+        result = run(capsys, "doctor", "-n", "ml", "--kubeconfig", str(kubeconfig), "-o", "json")
+    assert result.code in (0, 1), result.err
+    skipped = result.report()["skipped"]
+    assert any("Pod ml/broken is malformed (spec.containers is not a list); skipped" in line for line in skipped)
