@@ -29,8 +29,10 @@ from kubectl_ml.rules._common import (
     terminated_recently,
 )
 
+# The program may be empty: `exec: "": executable file not found in $PATH` is an empty command or
+# entrypoint (vdesabou/kafka-docker-playground#8515).
 _EXECUTABLE = re.compile(
-    r'exec: "?\\?"?([^"\\:]+)\\?"?: (executable file not found in \$PATH|stat [^:]+: no such '
+    r'exec: "?\\?"?([^"\\:]*)\\?"?: (executable file not found in \$PATH|stat [^:]+: no such '
     r"file or directory|permission denied)"
 )
 _SHELL_NOT_FOUND = re.compile(r"(?:^|\s)(?:/bin/)?(?:ba)?sh: (?:\d+: )?(?:line \d+: )?(\S+): (?:command )?not found")
@@ -124,6 +126,14 @@ def _diagnose(context: PodContext, container: ContainerView) -> Finding | None:
         else f"Fix command/args so {what} names a program that exists in image "
         f"{container.spec.get('image', '')} (use an absolute path, or check the image's PATH)."
     )
+    if program == "":
+        # runc was asked to exec an empty string: an empty command, or an image without an entrypoint.
+        problem = 'is empty (the runtime was asked to run "")'
+        remedy = (
+            "Set command (or args) to the program to run: a command of an empty string, a templated value that "
+            f"rendered empty, or image {container.spec.get('image', '')} without ENTRYPOINT/CMD leaves nothing "
+            "to start."
+        )
     image = container.spec.get("image", "")
     return finding(
         "command-not-found",

@@ -183,7 +183,9 @@ def _diagnose(context: PodContext, container: ContainerView) -> Finding | None:
             evidence.append(log_evidence(container.name, quote, previous))
     kind = "init container" if container.init and not container.is_sidecar else "container"
     summary, remedy = _words(kind, container, termination.get("exitCode"), quote)
-    commands = [logs_command(context, container.name, previous=previous)]
+    # A restarted container has a previous instance to read, whether or not its log was fetched here (a
+    # snapshot may hold none; a live read of a StartError's empty log returns nothing): the same command.
+    commands = [logs_command(context, container.name, previous=previous or bool(container.restart_count))]
     if not tail:
         commands.append(
             f"kubectl debug -n {context.namespace} {context.name} -it --copy-to={context.name}-debug "

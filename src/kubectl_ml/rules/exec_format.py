@@ -54,11 +54,16 @@ def _error_evidence(context: PodContext, container: ContainerView) -> Evidence |
     return log_evidence(container.name, line, previous=container.name in context.previous_logs)
 
 
+_PLATFORMS = {"arm": "linux/arm/v7", "386": "linux/386"}
+
+
 def _remedy(image: str, node_arch: str, error: str) -> str:
     """What to do: build for the node's architecture or pin the pod; a script may lack its ``#!`` line."""
-    platforms = "linux/amd64,linux/arm64"
+    # Docker's platform names: 32-bit ARM nodes (nodeInfo.architecture "arm") are linux/arm/v7.
+    platform = _PLATFORMS.get(node_arch, f"linux/{node_arch}") if node_arch else ""
+    platforms = ",".join(dict.fromkeys(["linux/amd64", "linux/arm64", *([platform] if platform else [])]))
     if node_arch:
-        build = f"Build {image} for linux/{node_arch} too"
+        build = f"Build {image} for {platform} too"
     else:
         build = f"Build {image} for every CPU architecture of your nodes"
     text = (

@@ -10,7 +10,11 @@ What: recognizes, wherever they appear (sandbox events, start errors, pod admiss
   asks for an accelerator: the kubelet could not allocate the devices (unhealthy GPUs, a kubelet
   restart, a pod bound to a full node with ``nodeName``, no NUMA-aligned set of GPUs);
 * in the application's log: ``CUDA driver version is insufficient for CUDA runtime version``,
-  ``no CUDA-capable device is detected``.
+  ``no CUDA-capable device is detected``, ``Failed to initialize NVML: Unknown Error`` (device access
+  lost), ``could not load NVML library`` (no NVIDIA runtime), ``no kernel image is available for
+  execution on the device`` (an image built for other GPUs);
+* at admission: a GPU the driver reports lost (``nvml: GPU is lost``), a device plugin that stopped
+  answering (``error reading from server: EOF``), unhealthy devices of any vendor.
 
 Why it matters: no other tool classifies these; the fix is on the node, not in the pod. A sandbox
 error older than the pod's first start, or a hook error in the lastState of a container that runs
@@ -37,7 +41,17 @@ _LOG_NEEDLES = (
     "CUDA driver version is insufficient for CUDA runtime version",
     "no CUDA-capable device is detected",
     "nvidia-container-cli: initialization error",
+    # NVIDIA/k8s-device-plugin#145 and #303; dphnAI/sonar#49, vllm-project/vllm#18835
+    "Failed to initialize NVML",
+    "no kernel image is available for execution on the device",
 )
+# Where each vendor's devices are looked at when the device plugin calls them unhealthy.
+_HEALTH_TOOLS = {
+    "amd.com/": "rocm-smi and the AMD device plugin's log",
+    "gpu.intel.com/": "xpu-smi (or intel_gpu_top) and the Intel device plugin's log",
+    "aws.amazon.com/": "neuron-ls and the Neuron device plugin's log",
+    "habana.ai/": "hl-smi and the Habana device plugin's log",
+}
 
 
 def _explain(message: str) -> tuple[str, str]:
@@ -72,11 +86,52 @@ def _explain(message: str) -> tuple[str, str]:
             "Request fewer GPUs per pod, or relax the kubelet's topologyManagerPolicy (single-numa-node or "
             "restricted) on that node pool; delete the pod so it is scheduled again.",
         )
+    if "GPU is lost" in message:
+        # kubernetes/kubernetes#97131: `nvml: GPU is lost`: the GPU dropped off the PCIe bus (Xid 79).
+        return (
+            "a GPU on the node fell off the bus (the driver reports it lost: a hardware or Xid failure)",
+            "Cordon and drain the node and reset or reboot it (a lost GPU comes back only then; dmesg shows the "
+            "Xid error); delete the pod so it is scheduled on a healthy node.",
+        )
+    if "Allocate failed" in message and ("error reading from server" in message or "code = Unavailable" in message):
+        # Project-HAMi/HAMi#71: the kubelet's Allocate call found no device plugin answering.
+        return (
+            "the device plugin stopped answering while the kubelet allocated the GPU (it crashed or restarted)",
+            "Check the device plugin's pod on that node (its restarts and log: kubectl get pods -A -o wide | "
+            "grep -i device-plugin), then delete this pod so it is admitted again.",
+        )
     if "requested number of devices unavailable" in message or "cannot allocate unhealthy devices" in message:
+        tools = next(
+            (tool for prefix, tool in _HEALTH_TOOLS.items() if prefix in message), "nvidia-smi, XID errors in dmesg"
+        )
         return (
             "the device plugin could not allocate the GPUs it had advertised (unhealthy devices or a kubelet restart)",
-            "Delete the pod so it is rescheduled; check the node's GPU health (nvidia-smi, XID errors) "
-            "and the device plugin's log.",
+            f"Delete the pod so it is rescheduled; check the node's device health ({tools}) and the device "
+            "plugin's log.",
+        )
+    if "Failed to initialize NVML: Unknown Error" in message:
+        # NVIDIA/k8s-device-plugin#145, NVIDIA/nvidia-container-toolkit#48
+        return (
+            "NVML cannot reach the GPU: the container lost access to its GPU device files (a systemd "
+            "daemon-reload, or the kubelet's static CPU manager policy, rewrote its device cgroup)",
+            "Recreate the pod to get the GPU back; to stop it recurring, create the /dev/char symlinks the NVIDIA "
+            "container toolkit documents for this error (nvidia-ctk system create-dev-char-symlinks "
+            "--create-all; the GPU Operator does it), or avoid the static CPU manager policy on GPU nodes.",
+        )
+    if "could not load NVML library" in message:
+        # NVIDIA/k8s-device-plugin#303
+        return (
+            "the container found no NVIDIA driver library (NVML, libnvidia-ml.so): the node's default runtime is "
+            "not the NVIDIA runtime, or the node has no driver",
+            "Make the NVIDIA runtime the node's default (nvidia-ctk runtime configure --set-as-default, then "
+            "restart the container runtime) or give the pod the nvidia RuntimeClass; install the driver if the "
+            "node has none (GPU Operator).",
+        )
+    if "no kernel image is available for execution on the device" in message:
+        return (
+            "the image has no kernel image for this GPU's architecture (it was built for other compute capabilities)",
+            "Use an image (or PyTorch/vLLM wheel) built for this GPU's compute capability (TORCH_CUDA_ARCH_LIST "
+            "when building), or run it on the GPUs it was built for.",
         )
     if "CUDA driver version is insufficient" in message:
         return (
@@ -153,10 +208,14 @@ def _container_failure(context: PodContext, container: ContainerView) -> Finding
         ):
             if _CLI in text:
                 return _gpu_finding(context, text, [status_evidence(text_path, text)], container.name)
-    log = context.previous_logs.get(container.name) or ""
+    log = context.previous_logs.get(container.name)
+    previous = log is not None
+    if log is None:
+        # A container that was not restarted (restartPolicy Never, a failed Job pod): its current log.
+        log = context.current_logs.get(container.name, "")
     line = find_line(log, _LOG_NEEDLES)
     if line:
-        return _gpu_finding(context, line, [log_evidence(container.name, line)], container.name)
+        return _gpu_finding(context, line, [log_evidence(container.name, line, previous)], container.name)
     return None
 
 

@@ -1,8 +1,9 @@
 """/dev/shm exhausted: PyTorch DataLoader workers need more shared memory than the 64Mi default.
 
 What: ``ERROR: Unexpected bus error encountered in worker. This might be caused by insufficient shared
-memory (shm).`` in the log, or a bus error (SIGBUS, exit 135) in a container without a memory-backed
-/dev/shm.
+memory (shm).``, ``DataLoader worker (pid N) is killed by signal: Bus error``, or ``unable to write to
+file </torch_...>: No space left on device`` (PyTorch's shared-memory segments live in /dev/shm) in the
+log, or a bus error (SIGBUS, exit 135) in a container without a memory-backed /dev/shm.
 
 Why it matters: the container runtime gives /dev/shm 64Mi; data loading with several workers needs
 far more, and the error looks like a random crash.
@@ -21,10 +22,20 @@ from kubectl_ml.model.findings import Evidence, Finding
 from kubectl_ml.model.pods import ContainerView, containers
 from kubectl_ml.rules._common import find_line, finding, log_evidence, status_evidence
 
+# The worker's own report first: it names shm; the main process's lines below come after it.
 _NEEDLES = (
     "insufficient shared memory (shm)",
     "No space left on device: '/dev/shm",
     "/dev/shm: No space left",
+)
+_ALSO = (
+    # pytorch/pytorch#108861: `DataLoader worker (pid 11011) is killed by signal: Bus error. It is possible
+    # that dataloader's workers are out of shared memory.`
+    "is killed by signal: Bus error",
+    "workers are out of shared memory",
+    # idiap/ESLAM#20: `unable to write to file </torch_31911_952036340_6686>: No space left on device (28)`:
+    # /torch_* files are PyTorch's shared-memory segments, in /dev/shm.
+    "unable to write to file </torch_",
 )
 
 
@@ -42,7 +53,7 @@ def check(context: PodContext) -> Iterator[Finding]:
     """Yield a finding per container that ran out of shared memory."""
     for container in containers(context.pod):
         log = context.previous_logs.get(container.name) or context.current_logs.get(container.name) or ""
-        line = find_line(log, _NEEDLES)
+        line = find_line(log, _NEEDLES) or find_line(log, _ALSO)
         termination, path = container.latest_termination()
         volume = _shm_volume(context, container)
         evidence: list[Evidence] = []
