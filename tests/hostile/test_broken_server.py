@@ -82,3 +82,41 @@ def test_a_malformed_pod_in_a_list_is_skipped_and_named(tmp_path: Path, capsys: 
     assert result.code in (0, 1), result.err
     skipped = result.report()["skipped"]
     assert any("Pod ml/broken is malformed (spec.containers is not a list); skipped" in line for line in skipped)
+
+
+@pytest.mark.parametrize(
+    ("resource", "status", "note"),
+    [
+        ("events", 503, "events: the API server failed (503"),
+        ("events", 500, "events: the API server failed (500"),
+        ("replicasets.apps", 404, "replicasets: not found (404)"),
+        ("deployments.apps", 429, "deployments: the API server failed (429"),
+        ("pods/log", 503, "logs:"),
+    ],
+)
+def test_optional_reads_that_fail_give_a_partial_answer(
+    resource: str, status: int, note: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """issue 11: a 5xx on events aborted the run where a 403 gave a partial answer."""
+    crashed = {
+        **POD,
+        "status": {
+            "phase": "Running",
+            "containerStatuses": [
+                {
+                    "name": "trainer",
+                    "restartCount": 4,
+                    "ready": False,
+                    "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 1m20s"}},
+                    "lastState": {"terminated": {"exitCode": 1, "reason": "Error"}},
+                }
+            ],
+        },
+    }
+    with ApiServer([{"kind": "Pod", "apiVersion": "v1", **crashed}], tls=True) as server:
+        server.fail(resource, status, retry_after=0 if status == 429 else None)
+        result = run(capsys, "doctor", "-n", "ml", "--kubeconfig", str(server.write_kubeconfig(tmp_path)), "-o", "json")
+    assert result.code == 1, result.err
+    document = result.report()
+    assert [finding["code"] for finding in document["findings"]] == ["crash-loop"]
+    assert any(line.startswith(note) for line in document["skipped"]), document["skipped"]

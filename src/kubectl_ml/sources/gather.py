@@ -17,7 +17,7 @@ from dataclasses import replace
 from functools import partial
 from typing import Any
 
-from kubectl_ml.errors import ApiError, ForbiddenError, NotFoundError
+from kubectl_ml.errors import ApiError, ForbiddenError, NotFoundError, UnreachableError
 from kubectl_ml.model.pods import controller_of, log_requests, needs_diagnosis
 from kubectl_ml.model.replacement import REPLACING_KINDS
 from kubectl_ml.model.scheduler_messages import parse_scheduling_message
@@ -33,13 +33,32 @@ LOG_TAIL_LINES = 200
 Items = list[dict[str, Any]]
 
 
-def _optional(view: ClusterView, what: str, scope: str, call: Callable[[], Items]) -> tuple[Items, bool]:
-    """Run an optional read; on 403 record what was skipped and return an empty list."""
+def _optional(
+    view: ClusterView, what: str, scope: str, call: Callable[[], Items], *, not_found_raises: bool = False
+) -> tuple[Items, bool]:
+    """Run an optional read; when it fails, record what was skipped and why, and return an empty list.
+
+    Optional data (events, nodes, controllers, claims) makes the answer better, never possible: a 403,
+    a 404, a 429 or 5xx, or a read that times out gives a partial answer that says so (issue 11). A 401
+    is not optional: the credentials are wrong for every read. ``not_found_raises``: the caller tells a
+    kind that is not served (an older operator release) by its 404.
+    """
     try:
         return call(), True
     except ForbiddenError:
         view.skipped.append(f"{what}: forbidden (needs list on {what} {scope})")
-        return [], False
+    except NotFoundError:
+        if not_found_raises:
+            raise
+        view.skipped.append(f"{what}: not found (404) at the API server {scope}; skipped")
+    except UnreachableError as error:
+        view.skipped.append(f"{what}: no answer ({error.message.rstrip('.')}); skipped")
+    except ApiError as error:
+        if error.status == 401:
+            raise
+        status = f"{error.status} {error.reason}".strip() if error.status else error.reason or "an error"
+        view.skipped.append(f"{what}: the API server failed ({status}); skipped")
+    return [], False
 
 
 def _scope(namespace: str | None) -> str:
@@ -62,10 +81,14 @@ def _fetch_logs(source: Source, view: ClusterView, pods: Iterable[dict[str, Any]
             return item, source.logs(namespace, name, container, previous=previous, tail_lines=LOG_TAIL_LINES)
         except ForbiddenError as error:
             return item, error
+        except UnreachableError as error:
+            # A log that does not come within the request timeout (a kubelet that hangs): skip it.
+            return item, ApiError(error.message, status=0, reason="timeout")
         except ApiError as error:
             # Logs come from the node's kubelet through the API server; a node that is down (often the
-            # very reason pods fail) answers 5xx. The rest of the diagnosis does not need them.
-            if error.status < 500:
+            # very reason pods fail) answers 5xx; a proxy may answer 429. The rest of the diagnosis does
+            # not need them; a 401 means every read fails.
+            if error.status == 401:
                 raise
             return item, error
 
@@ -78,7 +101,7 @@ def _fetch_logs(source: Source, view: ClusterView, pods: Iterable[dict[str, Any]
         if isinstance(log, ForbiddenError):
             forbidden = True
         elif isinstance(log, ApiError):
-            failed.append(f"{namespace}/{name} ({log.status})")
+            failed.append(f"{namespace}/{name} ({log.status or log.reason})")
         elif log is not None:
             target = view.previous_logs if previous else view.current_logs
             target[(namespace, name, container)] = log
@@ -147,7 +170,9 @@ def gather_pod(source: Source, namespace: str, name: str) -> tuple[ClusterView, 
     logs = list(view.previous_logs.values()) + list(view.current_logs.values())
     if node_name and any("exec format error" in text for text in logs):
         try:
-            node, _ok = _optional(view, "nodes", "cluster-wide", lambda: [source.get("Node", None, node_name)])
+            node, _ok = _optional(
+                view, "nodes", "cluster-wide", lambda: [source.get("Node", None, node_name)], not_found_raises=True
+            )
         except NotFoundError:
             # The node is gone (or a snapshot has no nodes.json): the rule still fires, without the node's arch.
             node = []
@@ -401,7 +426,13 @@ def _list_operator_objects(source: Source, view: ClusterView, namespace: str | N
         if not source.serves(kind):
             continue
         try:
-            items, _ok = _optional(view, KINDS[kind].resource, _scope(namespace), partial(source.list, kind, namespace))
+            items, _ok = _optional(
+                view,
+                KINDS[kind].resource,
+                _scope(namespace),
+                partial(source.list, kind, namespace),
+                not_found_raises=True,
+            )
         except NotFoundError:
             continue  # the group is served, but not this kind (an older operator release)
         if items:
@@ -411,7 +442,9 @@ def _list_operator_objects(source: Source, view: ClusterView, namespace: str | N
     scopes = (("Workload", namespace), ("LocalQueue", namespace), ("ClusterQueue", None))
     for kind, scope in scopes:
         try:
-            items, ok = _optional(view, KINDS[kind].resource, _scope(scope), partial(source.list, kind, scope))
+            items, ok = _optional(
+                view, KINDS[kind].resource, _scope(scope), partial(source.list, kind, scope), not_found_raises=True
+            )
         except NotFoundError:
             return
         view.controllers[kind] = items
