@@ -129,7 +129,12 @@ def job(
       kubectl ml new job ddp --image my/trainer:1.2 --gpus 8 --workers 4 --kind pytorchjob -- torchrun train.py
     """
     from kubectl_ml.scaffold import JobParams, build_job, check_pinned_image
+    from kubectl_ml.scaffold.inputs import MAX_WORKERS, check_common, check_count
 
+    shown_kind = {"job": "Job", "pytorchjob": "PyTorchJob", "jobset": "JobSet"}.get(kind.value, kind.value)
+    pvcs = {"--dataset-pvc": dataset_pvc, "--checkpoint-pvc": checkpoint_pvc}
+    check_common(shown_kind, name, namespace, gpus, cpu, memory, pvcs)
+    check_count(workers, "--workers", 1, MAX_WORKERS, "pods")
     deadline = None if active_deadline is None else int(parse_duration(active_deadline, "--active-deadline"))
     params = JobParams(
         name, check_pinned_image(image), gpus, cpu, memory, namespace, workers, dataset_pvc, checkpoint_pvc,
@@ -167,7 +172,12 @@ def serving(
         --model mistralai/Mistral-7B-Instruct-v0.3 --replicas 2 -f tgi.yaml --snapshot ./cluster
     """
     from kubectl_ml.scaffold import ServingParams, build_serving, check_pinned_image
+    from kubectl_ml.scaffold.common import check_dns_label
+    from kubectl_ml.scaffold.inputs import MAX_REPLICAS, check_common, check_count
 
+    check_common("Deployment", name, namespace, gpus, cpu, memory, {})
+    check_dns_label(name, "Service")  # the Service takes the name: RFC 1035, a letter first
+    check_count(replicas, "--replicas", 1, MAX_REPLICAS, "replicas")
     params = ServingParams(
         name, check_pinned_image(image), runtime.lower(), model, gpus, replicas, cpu, memory, namespace
     )
