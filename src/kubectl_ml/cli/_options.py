@@ -64,6 +64,13 @@ FailOnOption = Annotated[
     typer.Option("--fail-on", help="Exit 1 when a finding is at least this severe.", case_sensitive=False),
 ]
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks and the API requests sent.")]
+NoRedact = Annotated[
+    bool,
+    typer.Option(
+        "--no-redact",
+        help="Show secret-looking values (tokens, keys, passwords) in logs, events and specs as they are.",
+    ),
+]
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)?$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, None: 1}

@@ -14,6 +14,7 @@ from kubectl_ml.cli._options import (
     FailOnOption,
     Kubeconfig,
     Namespace,
+    NoRedact,
     Output,
     OutputFormat,
     RequestTimeout,
@@ -44,6 +45,7 @@ def doctor(
     snapshot: Snapshot = None,
     output: Output = OutputFormat.text,
     fail_on: FailOnOption = FailOn.error,
+    no_redact: NoRedact = False,
     debug: Debug = False,
 ) -> None:
     """Say why pods fail and what to fix: image pulls, crashes, OOM, probes, scheduling, quotas, GPUs.
@@ -84,4 +86,7 @@ def doctor(
             else:
                 report = diagnose.doctor_pod(source, scope, target, container)
                 title = f"Doctor: pod {scope}/{target}"
+    from kubectl_ml.model.redaction import Redactor, redact_report
+
+    report = redact_report(report, Redactor(enabled=not no_redact))
     raise typer.Exit(emit_report(report, output, fail_on, title, source if debug else None))

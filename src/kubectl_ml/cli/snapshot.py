@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from kubectl_ml.cli._options import AllNamespaces, Context, Kubeconfig, Namespace, RequestTimeout
+from kubectl_ml.cli._options import AllNamespaces, Context, Kubeconfig, Namespace, NoRedact, RequestTimeout
 from kubectl_ml.cli._source import ClusterOptions, namespace_of, open_source, progress
 from kubectl_ml.errors import UsageError
 
@@ -21,11 +21,14 @@ def snapshot(
     context: Context = None,
     request_timeout: RequestTimeout = "0",
     logs: Annotated[bool, typer.Option("--logs/--no-logs", help="Save container logs (current and previous).")] = True,
+    no_redact: NoRedact = False,
 ) -> None:
     """Save pods, events, controllers, nodes and logs in the `kubectl cluster-info dump` layout.
 
-    Secrets are never read. Read it back with --snapshot DIR on any command.
+    Secrets are never read, and secret-looking values elsewhere are redacted (--no-redact keeps them); files
+    are readable by you only. Read it back with --snapshot DIR on any command.
     """
+    from kubectl_ml.model.redaction import Redactor
     from kubectl_ml.sources.snapshot_writer import write_snapshot
 
     if directory.exists() and not directory.is_dir():
@@ -36,7 +39,9 @@ def snapshot(
     source = open_source(options)
     scope = namespace_of(options, source)
     with progress("Saving the cluster…"):
-        skipped = write_snapshot(source, directory, None if scope is None else [scope], with_logs=logs)
+        skipped = write_snapshot(
+            source, directory, None if scope is None else [scope], with_logs=logs, redactor=Redactor(not no_redact)
+        )
     print(f"Snapshot written to {directory}", file=sys.stderr)
     for note in skipped:
         print(f"Skipped: {note}", file=sys.stderr)

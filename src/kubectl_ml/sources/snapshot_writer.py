@@ -1,18 +1,26 @@
 """Write a snapshot folder from a live cluster, in exactly the layout the snapshot source reads.
 
-Secrets are never read, so their values cannot leak; container logs are saved as
+Secrets are never read, so their values cannot leak; what looks like a secret elsewhere (env values
+named like one, ``--api-key`` args, tokens in logs and event messages, the last-applied-configuration
+copy of a manifest) is redacted unless ``--no-redact`` (``model.redaction``). Container logs are saved as
 ``<ns>/<pod>/logs.txt`` (current) and ``<ns>/<pod>/<container>-previous.txt`` (previous instance of
-restarted containers).
+restarted containers). Files are 0600 and folders 0700 (a snapshot is as private as the cluster it came
+from), and the folder is written under a temporary name and renamed when complete: an interrupted
+snapshot leaves no half folder behind.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from kubectl_ml.errors import ApiError, ForbiddenError, NotFoundError, SourceError
 from kubectl_ml.model.pods import spec_containers
+from kubectl_ml.model.redaction import Redactor, redact_object
 from kubectl_ml.sources.base import Source
 from kubectl_ml.sources.kinds import KINDS, OPERATOR_KINDS
 
@@ -32,11 +40,19 @@ OPERATOR_EXTRA_KINDS = (*OPERATOR_KINDS, "Workload", "LocalQueue", "ClusterQueue
 LOG_TAIL_LINES = 500
 
 
-def _write_list(path: Path, kind: str, items: list[dict[str, Any]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _private_text(path: Path, text: str) -> None:
+    """Write ``text`` to a new file readable by its owner only (0600), its folders 0700."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def _write_list(path: Path, kind: str, items: list[dict[str, Any]], redactor: Redactor) -> None:
     api_version = KINDS[kind].api_version if kind in KINDS else "v1"
+    items = [redact_object(item, redactor) for item in items]
     document = {"kind": f"{kind}List" if kind else "List", "apiVersion": api_version, "metadata": {}, "items": items}
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    _private_text(path, json.dumps(document, indent=2) + "\n")
 
 
 def _read_all(
@@ -80,45 +96,74 @@ def _read_all(
     return sorted(names), found
 
 
-def write_snapshot(source: Source, directory: Path, namespaces: list[str] | None, with_logs: bool = True) -> list[str]:
-    """Save nodes, per-namespace objects and logs; return what was skipped (forbidden reads).
+def write_snapshot(
+    source: Source,
+    directory: Path,
+    namespaces: list[str] | None,
+    with_logs: bool = True,
+    redactor: Redactor | None = None,
+) -> list[str]:
+    """Save nodes, per-namespace objects and logs; return what was skipped (forbidden reads) and redacted.
+
+    Written to a temporary folder beside ``directory`` and renamed at the end; on any error or interrupt
+    the temporary folder is removed.
 
     Raises:
         SourceError: when the folder cannot be written (permissions, disk full).
     """
+    redactor = redactor if redactor is not None else Redactor()
     try:
-        return _write_snapshot(source, directory, namespaces, with_logs)
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
     except OSError as error:
-        raise SourceError(
-            f"Cannot write the snapshot to {directory}: {error.strerror or error}"
-            + (f" ({error.filename})." if error.filename else "."),
-            "Choose a folder you can write to, with free space.",
-        ) from error
-
-
-def _write_snapshot(source: Source, directory: Path, namespaces: list[str] | None, with_logs: bool) -> list[str]:
-    skipped: list[str] = []
-    directory.mkdir(parents=True, exist_ok=True)
+        raise _write_error(directory, error) from error
     try:
-        _write_list(directory / "nodes.json", "Node", source.list("Node", None))
+        skipped = _write_snapshot(source, staging, namespaces, with_logs, redactor)
+        if directory.exists():
+            directory.rmdir()  # empty: the command refuses a folder with files in it
+        staging.rename(directory)
+    except BaseException as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(error, OSError):
+            raise _write_error(directory, error) from error
+        raise
+    note = redactor.note()
+    return [*skipped, *([note] if note else [])]
+
+
+def _write_error(directory: Path, error: OSError) -> SourceError:
+    return SourceError(
+        f"Cannot write the snapshot to {directory}: {error.strerror or error}"
+        + (f" ({error.filename})." if error.filename else "."),
+        "Choose a folder you can write to, with free space.",
+    )
+
+
+def _write_snapshot(
+    source: Source, directory: Path, namespaces: list[str] | None, with_logs: bool, redactor: Redactor
+) -> list[str]:
+    skipped: list[str] = []
+    directory.chmod(0o700)
+    try:
+        _write_list(directory / "nodes.json", "Node", source.list("Node", None), redactor)
     except ForbiddenError:
         skipped.append("nodes: forbidden")
     names, found = _read_all(source, namespaces, skipped)
     for namespace in names:
         folder = directory / namespace
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         for kind, stem in DUMP_KINDS.items():
             if namespace not in found[kind]:  # forbidden: write nothing rather than an empty list
                 continue
             items = found[kind][namespace]
-            _write_list(folder / f"{stem}.json", kind, items)
+            _write_list(folder / f"{stem}.json", kind, items, redactor)
             if kind == "Pod" and with_logs:
-                skipped.extend(_write_logs(source, folder, namespace, items))
+                skipped.extend(_write_logs(source, folder, namespace, items, redactor))
         extras = [item for kind in EXTRA_KINDS for item in found[kind].get(namespace, [])]
-        _write_list(folder / "extra.json", "", extras)
+        _write_list(folder / "extra.json", "", extras, redactor)
         operators = [item for kind in OPERATOR_EXTRA_KINDS if kind in found for item in found[kind].get(namespace, [])]
         if operators:
-            _write_list(folder / "operators.json", "", operators)
+            _write_list(folder / "operators.json", "", operators, redactor)
     cluster_wide = [
         item
         for kind in OPERATOR_EXTRA_KINDS
@@ -126,11 +171,13 @@ def _write_snapshot(source: Source, directory: Path, namespaces: list[str] | Non
         for item in found[kind].get("", [])
     ]
     if cluster_wide:
-        _write_list(directory / "operators.json", "", cluster_wide)
+        _write_list(directory / "operators.json", "", cluster_wide, redactor)
     return skipped
 
 
-def _write_logs(source: Source, folder: Path, namespace: str, pods: list[dict[str, Any]]) -> list[str]:
+def _write_logs(
+    source: Source, folder: Path, namespace: str, pods: list[dict[str, Any]], redactor: Redactor
+) -> list[str]:
     skipped: list[str] = []
     for pod in pods:
         name = str((pod.get("metadata") or {}).get("name"))
@@ -156,15 +203,14 @@ def _write_logs(source: Source, folder: Path, namespace: str, pods: list[dict[st
                 skipped.append(f"logs of {namespace}/{name}: the API server could not fetch them ({error.status})")
                 break
             if text is not None:
+                text = redactor.text(text)
                 blocks.append(
                     f"==== START logs for container {container_name} of pod {namespace}/{name} ====\n"
                     f"{text if text.endswith(chr(10)) or not text else text + chr(10)}"
                     f"==== END logs for container {container_name} of pod {namespace}/{name} ====\n"
                 )
             if previous is not None:
-                (folder / name).mkdir(parents=True, exist_ok=True)
-                (folder / name / f"{container_name}-previous.txt").write_text(previous, encoding="utf-8")
+                _private_text(folder / name / f"{container_name}-previous.txt", redactor.text(previous))
         if blocks:
-            (folder / name).mkdir(parents=True, exist_ok=True)
-            (folder / name / "logs.txt").write_text("".join(blocks), encoding="utf-8")
+            _private_text(folder / name / "logs.txt", "".join(blocks))
     return skipped
