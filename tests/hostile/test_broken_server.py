@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from kubectl_ml.errors import ApiError
+from kubectl_ml.errors import ApiError, UnreachableError
 from kubectl_ml.sources.live import LiveSource
 from tests.live.inprocess import run
 from tests.support.apiserver import ApiServer, write_kubeconfig
@@ -120,3 +121,40 @@ def test_optional_reads_that_fail_give_a_partial_answer(
     document = result.report()
     assert [finding["code"] for finding in document["findings"]] == ["crash-loop"]
     assert any(line.startswith(note) for line in document["skipped"]), document["skipped"]
+
+
+class _Drip(BaseHTTPRequestHandler):
+    """Answers 200 and then sends a valid list 200 bytes at a time, one piece every half second."""
+
+    def do_GET(self) -> None:
+        body = json.dumps({"kind": "PodList", "metadata": {}, "items": [POD] * 20}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        for start in range(0, len(body), 200):
+            try:
+                self.wfile.write(body[start : start + 200])
+                self.wfile.flush()
+            except OSError:
+                return
+            time.sleep(0.5)
+
+    def log_message(self, *_args: Any) -> None:
+        pass
+
+
+def test_request_timeout_bounds_the_whole_request_not_each_read(tmp_path: Path) -> None:
+    """issue 11: a body that drips 200 B every 0.5 s ran 62 s at --request-timeout 1s."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Drip)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        kubeconfig = write_kubeconfig(tmp_path, f"http://127.0.0.1:{server.server_address[1]}")
+        source = LiveSource(kubeconfig=str(kubeconfig), context=None, request_timeout=1.0, environ=os.environ)
+        started = time.monotonic()
+        with pytest.raises(UnreachableError, match="did not finish answering"):
+            source.list("Pod", "ml")
+        assert time.monotonic() - started < 3.0
+    finally:
+        server.shutdown()

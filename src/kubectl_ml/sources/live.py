@@ -41,6 +41,9 @@ PAGE_SIZE = 500
 # Without --request-timeout, kubectl waits for answers as long as they take but gives up connecting after
 # client-go's dial timeout; without one, a blackholed API server would hang for the OS's ~2 minutes.
 CONNECT_TIMEOUT = 30.0
+DEFAULT_READ_TIMEOUT = 60.0
+DEFAULT_DEADLINE = 180.0
+_CHUNK = 64 * 1024
 _MAX_THROTTLE_RETRIES = 2
 
 
@@ -66,9 +69,13 @@ class LiveSource:
         context_entry = resolve_context(config, context)
         self._context_name = str(context_entry.get("name"))
         self._namespace = str((context_entry.get("context") or {}).get("namespace") or "default")
+        # --request-timeout bounds connect, each read, and the whole request (a body that drips a few
+        # bytes at a time never trips a per-read timeout). Without it, the run still ends: a server that
+        # stops answering gets DEFAULT_READ_TIMEOUT per read and DEFAULT_DEADLINE per request (issue 11).
         self._timeout: float | tuple[float, float | None] = (
-            request_timeout if request_timeout else (CONNECT_TIMEOUT, None)
+            request_timeout if request_timeout else (CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT)
         )
+        self._deadline = float(request_timeout) if request_timeout else DEFAULT_DEADLINE
         self.requests: list[tuple[str, str]] = []
         self.intake = Intake()
         self._groups: dict[str, tuple[str, ...]] | None = None
@@ -281,9 +288,10 @@ class LiveSource:
         attempt = 0
         while True:
             self.requests.append(("GET", path))
+            started = time.monotonic()
             try:
                 response = self._transport.send(path, query, self._timeout)
-                data: bytes = response.read()
+                data: bytes = self._read_within(response, started + self._deadline, path)
             except urllib3.exceptions.HTTPError as error:
                 raise self._unreachable(error) from error
             except Exception as error:  # the client raises ApiException for some transport failures
@@ -301,6 +309,27 @@ class LiveSource:
                 time.sleep(min(float(retry_after) if retry_after.isdigit() else 1.0, 2.0))
                 continue
             raise self._error(response.status, path, data)
+
+    def _read_within(self, response: _Response, deadline: float, path: str) -> bytes:
+        """The whole body, or UnreachableError once ``deadline`` (a monotonic time) has passed."""
+        raw = getattr(response, "response", None)
+        if raw is None or not hasattr(raw, "read"):
+            return response.read()
+        # read1 returns what one socket read brings; read(n) would wait for n bytes of a dripping body.
+        read = raw.read1 if hasattr(raw, "read1") else raw.read
+        chunks: list[bytes] = []
+        while True:
+            chunk = read(_CHUNK)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+            if time.monotonic() > deadline:
+                with contextlib.suppress(Exception):
+                    raw.release_conn()
+                raise UnreachableError(
+                    f"The API server did not finish answering GET {path} within {self._deadline:g}s.",
+                    "Raise --request-timeout for a slow cluster, or check what is between you and the API server.",
+                )
 
     def _unreachable(self, error: Exception) -> UnreachableError:
         reason = _reason(error)
@@ -501,7 +530,6 @@ class _ClientTransport:
             auth_settings=["BearerToken"],
         )
         response = self._api.call_api(method, url, header_params=headers, _request_timeout=timeout)
-        response.read()
         return response  # type: ignore[no-any-return]
 
 
