@@ -180,6 +180,8 @@ _EVENT: Schema = {
     "reportingController": str,
     "reportingComponent": str,
 }
+# Kinds that never hold a pod template: no need to look for one.
+_NO_TEMPLATES = frozenset({"Pod", "Event", "Node", "PersistentVolumeClaim", "Service", "ResourceQuota", "Namespace"})
 _BY_KIND: dict[str, Schema] = {
     "Pod": {"spec": POD_SPEC, "status": POD_STATUS},
     "Node": _NODE,
@@ -202,36 +204,49 @@ def _kind(schema: Schema) -> str:
 
 
 def _is(value: Any, types: Schema) -> bool:
-    allowed = types if isinstance(types, tuple) else (types,) if isinstance(types, type) else ()
-    if isinstance(value, bool):
-        return bool in allowed
-    if float in allowed and isinstance(value, int):
+    kind = type(value)
+    if kind is bool:
+        return types is bool or (isinstance(types, tuple) and bool in types)
+    if types is kind or (isinstance(types, tuple) and kind in types):
         return True
+    if kind is int and (types is float or (isinstance(types, tuple) and float in types)):
+        return True
+    allowed = types if isinstance(types, tuple) else (types,) if isinstance(types, type) else ()
     return isinstance(value, allowed)
 
 
 def _problem(value: Any, schema: Schema, path: str) -> str | None:
-    """The first field of ``value`` that does not fit ``schema``, as ``path is not a list``, or None."""
+    """The first field of ``value`` that does not fit ``schema``, as ``path is not a list``, or None.
+
+    Decoded JSON and YAML give plain dicts and lists; the checks use them (``isinstance`` on the
+    abstract Mapping is several times slower, and this runs on every field of every object).
+    """
     if value is None:
         return None
-    if isinstance(schema, dict):
+    if type(schema) is dict:
         return _mapping_problem(value, schema, path)
-    if isinstance(schema, list):
+    if type(schema) is list:
         return _list_problem(value, schema[0], path)
-    if isinstance(schema, _MapOf):
+    if type(schema) is _MapOf:
         return _map_of_problem(value, schema.values, path)
     if schema is dict:
-        return None if isinstance(value, Mapping) else f"{path} is not a mapping"
+        return None if isinstance(value, dict) else f"{path} is not a mapping"
     if schema is list:
         return None if isinstance(value, list) else f"{path} is not a list"
     return None if _is(value, schema) else f"{path} is not {_kind(schema)}"
 
 
 def _mapping_problem(value: Any, fields: dict[str, Schema], path: str) -> str | None:
-    if not isinstance(value, Mapping):
+    if not isinstance(value, dict):
         return f"{path or 'the object'} is not a mapping"
-    for key, inner in fields.items():
-        found = _problem(value.get(key), inner, f"{path}.{key}" if path else key)
+    # Walk the object's own fields (fewer than the schema's), skipping those the schema does not name.
+    for key, item in value.items():
+        if item is None:
+            continue
+        inner = fields.get(key)
+        if inner is None or inner is type(item):
+            continue  # not checked, or a scalar of the right type (most fields: the fast path)
+        found = _problem(item, inner, f"{path}.{key}" if path else key)
         if found:
             return found
     return None
@@ -250,14 +265,13 @@ def _list_problem(value: Any, item_schema: Schema, path: str) -> str | None:
 
 
 def _map_of_problem(value: Any, item_schema: Schema, path: str) -> str | None:
-    if not isinstance(value, Mapping):
+    if not isinstance(value, dict):
         return f"{path} is not a mapping"
     for key, item in value.items():
         if not isinstance(key, str):
             return f"{path} has a key that is not a string"
-        found = _problem(item, item_schema, f"{path}['{key}']")
-        if found:
-            return found
+        if item is not None and not _is(item, item_schema):
+            return f"{path}['{key}'] is not {_kind(item_schema)}"
     return None
 
 
@@ -278,6 +292,30 @@ def _templates(value: Any, path: str, depth: int = 0) -> list[tuple[Any, str]]:
             if isinstance(item, Mapping | list):
                 found.extend(_templates(item, f"{path}[{index}]", depth + 1))
     return found
+
+
+_EVENT_TEXT = tuple(key for key, schema in _EVENT.items() if schema is str)  # type: ignore[union-attr]
+_EVENT_COUNTS = ("count", "deprecatedCount")
+_EVENT_PARTS = {key: schema for key, schema in _EVENT.items() if type(schema) is dict}  # type: ignore[union-attr]
+
+
+def _event_problem(event: dict[str, Any]) -> str | None:
+    """``_problem(event, _EVENT)``, unrolled: a cluster has ten events for each pod, and this runs on each."""
+    for key in _EVENT_TEXT:
+        value = event.get(key)
+        if value is not None and type(value) is not str:
+            return f"{key} is not a string"
+    for key in _EVENT_COUNTS:
+        value = event.get(key)
+        if value is not None and (type(value) is not int):
+            return f"{key} is not an integer"
+    for key, schema in _EVENT_PARTS.items():
+        value = event.get(key)
+        if value is not None:
+            found = _mapping_problem(value, schema, key)
+            if found:
+                return found
+    return None
 
 
 def object_problem(obj: Any, kind: str | None = None) -> str | None:
@@ -301,7 +339,10 @@ def object_problem(obj: Any, kind: str | None = None) -> str | None:
     found = _problem((obj.get("status") or {}).get("conditions"), [_CONDITION], "status.conditions")
     if found:
         return found
-    schema = _BY_KIND.get(str(kind or obj.get("kind") or ""))
+    own_kind = str(kind or obj.get("kind") or "")
+    if own_kind == "Event":
+        return _event_problem(obj)  # type: ignore[arg-type]
+    schema = _BY_KIND.get(own_kind)
     if schema is not None:
         found = _problem(obj, schema, "")
         if found:
@@ -310,6 +351,8 @@ def object_problem(obj: Any, kind: str | None = None) -> str | None:
     found = _problem(obj.get("spec"), {"template": dict, "jobTemplate": {"spec": {"template": dict}}}, "spec")
     if found:
         return found
+    if str(kind or obj.get("kind") or "") in _NO_TEMPLATES:
+        return None
     for template, path in _templates(obj.get("spec"), "spec"):
         found = _problem(template, _TEMPLATE, path)
         if found:

@@ -122,16 +122,19 @@ class Redactor:
         quote = value[0] if value[:1] in "\"'" and value[-1:] == value[:1] and len(value) > 1 else ""
         return f"{name}{match.group('quote')}{separator}{quote}{MARK}{quote}"
 
-    def value(self, value: Any) -> Any:
+    def value(self, value: Any, depth: int = 0) -> Any:
         """A decoded JSON value with every string redacted (mappings and lists walked, not changed in place)."""
         if not self.enabled:
             return value
         if isinstance(value, str):
             return self.text(value)
+        if depth > 100:
+            self.count += 1
+            return MARK
         if isinstance(value, Mapping):
-            return {key: self.value(item) for key, item in value.items()}
+            return {key: self.value(item, depth + 1) for key, item in value.items()}
         if isinstance(value, list):
-            return [self.value(item) for item in value]
+            return [self.value(item, depth + 1) for item in value]
         return value
 
     def env_entry(self, entry: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -166,8 +169,16 @@ def redact_object(obj: Mapping[str, Any], redactor: Redactor) -> Any:
     return _redact_node(obj, redactor, None)
 
 
-def _redact_node(value: Any, redactor: Redactor, key: str | None) -> Any:
+# No API object nests this deep; a deeper value is dropped rather than walked into.
+_MAX_DEPTH = 100
+
+
+def _redact_node(value: Any, redactor: Redactor, key: str | None, depth: int = 0) -> Any:
     import json
+
+    if depth > _MAX_DEPTH:
+        redactor.count += 1
+        return MARK
 
     if isinstance(value, Mapping):
         if key == "env-item":
@@ -180,13 +191,14 @@ def _redact_node(value: Any, redactor: Redactor, key: str | None) -> Any:
                 except ValueError:
                     result[name] = redactor.text(item)
                 else:
-                    result[name] = json.dumps(_redact_node(decoded, redactor, None), separators=(",", ":")) + "\n"
+                    redacted = _redact_node(decoded, redactor, None, depth + 1)
+                    result[name] = json.dumps(redacted, separators=(",", ":")) + "\n"
                 continue
-            result[name] = _redact_node(item, redactor, str(name))
+            result[name] = _redact_node(item, redactor, str(name), depth + 1)
         return result
     if isinstance(value, list):
         inner = "env-item" if key == "env" else key
-        items = [_redact_node(item, redactor, inner) for item in value]
+        items = [_redact_node(item, redactor, inner, depth + 1) for item in value]
         if key in ("args", "command"):
             # ["--hf-token", "hf_..."]: the value is the next item, whatever it looks like.
             for index in range(len(items) - 1):

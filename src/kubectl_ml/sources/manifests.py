@@ -68,19 +68,25 @@ class ManifestObject:
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
-def _line_map(node: Any, path: str, line: int, lines: dict[str, int]) -> None:
-    """Record ``path`` at ``line`` and every path below ``node`` at the line of its key or list item."""
+def _line_map(node: Any, path: str, line: int, lines: dict[str, int], depth: int = 0) -> None:
+    """Record ``path`` at ``line`` and every path below ``node`` at the line of its key or list item.
+
+    Fields nested deeper than any finding points at are left unmapped (a finding there takes its
+    parent's line): the walk is bounded whatever the document's depth.
+    """
     import yaml
 
     lines[path] = line
+    if depth > 64:
+        return
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = str(key_node.value)
             child = (f"{path}.{key}" if path else key) if _PLAIN_KEY.match(key) else f"{path}['{key}']"
-            _line_map(value_node, child, key_node.start_mark.line + 1, lines)
+            _line_map(value_node, child, key_node.start_mark.line + 1, lines, depth + 1)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _line_map(item, f"{path}[{index}]", item.start_mark.line + 1, lines)
+            _line_map(item, f"{path}[{index}]", item.start_mark.line + 1, lines, depth + 1)
 
 
 def _located(obj: dict[str, Any], node: Any, label: str) -> ManifestObject:
