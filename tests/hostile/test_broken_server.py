@@ -18,6 +18,7 @@ import pytest
 
 from kubectl_ml.errors import ApiError, UnreachableError
 from kubectl_ml.sources.live import LiveSource
+from tests.conftest import FIXTURES
 from tests.live.inprocess import run
 from tests.support.apiserver import ApiServer, write_kubeconfig
 
@@ -158,3 +159,42 @@ def test_request_timeout_bounds_the_whole_request_not_each_read(tmp_path: Path) 
         assert time.monotonic() - started < 3.0
     finally:
         server.shutdown()
+
+
+class _Silent(BaseHTTPRequestHandler):
+    """Accepts the request and never answers (a Prometheus stuck on a heavy query)."""
+
+    def do_GET(self) -> None:
+        time.sleep(30)
+
+    def log_message(self, *_args: Any) -> None:
+        pass
+
+
+def test_rightsize_obeys_request_timeout_against_a_prometheus_that_hangs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """issue 11: `rightsize --prometheus` waited 120 s whatever --request-timeout said."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Silent)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        started = time.monotonic()
+        result = run(
+            capsys,
+            "rightsize",
+            "-n",
+            "ml-serving",
+            "--snapshot",
+            str(FIXTURES / "demo"),
+            "--prometheus",
+            f"http://127.0.0.1:{server.server_address[1]}",
+            "--request-timeout",
+            "1s",
+        )
+        elapsed = time.monotonic() - started
+    finally:
+        server.shutdown()
+    assert result.code == 3, result
+    assert "did not answer within 1 s" in result.err
+    assert elapsed < 4.0

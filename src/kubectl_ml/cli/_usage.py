@@ -48,11 +48,13 @@ def open_usage_source(
     token_env: str | None,
     sample_for_seconds: float,
     environ: Mapping[str, str],
+    request_timeout: float | None = None,
 ) -> UsageSource:
     """The usage source the flags ask for.
 
     ``auto``: ``--prometheus`` when given; else a snapshot's ``metrics.om``; else the in-cluster Prometheus
-    through the API server's service proxy.
+    through the API server's service proxy. ``request_timeout`` (``--request-timeout``) bounds each
+    Prometheus request too; without it, Prometheus' own query timeout (2 minutes) is waited for.
     """
     if name == "auto":
         if prometheus:
@@ -83,7 +85,11 @@ def open_usage_source(
 
     if prometheus:
         token = token_from(token_file, token_env, environ)
-        http = RequestsHttp(prometheus, parse_headers(headers), token)
+        http = (
+            RequestsHttp(prometheus, parse_headers(headers), token, timeout=request_timeout)
+            if request_timeout
+            else RequestsHttp(prometheus, parse_headers(headers), token)
+        )
         return PrometheusSource(http, description={"type": "prometheus", "url": redacted(prometheus)})
     if snapshot:
         raise SourceError("No usage source for a snapshot without metrics.om.", "Pass --prometheus URL.")

@@ -18,6 +18,7 @@ from kubectl_ml.cli._options import (
     RequestTimeout,
     Snapshot,
     parse_duration,
+    parse_timeout,
 )
 from kubectl_ml.cli._output import emit_document
 from kubectl_ml.cli._source import ClusterOptions, namespace_of, open_source, progress
@@ -165,6 +166,7 @@ def rightsize(
         prometheus_token_env,
         parse_duration(sample_for, "--sample-for"),
         os.environ,
+        parse_timeout(request_timeout),
     )
     with progress("Querying usage…"):
         report = rightsizing.rightsize(source, usage_source, scope, settings, selector)
