@@ -198,3 +198,46 @@ def test_rightsize_obeys_request_timeout_against_a_prometheus_that_hangs(
     assert result.code == 3, result
     assert "did not answer within 1 s" in result.err
     assert elapsed < 4.0
+
+
+class _Expiring(BaseHTTPRequestHandler):
+    """Pages a list; the first request with a continue token gets 410 Gone (an expired token)."""
+
+    hits: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        self.hits.append(self.path)
+        second = {**POD, "metadata": {"name": "trainer-1", "namespace": "ml", "uid": "u-2"}}
+        if "continue=" in self.path and sum("continue=" in hit for hit in self.hits) == 1:
+            self.send_response(410)
+            body: dict[str, Any] = {
+                "kind": "Status",
+                "status": "Failure",
+                "reason": "Expired",
+                "code": 410,
+                "message": "The provided continue parameter is too old to display a consistent list result.",
+            }
+        elif "continue=" in self.path:
+            self.send_response(200)
+            body = {"kind": "PodList", "metadata": {}, "items": [second]}
+        else:
+            self.send_response(200)
+            body = {"kind": "PodList", "metadata": {"continue": "t1"}, "items": [POD]}
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(json.dumps(body).encode())
+
+    def log_message(self, *_args: Any) -> None:
+        pass
+
+
+def test_an_expired_continue_token_relists_once(tmp_path: Path) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Expiring)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        kubeconfig = write_kubeconfig(tmp_path, f"http://127.0.0.1:{server.server_address[1]}")
+        items = _source(kubeconfig).list("Pod", "ml")
+    finally:
+        server.shutdown()
+    assert [item["metadata"]["name"] for item in items] == ["trainer-0", "trainer-1"]
+    assert len(_Expiring.hits) == 4  # page 1, 410, page 1 again, page 2

@@ -196,8 +196,19 @@ class LiveSource:
             query["fieldSelector"] = field_selector
         items: list[dict[str, Any]] = []
         tokens: set[str] = set()
+        relisted = False
         while True:
-            page = self._get_json(path, query)
+            try:
+                page = self._get_json(path, query)
+            except ApiError as error:
+                # 410 Gone: the continue token expired (etcd compacted it). Start over once, as the
+                # reflectors of client-go do; a second 410 is an error.
+                if error.status != 410 or "continue" not in query or relisted:
+                    raise
+                relisted = True
+                items, tokens = [], set()
+                query.pop("continue")
+                continue
             page_items = page.get("items")
             if not isinstance(page_items, list | None):
                 raise ApiError(f"The API server's list of {spec.plural} is malformed: items is not a list.", None)
@@ -583,6 +594,11 @@ def _read_token_file(path: object) -> str | None:
 
 
 _READABLE_REASONS = {
+    # A body cut short: urllib3 prints the IncompleteRead twice (`('Connection broken: IncompleteRead(...)',
+    # IncompleteRead(...))`).
+    "IncompleteRead": "the connection closed before the whole answer arrived",
+    "Connection reset by peer": "the connection was reset",
+    "RemoteDisconnected": "the server closed the connection without answering",
     "Connection refused": "connection refused",
     "timed out": "timed out",
     "Name or service not known": "name or service not known",
