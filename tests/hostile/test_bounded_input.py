@@ -100,3 +100,25 @@ def test_a_broken_kubeconfig_is_one_clean_error(
     path.write_bytes(content)
     result = run(capsys, "doctor", "-n", "ml", "--kubeconfig", str(path))
     assert_short_error(result, needle)
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["rightsize", "-n", "ml-serving", "--window", "99999999999w"], "--window 99999999999w is too long"),
+        (["rightsize", "-n", "ml-serving", "--min-history", "9999d"], "--min-history 9999d is too long"),
+        (
+            ["doctor", "-n", "ml-training", "--request-timeout", "99999999999w"],
+            "--request-timeout 99999999999w is too long",
+        ),
+    ],
+)
+def test_durations_past_any_sense_are_usage_errors(
+    args: list[str], needle: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """issue 11: `--window 99999999999w` was a MemoryError (exit 4)."""
+    kubeconfig = tmp_path / "config"
+    kubeconfig.write_text("apiVersion: v1\nkind: Config\n")
+    result = run(capsys, *args, "--kubeconfig", str(kubeconfig))
+    assert result.code == 2, result
+    assert needle in result.err

@@ -76,12 +76,33 @@ _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)?$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, None: 1}
 
 
+# The longest each duration flag may be: beyond them a value is a typo, and a huge one would overflow a
+# socket timeout or ask Prometheus for billions of samples (issue 11: `--window 99999999999w`).
+_LONGEST = {
+    "--request-timeout": 24 * 3600.0,
+    "--window": 400 * 86400.0,
+    "--min-history": 400 * 86400.0,
+    "--sample-for": 24 * 3600.0,
+    "--active-deadline": 366 * 86400.0,
+}
+_SHOWN_LONGEST = {3600.0 * 24: "24h", 400 * 86400.0: "400d", 366 * 86400.0: "366d"}
+
+
 def parse_duration(text: str, flag: str) -> float:
-    """Parse a duration such as ``30s``, ``10m``, ``24h``, ``7d``, ``2w`` into seconds (a bare number: seconds)."""
+    """Parse a duration such as ``30s``, ``10m``, ``24h``, ``7d``, ``2w`` into seconds (a bare number: seconds).
+
+    Raises:
+        UsageError: an unreadable duration, or one longer than the flag allows.
+    """
     match = _DURATION.match(text.strip())
     if not match:
         raise UsageError(f"invalid {flag} {text!r}", "Use a duration such as 30s, 10m, 24h or 7d.")
-    return float(match.group(1)) * _UNITS[match.group(2)]
+    seconds = float(match.group(1)) * _UNITS[match.group(2)]
+    longest = _LONGEST.get(flag, 10 * 366 * 86400.0)
+    if not seconds < float("inf") or seconds > longest:
+        shown = _SHOWN_LONGEST.get(longest, f"{longest:g}s")
+        raise UsageError(f"{flag} {text} is too long", f"Give at most {shown}.")
+    return seconds
 
 
 def parse_timeout(text: str) -> float | None:
