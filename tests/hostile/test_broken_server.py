@@ -241,3 +241,54 @@ def test_an_expired_continue_token_relists_once(tmp_path: Path) -> None:
         server.shutdown()
     assert [item["metadata"]["name"] for item in items] == ["trainer-0", "trainer-1"]
     assert len(_Expiring.hits) == 4  # page 1, 410, page 1 again, page 2
+
+
+def test_ctrl_c_while_logs_are_fetched_ends_the_run_at_once(tmp_path: Path) -> None:
+    """issue 11: Ctrl-C was ignored while logs were fetched (the reads in flight were waited for)."""
+    import shutil
+    import signal
+    import subprocess
+    import sys
+
+    crashed = []
+    for index in range(3):
+        pod = json.loads(json.dumps(POD))
+        pod["metadata"] = {"name": f"trainer-{index}", "namespace": "ml", "uid": f"u-{index}"}
+        pod["spec"]["nodeName"] = "node-1"
+        pod["status"] = {
+            "phase": "Running",
+            "containerStatuses": [
+                {
+                    "name": "trainer",
+                    "restartCount": 2,
+                    "ready": False,
+                    "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+                    "lastState": {
+                        "terminated": {"exitCode": 1, "reason": "Error", "containerID": f"containerd://{index}"}
+                    },
+                }
+            ],
+        }
+        crashed.append({"kind": "Pod", "apiVersion": "v1", **pod})
+    plugin = shutil.which("kubectl-ml", path=str(Path(sys.executable).parent))
+    assert plugin is not None
+    with ApiServer(crashed, tls=True) as server:
+        server.delay("pods/log", 30)
+        kubeconfig = server.write_kubeconfig(tmp_path)
+        process = subprocess.Popen(
+            [plugin, "doctor", "-n", "ml", "--kubeconfig", str(kubeconfig)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 20
+        while not any(request.path.endswith("/log") for request in server.requests) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)
+        sent = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        _out, err = process.communicate(timeout=10)
+        elapsed = time.monotonic() - sent
+    assert process.returncode == 130, err
+    assert elapsed < 1.5, elapsed
+    assert "Traceback" not in err

@@ -11,11 +11,12 @@ optional.
 from __future__ import annotations
 
 import difflib
+import queue
+import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from kubectl_ml.errors import ApiError, ForbiddenError, NotFoundError, UnreachableError
 from kubectl_ml.model.pods import controller_of, log_requests, needs_diagnosis
@@ -65,6 +66,48 @@ def _scope(namespace: str | None) -> str:
     return f"in {namespace}" if namespace else "cluster-wide"
 
 
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+def parallel_map(function: Callable[[_T], _R], items: list[_T], workers: int) -> list[_R]:
+    """``[function(item) for item in items]`` on ``workers`` daemon threads, results in order.
+
+    Not a ThreadPoolExecutor: its threads are joined when the interpreter exits, so a Ctrl-C during a
+    fetch would wait for every read in flight to time out. Daemon threads end with the process, and the
+    main thread waits in short steps, so the interrupt is seen at once (issue 11).
+    """
+    if workers <= 1 or len(items) <= 1:
+        return [function(item) for item in items]
+    results: list[Any] = [None] * len(items)
+    errors: list[BaseException] = []
+    pending = queue.SimpleQueue[int]()
+    for index in range(len(items)):
+        pending.put(index)
+
+    def work() -> None:
+        while not errors:
+            try:
+                index = pending.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                results[index] = function(items[index])
+            except BaseException as error:  # re-raised in the caller's thread
+                errors.append(error)
+                return
+
+    threads = [threading.Thread(target=work, daemon=True) for _ in range(min(workers, len(items)))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(0.1)
+    if errors:
+        raise errors[0]
+    return results
+
+
 def _fetch_logs(source: Source, view: ClusterView, pods: Iterable[dict[str, Any]]) -> None:
     """Fetch the log tails the rules need, a few at a time; forbidden logs are skipped once."""
     wanted = []
@@ -92,9 +135,7 @@ def _fetch_logs(source: Source, view: ClusterView, pods: Iterable[dict[str, Any]
                 raise
             return item, error
 
-    workers = 1 if len(wanted) == 1 else 8
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(read, wanted))
+    results = parallel_map(read, wanted, workers=1 if len(wanted) == 1 else 8)
     forbidden = False
     failed: list[str] = []
     for (namespace, name, container, previous), log in results:
