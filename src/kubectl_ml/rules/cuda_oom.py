@@ -91,6 +91,21 @@ def _serving(log: str) -> tuple[str, str, str] | None:
     return None
 
 
+def _training(log: str) -> tuple[str, str, str] | None:
+    """(line, summary detail, remedy) of the framework's own out-of-memory error, the last one in the log."""
+    line = find_line(log, NEEDLES)
+    if not line or ("CUDA" not in line and "cuda" not in line and "GPU" not in line):
+        return None
+    tried = _TRIED.search(line)
+    total = _TOTAL.search(line)
+    detail = ""
+    if tried:
+        detail = f" while allocating {tried.group(1)}"
+    if total:
+        detail += f" on {total.group(1)} ({total.group(2)} total)"
+    return line, detail, _TRAINING_REMEDY
+
+
 def check(context: PodContext) -> Iterator[Finding]:
     """Yield a finding per container whose previous log shows a CUDA out-of-memory error."""
     for container in containers(context.pod):
@@ -99,35 +114,16 @@ def check(context: PodContext) -> Iterator[Finding]:
         if log is None:
             log, previous = context.current_logs.get(container.name, ""), False
         served = _serving(log)
-        if served is not None:
-            line, detail, remedy = served
-            yield finding(
-                "cuda-oom",
-                context,
-                f"Container {container.name} ran out of GPU memory: {detail}.",
-                container=container.name,
-                evidence=[log_evidence(container.name, line, previous)],
-                remedy=remedy,
-                commands=[logs_command(context, container.name, previous)],
-            )
+        found = (served[0], f": {served[1]}", served[2]) if served is not None else _training(log)
+        if found is None:
             continue
-        found = find_line(log, NEEDLES)
-        if not found or ("CUDA" not in found and "cuda" not in found and "GPU" not in found):
-            continue
-        line = found
-        tried = _TRIED.search(line)
-        total = _TOTAL.search(line)
-        detail = ""
-        if tried:
-            detail = f" while allocating {tried.group(1)}"
-        if total:
-            detail += f" on {total.group(1)} ({total.group(2)} total)"
+        line, detail, remedy = found
         yield finding(
             "cuda-oom",
             context,
             f"Container {container.name} ran out of GPU memory{detail}.",
             container=container.name,
             evidence=[log_evidence(container.name, line, previous)],
-            remedy=_TRAINING_REMEDY,
+            remedy=remedy,
             commands=[logs_command(context, container.name, previous)],
         )
