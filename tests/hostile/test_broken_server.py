@@ -292,3 +292,26 @@ def test_ctrl_c_while_logs_are_fetched_ends_the_run_at_once(tmp_path: Path) -> N
     assert process.returncode == 130, err
     assert elapsed < 1.5, elapsed
     assert "Traceback" not in err
+
+
+def test_insecure_skip_tls_verify_is_said_once_not_per_request(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """issue 11: `insecure-skip-tls-verify` printed urllib3's warning 16 times in one scan."""
+    import warnings
+
+    import yaml
+
+    with ApiServer([{"kind": "Pod", "apiVersion": "v1", **POD}], tls=True) as server:
+        path = server.write_kubeconfig(tmp_path)
+        config = yaml.safe_load(path.read_text())
+        cluster = config["clusters"][0]["cluster"]
+        cluster.pop("certificate-authority-data", None)
+        cluster["insecure-skip-tls-verify"] = True
+        path.write_text(yaml.safe_dump(config))
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            result = run(capsys, "doctor", "-n", "ml", "--kubeconfig", str(path), "-o", "json")
+    assert result.code in (0, 1), result.err
+    assert result.err.count("TLS verification off") == 1, result.err
+    assert "InsecureRequestWarning" not in result.err

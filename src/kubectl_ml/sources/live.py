@@ -477,6 +477,8 @@ class _DirectTransport:
             raise ConfigError(f"Context {context!r} names a cluster without a server URL.", "Fix the kubeconfig.")
         configuration.host = self.server.rstrip("/")
         configuration.verify_ssl = not cluster.get("insecure-skip-tls-verify")
+        if not configuration.verify_ssl:
+            _quiet_insecure_warnings()
         configuration.tls_server_name = cluster.get("tls-server-name")
         configuration.proxy = cluster.get("proxy-url")
         if cluster.get("certificate-authority-data"):
@@ -609,6 +611,25 @@ _READABLE_REASONS = {
     "WRONG_VERSION_NUMBER": "TLS handshake failed (the server does not speak TLS on this port)",
     "SSL": "TLS handshake failed",
 }
+
+
+def _quiet_insecure_warnings() -> None:
+    """Say once that TLS is not verified, instead of urllib3's warning on every request (16 in one scan).
+
+    The kubeconfig asked for it (``insecure-skip-tls-verify: true``), as kubectl allows; kubectl says
+    nothing at all, we say it once on stderr.
+    """
+    import sys
+    import warnings
+
+    import urllib3
+
+    warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
+    print(
+        "warning: the kubeconfig turns TLS verification off (insecure-skip-tls-verify); the API server's "
+        "identity is not checked",
+        file=sys.stderr,
+    )
 
 
 def _reason(error: Exception) -> str:
