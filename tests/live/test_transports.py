@@ -1,9 +1,9 @@
-"""Both ways into the cluster: the direct transport (tokens, certificates) and the client's loader (exec).
+"""Both ways into the cluster: the direct transport (tokens, certificates, exec plugins) and the client's loader.
 
 The direct transport imports the official client's ``Configuration`` and REST client without the package's
-``__init__`` (docs/performance.md); users whose kubeconfig runs an ``exec`` credential plugin go through
-the client's own kubeconfig loader. Both must reach the same server with the same token and produce the
-same report.
+``__init__`` (docs/performance.md); an ``exec`` credential plugin is run by ``sources.exec_credential``
+and its token served by the direct transport; other auth providers go through the client's own loader.
+Every way must reach the same server with the same token and produce the same report.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def test_token_users_take_the_direct_transport(apiserver: ApiServer, tmp_path: P
     assert source.get("Pod", "ml-training", "trainer-0")["metadata"]["name"] == "trainer-0"
 
 
-def test_exec_plugin_users_go_through_the_client_loader_and_get_the_same_report(
+def test_exec_plugin_users_get_their_credential_from_our_runner_and_the_same_report(
     capsys: pytest.CaptureFixture[str], apiserver: ApiServer, tmp_path: Path
 ) -> None:
     direct = run(
@@ -62,7 +62,7 @@ def test_exec_plugin_users_go_through_the_client_loader_and_get_the_same_report(
     )
     config = _exec_kubeconfig(apiserver, tmp_path / "b")
     source = live.LiveSource(kubeconfig=str(config), context=None, request_timeout=None, environ={})
-    assert isinstance(source._transport, live._ClientTransport)
+    assert isinstance(source._transport, live._DirectTransport)  # the plugin's token, run under our deadline
     through_exec = run(capsys, "doctor", "-n", "ml-training", "--kubeconfig", str(config), "-o", "json")
     assert through_exec.code == direct.code, through_exec.err
     assert through_exec.report()["findings"] == direct.report()["findings"]

@@ -42,6 +42,11 @@ def _absolutize(section: str, entry: dict[str, Any], base: Path) -> dict[str, An
         value = body.get(key)
         if isinstance(value, str) and value and not os.path.isabs(value):
             body[key] = str((base / value).resolve())
+    plugin = body.get("exec")
+    command = plugin.get("command") if isinstance(plugin, dict) else None
+    if isinstance(plugin, dict) and isinstance(command, str) and os.sep in command and not os.path.isabs(command):
+        # client-go: an exec command with a path separator is relative to the kubeconfig's folder.
+        body["exec"] = {**plugin, "command": str((base / command).resolve())}
     return {**entry, body_key: body}
 
 

@@ -80,6 +80,13 @@ class LiveSource:
         self.intake = Intake()
         self._groups: dict[str, tuple[str, ...]] | None = None
         cluster, user = cluster_and_user(config, context_entry)
+        if isinstance(user.get("exec"), dict) and set(user) - {"exec"} <= _DIRECT_USER_KEYS:
+            # Our runner, under the request deadline (sources.exec_credential); the credential it gives is
+            # a token or a client certificate, which the direct transport serves.
+            from kubectl_ml.sources.exec_credential import run_exec_plugin
+
+            exec_config = user.pop("exec")
+            user.update(run_exec_plugin(exec_config, cluster, None, request_timeout))
         if set(user) <= _DIRECT_USER_KEYS:
             self._transport: _Transport = _DirectTransport(cluster, user, self._context_name)
         else:
@@ -398,7 +405,8 @@ class LiveSource:
         )
 
 
-# User entries the direct transport serves itself; anything else (exec, auth-provider) needs the loader.
+# User entries the direct transport serves itself (an exec plugin's credential becomes one of them);
+# anything else (auth-provider) needs the client's loader.
 _DIRECT_USER_KEYS = {
     "token",
     "tokenFile",
