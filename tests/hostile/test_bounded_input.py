@@ -122,3 +122,22 @@ def test_durations_past_any_sense_are_usage_errors(
     result = run(capsys, *args, "--kubeconfig", str(kubeconfig))
     assert result.code == 2, result
     assert needle in result.err
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+def test_a_full_disk_on_stdout_is_one_line_and_exit_3() -> None:
+    """issue 11: writing the report to a full disk was an internal error (exit 4)."""
+    import subprocess
+    import sys
+
+    plugin = Path(sys.executable).parent / "kubectl-ml"
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [str(plugin), "doctor", "-A", "--snapshot", str(FIXTURES / "demo"), "-o", "json"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    assert result.returncode == 3, result.stderr
+    assert result.stderr.strip() == "error: cannot write the output: No space left on device."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 from types import FrameType
@@ -142,6 +143,15 @@ def main(argv: list[str] | None = None) -> int:
         return int(error.exit_code)
     except BrokenPipeError:
         return ExitCode.OK
+    except OSError as error:
+        # The machine, not the plugin: stdout on a full disk, a file we may not read. One line, exit 3.
+        if "--debug" in args:
+            raise
+        where = f" ({error.filename})" if getattr(error, "filename", None) else ""
+        what = "cannot write the output" if error.filename is None else "cannot read or write a file"
+        with contextlib.suppress(OSError):
+            print(f"error: {what}: {error.strerror or error}{where}.", file=sys.stderr)
+        return ExitCode.SOURCE
     except Exception as error:  # a bug of ours: one line and exit 4, never "findings" (exit 1)
         if "--debug" in args:
             raise
