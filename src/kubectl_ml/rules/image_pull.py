@@ -101,7 +101,7 @@ _REGISTRY_SERVER_ERROR = re.compile(
 _PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (
         "image-pull-rate-limited",
-        "the registry rate-limited the pull (429)",
+        "the registry's pull rate limit was reached (429)",
         ("429 Too Many Requests", "toomanyrequests", "pull rate limit"),
     ),
     (

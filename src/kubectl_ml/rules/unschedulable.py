@@ -314,7 +314,7 @@ def _from_message(context: PodContext, message: SchedulingMessage, base: list[Ev
         yield finding(
             "node-selector-mismatch",
             context,
-            f"Pod {context.name} is Pending: nodes do not match its nodeSelector/affinity.",
+            f"Pod {context.name} is Pending: no node matches its node selector or required node affinity.",
             evidence=_selector_evidence(spec, base),
             remedy="Change the selector to labels real nodes have, or label the intended nodes.",
             commands=[
@@ -424,10 +424,31 @@ _CONSTRAINT_REMEDIES = {
 }
 
 
+# Pre-1.18 predicate names (`MatchInterPodAffinity`) said in words, so the summary reads for a person.
+_PREDICATE_WORDS = {
+    "pod-affinity": "pod affinity/anti-affinity",
+    "selector": "node selector",
+    "taint": "untolerated taints",
+    "unschedulable": "cordoned nodes",
+    "ports": "host ports in use",
+    "volume-affinity": "volume zone/node conflict",
+    "node-name": "node name",
+    "node-pressure": "node pressure",
+}
+
+
+def _in_words(reason: SchedulingReason) -> str:
+    """`` (pod affinity/anti-affinity)`` after a predicate's CamelCase name; nothing after words."""
+    if reason.text.isidentifier() and reason.text[:1].isupper() and reason.category in _PREDICATE_WORDS:
+        return f" ({_PREDICATE_WORDS[reason.category]})"
+    return ""
+
+
 def _constraint_finding(context: PodContext, message: SchedulingMessage, base: list[Evidence]) -> Finding:
     """The catch-all: every reason as the scheduler gave it, with the remedy of the most common one."""
     reasons = ", ".join(
-        f"{reason.count} {reason.text}" if reason.count is not None else reason.text for reason in message.reasons
+        (f"{reason.count} {reason.text}" if reason.count is not None else reason.text) + _in_words(reason)
+        for reason in message.reasons
     )
     ranked = sorted(
         (reason for reason in message.reasons if reason.category in _CONSTRAINT_REMEDIES),
