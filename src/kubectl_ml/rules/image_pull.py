@@ -117,6 +117,8 @@ _PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
             "authentication required",
             "requested access to the resource is denied",
             "denied: ",
+            # docker: `Error response from daemon: Head "https://ghcr.io/v2/.../manifests/latest": denied`
+            '": denied',
             "denied on resource",
             "403 Forbidden",
             "no basic auth credentials",
@@ -160,6 +162,12 @@ _PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
             "registry is unavailable",
             "no route to host",
             "connection reset",
+            # kubeblocks#9169: `dial tcp 199.96.61.1:443: connect: connection timed out`
+            "connection timed out",
+            # cri-o#3612: `dial tcp: lookup k8s.gcr.io: device or resource busy` (the node's resolver failed)
+            "dial tcp: lookup ",
+            # kube-image-keeper#60: a registry (or cache) on plain HTTP, reached over HTTPS
+            "server gave HTTP response to HTTPS client",
         ),
     ),
 )
@@ -279,7 +287,20 @@ def _unreachable_remedy(registry: str, text: str) -> tuple[str, dict[str, object
     """The fix for the way the registry could not be reached: its name, its port, its certificate, the path."""
     node = "kubectl debug node/<node> -it --image=busybox --"
     # `dial tcp: lookup <host> on <dns>:53: ... i/o timeout` is the DNS server not answering, not the registry.
-    if "no such host" in text or "server misbehaving" in text or re.search(r"lookup \S+ on \S+:53", text):
+    if "server gave http response to https client" in text:
+        return (
+            f"{registry} answers plain HTTP where the runtime speaks HTTPS: serve it over TLS, or declare it an "
+            'HTTP registry on the nodes (containerd: a hosts.toml for it with server = "http://..."; CRI-O: '
+            "insecure = true in registries.conf).",
+            None,
+            [],
+        )
+    if (
+        "no such host" in text
+        or "server misbehaving" in text
+        or re.search(r"lookup \S+ on \S+:53", text)
+        or re.search(r"dial tcp: lookup \S+: ", text)
+    ):
         return (
             f"The nodes cannot resolve {registry}: check the host name in the image, and the nodes' DNS "
             "(a private registry needs a record the nodes' resolver knows).",
