@@ -2,7 +2,7 @@
 
     python scripts/bench.py                 # print the table
     python scripts/bench.py --write-docs    # also replace the figures in docs/performance.md
-    python scripts/bench.py --fuzz 2000     # a long fuzz campaign over snapshots and manifests (issue 11)
+    python scripts/bench.py --fuzz 2000     # a long fuzz campaign: snapshots, manifests, kubeconfigs, API answers
 
 What it measures, each as the median of several runs on this machine:
 
@@ -312,13 +312,14 @@ def main() -> int:
         type=int,
         default=0,
         metavar="N",
-        help="instead, run the fuzz suite (tests/hostile/test_fuzz.py) with N examples per property",
+        help="instead, run the fuzz suites (tests/hostile/test_fuzz*.py) with N examples per property",
     )
     options = parser.parse_args()
     if options.fuzz:
         # The long campaign: the suite runs 120 examples per property; this runs as many as asked.
         environment = {**os.environ, "KUBECTL_ML_FUZZ_EXAMPLES": str(options.fuzz)}
-        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/hostile/test_fuzz.py"]
+        suites = ["tests/hostile/test_fuzz.py", "tests/hostile/test_fuzz_live.py"]
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *suites]
         return subprocess.run(command, cwd=ROOT, env=environment, check=False).returncode
     resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
     text = table(measure(options.runs))

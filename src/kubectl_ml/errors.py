@@ -80,3 +80,16 @@ class NotFoundError(ApiError):
 
 class SnapshotFormatError(SourceError):
     """A snapshot file could not be parsed; the message names the file."""
+
+
+class UnreadableFileError(SnapshotFormatError):
+    """A file could not be read at all (permissions, a vanished file, an I/O error); the message names it.
+
+    Callers that read many files (a snapshot folder) skip such a file and say so; reading one file, it
+    is the error.
+    """
+
+    def __init__(self, message: str, hint: str | None = None, *, reason: str = "") -> None:
+        """``reason`` is the system's word for it, e.g. ``Permission denied``."""
+        super().__init__(message, hint)
+        self.reason = reason

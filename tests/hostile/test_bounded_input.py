@@ -91,6 +91,19 @@ def test_deeply_nested_json_is_read_or_refused_never_a_traceback(
         (b"apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user: token\n", "users[0].user must be a mapping"),
         (b"apiVersion: v1\nkind: Config\ncurrent-context: \xff\xfe\nclusters: 5\n", "clusters must be a list"),
         (b"apiVersion: v1\nkind: Config\nclusters: [\n", "not valid YAML"),
+        # Found by tests/hostile/test_fuzz_live.py: a NUL byte gave a three-line error, a number as the
+        # CA data a TypeError, an exec plugin without a command a crash inside the client.
+        (b"apiVersion: v1\x00\n", "unacceptable character #x0000"),
+        (
+            b"clusters:\n- name: c\n  cluster: {server: 'https://x', certificate-authority-data: -1}\n",
+            "clusters[0].cluster.certificate-authority-data must be a string, not a number",
+        ),
+        (b"users:\n- name: u\n  user: {exec: {command: 5}}\n", "users[0].user.exec.command must be a non-empty"),
+        (b"users:\n- name: u\n  user: {exec: {command: x, args: a}}\n", "exec.args must be a list of strings"),
+        (
+            b"clusters:\n- name: c\n  cluster: {server: 'https://x', insecure-skip-tls-verify: 'no'}\n",
+            "insecure-skip-tls-verify must be true or false, not a string",
+        ),
     ],
 )
 def test_a_broken_kubeconfig_is_one_clean_error(

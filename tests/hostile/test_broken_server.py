@@ -9,6 +9,7 @@ import json
 import os
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,8 +20,9 @@ import pytest
 from kubectl_ml.errors import ApiError, UnreachableError
 from kubectl_ml.sources.live import LiveSource
 from tests.conftest import FIXTURES
-from tests.live.inprocess import run
+from tests.live.inprocess import assert_short_error, run
 from tests.support.apiserver import ApiServer, write_kubeconfig
+from tests.support.fixtures import CLUSTER
 
 POD = {
     "metadata": {"name": "trainer-0", "namespace": "ml", "uid": "u-1"},
@@ -315,3 +317,57 @@ def test_insecure_skip_tls_verify_is_said_once_not_per_request(
     assert result.code in (0, 1), result.err
     assert result.err.count("TLS verification off") == 1, result.err
     assert "InsecureRequestWarning" not in result.err
+
+
+# -- found by the fuzzer (tests/hostile/test_fuzz_live.py) -------------------------------------------
+
+
+def test_an_answer_nested_past_the_decoder_is_a_clean_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A RecursionError escaped every `except ValueError` around the decode: exit 4 instead of exit 3.
+    with ApiServer([{"kind": "Pod", "apiVersion": "v1", **POD}], tls=True) as server:
+        server.rewrite("pods", lambda _status, _body, _type: (200, b"[" * 100_000, "application/json"))
+        result = run(capsys, "doctor", "-n", "ml", "--kubeconfig", str(server.write_kubeconfig(tmp_path)))
+    assert_short_error(result, "not JSON")
+
+
+def test_a_discovery_answer_of_the_wrong_shape_serves_no_operator_kind(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def wrong_versions(status: int, body: bytes, content_type: str) -> tuple[int, bytes, str]:
+        document = json.loads(body)
+        for group in document.get("groups", []):
+            group["versions"] = -1
+        return status, json.dumps(document).encode(), content_type
+
+    with ApiServer.from_snapshot(CLUSTER, tls=True) as server:
+        server.rewrite("/apis", wrong_versions)
+        result = run(capsys, "doctor", "-A", "--kubeconfig", str(server.write_kubeconfig(tmp_path)), "-o", "json")
+    assert result.code in (0, 1), result.err
+    assert result.report()["findings"]  # the built-in kinds are still read and judged
+
+
+def test_a_token_an_http_header_cannot_carry_is_named_not_sent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret = "abc\u202edef"
+    with ApiServer([], tls=True) as server:
+        kubeconfig = server.write_kubeconfig(tmp_path, token=secret)
+        result = run(capsys, "doctor", "-n", "ml", "--kubeconfig", str(kubeconfig))
+    assert_short_error(result, "token of context 'fake' holds characters an HTTP header cannot carry")
+    assert secret not in result.err
+    assert not server.requests
+
+
+def test_a_server_without_a_scheme_is_https_when_tls_is_configured(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # client-go's DefaultServerURL; urllib3 warned (FutureWarning) and would refuse such URLs in v3.
+    with ApiServer([{"kind": "Pod", "apiVersion": "v1", **POD}], tls=True) as server:
+        kubeconfig = server.write_kubeconfig(tmp_path)
+        kubeconfig.write_text(kubeconfig.read_text().replace(server.url, server.url.removeprefix("https://")))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a warning is then an internal error, exit 4
+            result = run(capsys, "doctor", "-n", "ml", "--kubeconfig", str(kubeconfig), "-o", "json")
+    assert result.code == 0, result.err
+    assert server.requests
+    assert all(request.authorized for request in server.requests)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import FIXTURES
-from tests.live.inprocess import Run, run
+from tests.live.inprocess import Run
+from tests.live.inprocess import run as run_cli
 
 EXAMPLES = int(os.environ.get("KUBECTL_ML_FUZZ_EXAMPLES", "120"))
 FUZZ = settings(
@@ -80,6 +82,16 @@ def _json_files(root: Path) -> dict[str, Any]:
 DEMO = FIXTURES / "demo"
 DEMO_FILES = _json_files(DEMO)
 DEMO_PATHS = [(name, path) for name, document in DEMO_FILES.items() for path in _paths(document) if path]
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> Run:
+    """The CLI in-process with every warning an error: a library's warning on stderr is not our answer.
+
+    (pytest records warnings instead of letting them reach stderr, so only an error shows one.)
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return run_cli(capsys, *args)
 
 
 def _assert_answered(result: Run, output: str) -> None:

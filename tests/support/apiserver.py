@@ -521,6 +521,18 @@ class Delay:
     seconds: float
 
 
+# A change to an answer on its way out: (status, body, content type) in, the same out.
+Rewriter = Callable[[int, bytes, str], tuple[int, bytes, str]]
+
+
+@dataclass
+class Rewrite:
+    """An injected change to the answers of matching requests (a broken proxy, a server bug)."""
+
+    match: str
+    change: Rewriter
+
+
 def _matches(pattern: str, path: str, target: Target | None) -> bool:
     """A path prefix (``/api/v1/nodes``), a path glob (``/api/v1/namespaces/*/pods/*/log``) or a resource."""
     if pattern.startswith("/"):
@@ -609,6 +621,7 @@ class ApiServer:
         self._logs = dict(logs or {})
         self._failures: list[Failure] = []
         self._delays: list[Delay] = []
+        self._rewrites: list[Rewrite] = []
         self._pod_metrics: list[list[dict[str, Any]]] | None = None
         self._metrics_requests: dict[str, int] = {}
         self._proxies: dict[tuple[str, str], str] = {}
@@ -760,11 +773,21 @@ class ApiServer:
         with self._lock:
             self._delays.append(Delay(match, seconds))
 
+    def rewrite(self, match: str, change: Rewriter) -> None:
+        """Pass the answers of matching requests through ``change`` before they are sent.
+
+        ``change`` gets and returns ``(status, body, content_type)``: a body cut short, HTML from a proxy,
+        a field of the wrong type. ``match`` is as for :meth:`fail`.
+        """
+        with self._lock:
+            self._rewrites.append(Rewrite(match, change))
+
     def reset(self) -> None:
-        """Forget injected failures, delays and recorded requests."""
+        """Forget injected failures, delays, rewrites and recorded requests."""
         with self._lock:
             self._failures.clear()
             self._delays.clear()
+            self._rewrites.clear()
             self.requests.clear()
             self._metrics_requests.clear()
 
@@ -845,6 +868,17 @@ class ApiServer:
 
     def answer(self, method: str, raw_path: str, headers: Mapping[str, str]) -> _Answer:
         """The answer to one request (called from the handler threads; header names in lower case)."""
+        answer = self._answer(method, raw_path, headers)
+        path = urlsplit(raw_path).path
+        target = parse_target(path)
+        with self._lock:
+            rewrites = [item.change for item in self._rewrites if _matches(item.match, path, target)]
+        for change in rewrites:
+            status, body, content_type = change(answer.status, answer.body, answer.content_type)
+            answer = _Answer(status, body, content_type, answer.headers)
+        return answer
+
+    def _answer(self, method: str, raw_path: str, headers: Mapping[str, str]) -> _Answer:
         parts = urlsplit(raw_path)
         path = parts.path
         query = {key: values[-1] for key, values in parse_qs(parts.query, keep_blank_values=True).items()}

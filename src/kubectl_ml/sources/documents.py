@@ -17,10 +17,11 @@ A refusal is a SnapshotFormatError naming the file (exit 3), never a traceback.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
-from kubectl_ml.errors import SnapshotFormatError
+from kubectl_ml.errors import SnapshotFormatError, UnreadableFileError
 
 MAX_MANIFEST_BYTES = 32 * 1024 * 1024
 MAX_SNAPSHOT_BYTES = 2 * 1024 * 1024 * 1024
@@ -38,17 +39,54 @@ def check_size(label: Path | str, size: int, limit: int) -> None:
         raise _refuse(label, f"is {size // (1024 * 1024)} MiB, more than the {limit // (1024 * 1024)} MiB allowed")
 
 
-def read_text(path: Path, limit: int) -> str:
-    """A file's text (undecodable bytes replaced), refused above ``limit`` bytes; errors name the file."""
+def _unreadable(path: Path, error: OSError, what: str = "File") -> UnreadableFileError:
+    reason = error.strerror or str(error)
+    return UnreadableFileError(
+        f"{what} {path} cannot be read: {reason}.", f"Check its permissions (ls -ld {path}).", reason=reason
+    )
+
+
+def read_text(path: Path, limit: int, *, what: str = "File") -> str:
+    """A file's text (undecodable bytes replaced), refused above ``limit`` bytes; errors name the file.
+
+    Raises:
+        UnreadableFileError: the file cannot be read (permissions, gone, an I/O error).
+        SnapshotFormatError: it is larger than ``limit``.
+    """
     try:
         size = path.stat().st_size
     except OSError as error:
-        raise SnapshotFormatError(f"File {path} cannot be read: {error.strerror or error}.", None) from error
+        raise _unreadable(path, error, what) from error
     check_size(path, size, limit)
     try:
         return path.read_text(encoding="utf-8", errors="replace")
     except OSError as error:
-        raise SnapshotFormatError(f"File {path} cannot be read: {error.strerror or error}.", None) from error
+        raise _unreadable(path, error, what) from error
+
+
+def files_under(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The regular files below ``root`` (sorted), and the folders that could not be listed, with why.
+
+    ``Path.rglob`` passes over a folder it may not list without a word, which would make a check of
+    what is left look complete. Symbolic links to folders are followed once (a link loop is not);
+    FIFOs and devices are left out, since reading one could block forever.
+    """
+    files: list[Path] = []
+    unreadable: list[tuple[Path, str]] = []
+    seen: set[str] = set()
+
+    def failed(error: OSError) -> None:
+        unreadable.append((Path(error.filename or root), error.strerror or str(error)))
+
+    for folder, folders, names in os.walk(root, onerror=failed, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:
+            folders[:] = []
+            continue
+        seen.add(real)
+        folders.sort()
+        files.extend(path for path in (Path(folder) / name for name in names) if path.is_file())
+    return sorted(files), sorted(unreadable)
 
 
 def _check_node_graph(root: Any, label: Path | str) -> None:
@@ -105,6 +143,19 @@ def json_depth_ok(document: Any) -> bool:
     return True
 
 
+def decode_json(body: bytes | str) -> Any:
+    """A JSON answer from the network (API server, metrics-server, Prometheus, an exec plugin).
+
+    Raises:
+        ValueError: not JSON, not UTF-8, or nested past the decoder's limit (a RecursionError would
+            otherwise escape every ``except ValueError`` that guards a decode).
+    """
+    try:
+        return json.loads(body)
+    except RecursionError as error:
+        raise ValueError("JSON nested too deep") from error
+
+
 def parse_json(text: str, label: Path | str) -> Any:
     """One JSON document; SnapshotFormatError with line and column, or for nesting past MAX_DEPTH."""
     try:
@@ -125,8 +176,11 @@ def yaml_format_error(path: Path | str, error: Exception) -> SnapshotFormatError
     """The error for a YAML syntax error, naming the file and the line."""
     mark = getattr(error, "problem_mark", None)
     where = f" (line {mark.line + 1})" if mark is not None else ""
+    # A ReaderError (a control character, bad UTF-8) has no mark and a two-line str(); one line it is.
+    words = " ".join(str(getattr(error, "problem", None) or error).split())
+    words = words.replace(' in "<unicode string>",', "").replace(' in "<byte string>",', "")
     return SnapshotFormatError(
-        f"File {path} is not valid YAML{where}: {getattr(error, 'problem', None) or error}.",
+        f"File {path} is not valid YAML{where}: {words.rstrip('.')}.",
         "Fix or remove the file.",
     )
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from kubectl_ml.errors import ConfigError
+from kubectl_ml.sources.documents import decode_json
 
 # How long a plugin may take when --request-timeout does not say: cloud CLIs refreshing a login can take
 # several seconds; a minute is beyond any that works.
@@ -138,7 +139,7 @@ def run_exec_plugin(
 
 def _credential(stdout: str, command: str) -> dict[str, str]:
     try:
-        document = json.loads(stdout)
+        document = decode_json(stdout)
     except ValueError as error:
         raise ConfigError(f"The exec credential plugin {command} printed no ExecCredential JSON.", None) from error
     status = document.get("status") if isinstance(document, dict) else None

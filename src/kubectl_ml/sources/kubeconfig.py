@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from kubectl_ml.errors import ConfigError, SnapshotFormatError
+from kubectl_ml.errors import ConfigError, SnapshotFormatError, UnreadableFileError
 from kubectl_ml.sources.documents import MAX_MANIFEST_BYTES, parse_yaml, read_text
 
 _PATH_KEYS = {
@@ -50,28 +50,86 @@ def _absolutize(section: str, entry: dict[str, Any], base: Path) -> dict[str, An
     return {**entry, body_key: body}
 
 
+# The kubeconfig fields (client-go's clientcmd/api/v1 types) the plugin reads, by the type kubectl demands.
+_STRING_FIELDS = {
+    "cluster": (
+        "server",
+        "certificate-authority",
+        "certificate-authority-data",
+        "tls-server-name",
+        "proxy-url",
+    ),
+    "user": (
+        "client-certificate",
+        "client-certificate-data",
+        "client-key",
+        "client-key-data",
+        "token",
+        "tokenFile",
+        "as",
+        "username",
+        "password",
+    ),
+    "context": ("cluster", "user", "namespace"),
+}
+_BOOLEAN_FIELDS = {"cluster": ("insecure-skip-tls-verify", "disable-compression"), "user": (), "context": ()}
+_MAPPING_FIELDS = {"cluster": (), "user": ("exec", "auth-provider"), "context": ()}
+
+
+def _check_entry_body(body: Mapping[str, Any], where: str, inner: str, path: Path) -> None:
+    for key, value in body.items():
+        wanted: tuple[type, ...] | None = None
+        if key in _STRING_FIELDS[inner]:
+            wanted, name = (str,), "a string"
+        elif key in _BOOLEAN_FIELDS[inner]:
+            wanted, name = (bool,), "true or false"
+        elif key in _MAPPING_FIELDS[inner]:
+            wanted, name = (dict,), "a mapping"
+        if wanted is not None and value is not None and not isinstance(value, wanted):
+            raise ConfigError(f"kubeconfig {path}: {where}.{key} must be {name}, not {_type_name(value)}.", None)
+    plugin = body.get("exec")
+    if isinstance(plugin, dict):
+        command, arguments, environment = plugin.get("command"), plugin.get("args"), plugin.get("env")
+        if not isinstance(command, str) or not command:
+            raise ConfigError(f"kubeconfig {path}: {where}.exec.command must be a non-empty string.", None)
+        if arguments is not None and not (
+            isinstance(arguments, list) and all(isinstance(item, str) for item in arguments)
+        ):
+            raise ConfigError(f"kubeconfig {path}: {where}.exec.args must be a list of strings.", None)
+        if environment is not None and not (
+            isinstance(environment, list)
+            and all(
+                isinstance(item, dict) and isinstance(item.get("name"), str) and isinstance(item.get("value"), str)
+                for item in environment
+            )
+        ):
+            raise ConfigError(f"kubeconfig {path}: {where}.exec.env must be a list of name/value strings.", None)
+
+
+def _type_name(value: Any) -> str:
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list"}.get(
+        type(value), "a mapping" if isinstance(value, dict) else type(value).__name__
+    )
+
+
 def _check_shape(document: Mapping[str, Any], path: Path) -> None:
     """ConfigError for the fields kubectl itself would refuse: a wrong type is named, never a traceback."""
     current = document.get("current-context")
     if current is not None and not isinstance(current, str):
-        raise ConfigError(f"kubeconfig {path}: current-context must be a string, not {type(current).__name__}.", None)
+        raise ConfigError(f"kubeconfig {path}: current-context must be a string, not {_type_name(current)}.", None)
     for section, inner in (("clusters", "cluster"), ("users", "user"), ("contexts", "context")):
         entries = document.get(section)
         if entries is None:
             continue
         if not isinstance(entries, list):
-            raise ConfigError(f"kubeconfig {path}: {section} must be a list, not {type(entries).__name__}.", None)
+            raise ConfigError(f"kubeconfig {path}: {section} must be a list, not {_type_name(entries)}.", None)
         for index, entry in enumerate(entries):
             if not isinstance(entry, dict) or not isinstance(entry.get("name", ""), str):
                 raise ConfigError(f"kubeconfig {path}: {section}[{index}] must be a mapping with a string name.", None)
             body = entry.get(inner)
             if body is not None and not isinstance(body, dict):
                 raise ConfigError(f"kubeconfig {path}: {section}[{index}].{inner} must be a mapping.", None)
-            for key, value in (body or {}).items():
-                if key in ("server", "namespace", "cluster", "user", "token", "username", "password") and not (
-                    isinstance(value, str)
-                ):
-                    raise ConfigError(f"kubeconfig {path}: {section}[{index}].{inner}.{key} must be a string.", None)
+            _check_entry_body(body or {}, f"{section}[{index}].{inner}", inner, path)
 
 
 def load_merged(explicit: str | None, environ: Mapping[str, str]) -> dict[str, Any]:
@@ -96,7 +154,10 @@ def load_merged(explicit: str | None, environ: Mapping[str, str]) -> dict[str, A
                 raise ConfigError(f"kubeconfig {path} {problem}.", "Check the --kubeconfig path.")
             continue
         try:
-            documents = parse_yaml(read_text(path, MAX_MANIFEST_BYTES), f"kubeconfig {path}")
+            documents = parse_yaml(read_text(path, MAX_MANIFEST_BYTES, what="kubeconfig"), f"kubeconfig {path}")
+        except UnreadableFileError as error:
+            # kubectl stops too when one file of KUBECONFIG cannot be read: its contexts are unknown.
+            raise ConfigError(error.message, error.hint) from error
         except SnapshotFormatError as error:
             raise ConfigError(
                 error.message.replace("File kubeconfig ", "kubeconfig ", 1),

@@ -22,7 +22,6 @@ from __future__ import annotations
 import atexit
 import base64
 import contextlib
-import json
 import os
 import tempfile
 import time
@@ -33,6 +32,7 @@ from urllib.parse import quote, urlencode
 
 from kubectl_ml.errors import ApiError, ConfigError, ForbiddenError, NotFoundError, UnreachableError
 from kubectl_ml.model.object_shapes import object_problem
+from kubectl_ml.sources.documents import decode_json
 from kubectl_ml.sources.intake import Intake
 from kubectl_ml.sources.kinds import KINDS, NO_RESOURCE_TYPE, Kind, is_builtin_group
 from kubectl_ml.sources.kubeconfig import cluster_and_user, load_merged, resolve_context
@@ -119,12 +119,13 @@ class LiveSource:
         if self._groups is None:
             document = self._get_json("/apis", {})
             groups: dict[str, tuple[str, ...]] = {}
-            for group in document.get("groups") or []:
-                if isinstance(group, dict):
+            # An APIGroupList; anything else in its place (a proxy's answer, a broken aggregator) serves nothing.
+            for group in _list_of(document.get("groups")):
+                if isinstance(group, dict) and isinstance(group.get("name"), str):
                     versions = tuple(
-                        str(item.get("version")) for item in group.get("versions") or [] if isinstance(item, dict)
+                        str(item.get("version")) for item in _list_of(group.get("versions")) if isinstance(item, dict)
                     )
-                    groups[str(group.get("name"))] = versions
+                    groups[group["name"]] = versions
             self._groups = groups
         return self._groups
 
@@ -227,7 +228,11 @@ class LiveSource:
             token = metadata.get("continue") if isinstance(metadata, dict) else None
             if not token:
                 return items
-            if not isinstance(token, str) or token in tokens:
+            if not isinstance(token, str):
+                raise ApiError(
+                    f"The API server's list of {spec.plural} is malformed: its continue token is not text.", None
+                )
+            if token in tokens:
                 # A server (or proxy) that hands back a token it already gave would page forever.
                 raise ApiError(
                     f"The API server returned the same continue token twice while listing {spec.plural}; stopped.",
@@ -293,7 +298,7 @@ class LiveSource:
     def _get_json(self, path: str, query: Mapping[str, str]) -> dict[str, Any]:
         body = self._get(path, query)
         try:
-            document = json.loads(body)
+            document = decode_json(body)
         except ValueError as error:
             raise ApiError(f"The API server sent a response that is not JSON for GET {path}.", None) from error
         if not isinstance(document, dict):
@@ -365,7 +370,7 @@ class LiveSource:
         reason = ""
         details_name: str | None = None
         try:
-            document = json.loads(body)
+            document = decode_json(body)
             message = str(document.get("message") or "")
             reason = str(document.get("reason") or "")
             details = document.get("details")
@@ -483,6 +488,18 @@ class _DirectTransport:
         self.server = str(cluster.get("server") or "")
         if not self.server:
             raise ConfigError(f"Context {context!r} names a cluster without a server URL.", "Fix the kubeconfig.")
+        if "://" not in self.server:
+            # client-go's DefaultServerURL: a bare host:port is HTTPS when TLS is configured, else HTTP.
+            secure = any(
+                cluster.get(key)
+                for key in ("certificate-authority", "certificate-authority-data", "insecure-skip-tls-verify")
+            ) or any(user.get(key) for key in ("client-certificate", "client-certificate-data"))
+            self.server = ("https://" if secure else "http://") + self.server
+        elif not self.server.startswith(("http://", "https://")):
+            raise ConfigError(
+                f"Context {context!r} names a server URL that is neither http:// nor https://: {self.server}.",
+                "Fix the kubeconfig.",
+            )
         configuration.host = self.server.rstrip("/")
         configuration.verify_ssl = not cluster.get("insecure-skip-tls-verify")
         if not configuration.verify_ssl:
@@ -503,7 +520,7 @@ class _DirectTransport:
         if self.server.startswith("https://"):
             token = user.get("token") or _read_token_file(user.get("tokenFile"))
             if token:
-                self._headers["Authorization"] = f"Bearer {token}"
+                self._headers["Authorization"] = f"Bearer {_header_safe(token, context)}"
             elif user.get("username"):
                 pair = f"{user.get('username')}:{user.get('password') or ''}".encode()
                 self._headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
@@ -557,6 +574,22 @@ class _ClientTransport:
 _TEMPORARY: list[str] = []
 
 
+def _list_of(value: Any) -> list[Any]:
+    """``value`` when it is a list, else nothing (a field of the wrong type in an API answer)."""
+    return value if isinstance(value, list) else []
+
+
+def _header_safe(token: str, context: str) -> str:
+    """The token, when an HTTP header can carry it (visible ASCII); never echoed in the error."""
+    if all(" " < character < "\x7f" for character in token):
+        return token
+    raise ConfigError(
+        f"The token of context {context!r} holds characters an HTTP header cannot carry "
+        "(a space, a control character or non-ASCII text).",
+        "Copy the token again (a stray newline or quote often comes with it), or log in again.",
+    )
+
+
 def _decode(data: str, what: str) -> str:
     try:
         return base64.b64decode(data).decode()
@@ -565,8 +598,19 @@ def _decode(data: str, what: str) -> str:
 
 
 def _existing(path: str, what: str) -> str:
-    if not os.path.isfile(path):
-        raise ConfigError(f"The kubeconfig's {what} file {path} does not exist.", "Fix the path in the kubeconfig.")
+    """``path`` when it is a file we can read: urllib3 opens it later, when an error would read as a network one."""
+    try:
+        with open(path, "rb"):
+            pass
+    except FileNotFoundError as error:
+        raise ConfigError(
+            f"The kubeconfig's {what} file {path} does not exist.", "Fix the path in the kubeconfig."
+        ) from error
+    except OSError as error:
+        raise ConfigError(
+            f"The kubeconfig's {what} file {path} cannot be read: {error.strerror or error}.",
+            f"Check its permissions (ls -l {path}), or fix the path in the kubeconfig.",
+        ) from error
     return path
 
 
@@ -599,7 +643,8 @@ def _read_token_file(path: object) -> str | None:
             return stream.read().strip() or None
     except OSError as error:
         raise ConfigError(
-            f"The kubeconfig's tokenFile {path} cannot be read.", "Fix the path in the kubeconfig."
+            f"The kubeconfig's tokenFile {path} cannot be read: {error.strerror or error}.",
+            "Check its permissions, or fix the path in the kubeconfig.",
         ) from error
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from kubectl_ml.errors import SnapshotFormatError, SourceError
-from kubectl_ml.sources.documents import MAX_MANIFEST_BYTES, check_size, parse_yaml
+from kubectl_ml.sources.documents import MAX_MANIFEST_BYTES, check_size, files_under, parse_yaml
 from kubectl_ml.sources.snapshot import objects_in, parse_file
 
 _SUFFIXES = (".yaml", ".yml", ".json")
@@ -25,10 +25,22 @@ def manifest_files(paths: Iterable[str]) -> list[Path]:
     files: list[Path] = []
     for name in paths:
         path = Path(name)
+        try:
+            path.stat()
+        except FileNotFoundError:
+            pass  # said below, with what to pass instead
+        except OSError as error:  # e.g. a file in a folder we may not enter
+            message = f"Cannot read {name}: {error.strerror or error}."
+            raise SourceError(message, "Check the path and its permissions.") from error
         if name == "-":
             files.append(path)
         elif path.is_dir():
-            files.extend(sorted(item for item in path.rglob("*") if item.suffix in _SUFFIXES and item.is_file()))
+            found, unreadable = files_under(path)
+            if unreadable:
+                folder, reason = unreadable[0]
+                # Silently passing over it would report the rest as all there is.
+                raise SourceError(f"Cannot read folder {folder}: {reason}.", "Check the path and its permissions.")
+            files.extend(item for item in found if item.suffix in _SUFFIXES)
         elif path.is_file():
             files.append(path)
         else:

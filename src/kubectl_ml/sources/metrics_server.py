@@ -13,7 +13,6 @@ The clock and the sleep are injected, so tests sample ten minutes in no time.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -24,6 +23,7 @@ from kubectl_ml.errors import ApiError, ForbiddenError, NotFoundError, SourceErr
 from kubectl_ml.model.events import parse_time
 from kubectl_ml.model.quantity import try_parse_quantity
 from kubectl_ml.model.usage import ContainerUsage, Stats, UsageData, UsageQuery
+from kubectl_ml.sources.documents import decode_json
 from kubectl_ml.sources.metrics_file import quantile, sorted_like_prometheus
 
 METRICS_API = "/apis/metrics.k8s.io/v1beta1"
@@ -165,7 +165,7 @@ class MetricsServerSource:
                 ) from error
             raise
         try:
-            document = json.loads(body)
+            document = decode_json(body)
         except ValueError as error:
             raise SourceError(f"metrics-server answered {path} with a body that is not JSON.", None) from error
         if not isinstance(document, dict) or not isinstance(document.get("items", []), list):

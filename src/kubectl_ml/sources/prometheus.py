@@ -44,6 +44,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from kubectl_ml.errors import ApiError, SourceError, UnreachableError, UsageError
 from kubectl_ml.model.usage import ContainerUsage, GpuUsage, Stats, UsageData, UsageQuery
+from kubectl_ml.sources.documents import decode_json
 
 QUERY_PATH = "/api/v1/query"
 MIB = 1024 * 1024
@@ -589,7 +590,7 @@ class PrometheusSource:
     def _document(self, status: int, body: bytes) -> dict[str, Any]:
         """The JSON answer, or the error that says why there is none."""
         try:
-            document = json.loads(body)
+            document = decode_json(body)
         except (ValueError, UnicodeDecodeError):
             document = None
         if isinstance(document, dict) and document.get("status") in ("success", "error"):
@@ -640,7 +641,7 @@ _URL_HINT = "Give Prometheus' base URL (e.g. http://prometheus.monitoring:9090),
 def _detail(body: bytes) -> str:
     """What an error body says, in one short line: Prometheus' ``error``, or plain text; never an HTML page."""
     try:
-        document = json.loads(body)
+        document = decode_json(body)
     except (ValueError, UnicodeDecodeError):
         document = None
     if isinstance(document, dict):

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from kubectl_ml.errors import ApiError, ForbiddenError, NotFoundError, SourceError, UsageError
+from kubectl_ml.sources.documents import decode_json
 from kubectl_ml.sources.prometheus import PrometheusSource
 
 # Where monitoring stacks live when Services cannot be listed cluster-wide.
@@ -253,7 +254,7 @@ def in_cluster_prometheus(cluster: object, progress: Callable[[str], None] | Non
 
 def _is_prometheus(body: bytes) -> bool:
     try:
-        document = json.loads(body)
+        document = decode_json(body)
     except (ValueError, UnicodeDecodeError):
         return False
     if not isinstance(document, dict) or document.get("status") != "success":
@@ -266,7 +267,7 @@ def _failure(status: int, body: bytes) -> str:
     if status == 200:
         return "not Prometheus' API"
     try:
-        message = str(json.loads(body).get("message") or "")
+        message = str(decode_json(body).get("message") or "")
     except (ValueError, UnicodeDecodeError, AttributeError):
         message = ""
     return f"{status}: {message}" if message else str(status)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import ssl
 import tempfile
 import urllib.request
@@ -17,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from kubectl_ml.errors import KubectlMlError
+from kubectl_ml.sources.documents import decode_json
 from kubectl_ml.sources.kubeconfig import cluster_and_user, load_merged, resolve_context
 
 
@@ -60,6 +60,7 @@ def fetch_server_version(kubeconfig: str | None, context: str | None, environ: M
             if token and server.startswith("https://"):  # as kubectl: credentials only over TLS
                 request.add_header("Authorization", f"Bearer {token}")
             with urllib.request.urlopen(request, timeout=2, context=tls) as response:
-                return str(json.loads(response.read()).get("gitVersion") or "unknown")
+                document = decode_json(response.read())
+            return str(document.get("gitVersion") or "unknown") if isinstance(document, dict) else "unknown"
         except (OSError, ValueError, ssl.SSLError, binascii.Error):
             return None

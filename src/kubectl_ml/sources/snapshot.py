@@ -15,13 +15,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from kubectl_ml.errors import NotFoundError, SourceError
+from kubectl_ml.errors import NotFoundError, SourceError, UnreadableFileError
 from kubectl_ml.model.events import parse_time
 from kubectl_ml.model.shapes import text
 from kubectl_ml.model.workloads import group_of, kind_key
 from kubectl_ml.sources.documents import (
     MAX_SNAPSHOT_BYTES,
     check_size,
+    files_under,
     parse_json,
     parse_yaml,
     read_text,
@@ -99,6 +100,15 @@ class SnapshotSource:
 
     def __init__(self, directory: str | Path) -> None:
         self.root = Path(directory)
+        try:
+            self.root.stat()
+        except FileNotFoundError:
+            pass  # "does not exist", below
+        except OSError as error:  # a folder inside one we may not enter
+            raise SourceError(
+                f"Snapshot folder {self.root} cannot be read: {error.strerror or error}.",
+                f"Check the permissions of the folders above it (ls -ld {self.root.parent}).",
+            ) from error
         if not self.root.is_dir():
             raise SourceError(
                 f"Snapshot folder {self.root} {'is not a folder' if self.root.exists() else 'does not exist'}.",
@@ -119,36 +129,51 @@ class SnapshotSource:
 
     def _load(self) -> None:
         seen: set[tuple[str, str, str, str]] = set()
-        for path in sorted(self.root.rglob("*")):
-            if not path.is_file():
-                continue
-            if path.name == "logs.txt":
-                self._read_logs(path)
-            elif path.name.endswith("-previous.txt") and len(path.relative_to(self.root).parts) == 3:
-                namespace, pod = path.relative_to(self.root).parts[:2]
-                container = path.name[: -len("-previous.txt")]
-                self._previous[(namespace, pod, container)] = path.read_text(encoding="utf-8", errors="replace")
-            elif path.suffix in (".json", ".yaml", ".yml"):
-                where = str(path.relative_to(self.root))
-                for document in parse_file(path):
-                    if isinstance(document, dict) and not isinstance(document.get("items"), list | None):
-                        self.intake.note(f"{where}: items is not a list; the file was skipped")
+        files, unreadable = files_under(self.root)
+        for folder, reason in unreadable:
+            if folder == self.root:
+                raise SourceError(
+                    f"Snapshot folder {self.root} cannot be read: {reason}.",
+                    f"Check its permissions (ls -ld {self.root}).",
+                )
+            # Like a namespace RBAC hides: what the folder holds is not checked, and the answer says so.
+            self.intake.note(
+                f"folder {folder.relative_to(self.root)} cannot be read ({reason}); what it holds was not checked"
+            )
+        for path in files:
+            where = str(path.relative_to(self.root))
+            try:
+                self._load_file(path, where, seen)
+            except UnreadableFileError as error:
+                self.intake.note(f"{where} cannot be read ({error.reason}); what it holds was not checked")
+
+    def _load_file(self, path: Path, where: str, seen: set[tuple[str, str, str, str]]) -> None:
+        if path.name == "logs.txt":
+            self._read_logs(path)
+        elif path.name.endswith("-previous.txt") and len(path.relative_to(self.root).parts) == 3:
+            namespace, pod = path.relative_to(self.root).parts[:2]
+            container = path.name[: -len("-previous.txt")]
+            self._previous[(namespace, pod, container)] = read_text(path, MAX_SNAPSHOT_BYTES)
+        elif path.suffix in (".json", ".yaml", ".yml"):
+            for document in parse_file(path):
+                if isinstance(document, dict) and not isinstance(document.get("items"), list | None):
+                    self.intake.note(f"{where}: items is not a list; the file was skipped")
+                    continue
+                for item in self.intake.admit(objects_in(document, path), _file_kind(document, path), where):
+                    kind = kind_key(item)
+                    if kind in _IGNORED_KINDS:
                         continue
-                    for item in self.intake.admit(objects_in(document, path), _file_kind(document, path), where):
-                        kind = kind_key(item)
-                        if kind in _IGNORED_KINDS:
-                            continue
-                        metadata = item.get("metadata") or {}
-                        key = (
-                            kind,
-                            metadata.get("namespace", ""),
-                            metadata.get("name", ""),
-                            metadata.get("uid", ""),
-                        )
-                        if key in seen:
-                            continue
-                        seen.add(key)
-                        self.objects.setdefault(kind, []).append(item)
+                    metadata = item.get("metadata") or {}
+                    key = (
+                        kind,
+                        metadata.get("namespace", ""),
+                        metadata.get("name", ""),
+                        metadata.get("uid", ""),
+                    )
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    self.objects.setdefault(kind, []).append(item)
 
     def _add_namespaces(self) -> None:
         """Namespace objects for the namespaces the snapshot holds, when it has none of its own.
@@ -171,7 +196,7 @@ class SnapshotSource:
         ]
 
     def _read_logs(self, path: Path) -> None:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = read_text(path, MAX_SNAPSHOT_BYTES)
         for container, namespace, pod, body in _LOG_BLOCK.findall(text):
             self._logs[(namespace, pod, container)] = body
 
