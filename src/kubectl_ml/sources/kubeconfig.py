@@ -67,13 +67,14 @@ _STRING_FIELDS = {
         "token",
         "tokenFile",
         "as",
+        "as-uid",
         "username",
         "password",
     ),
     "context": ("cluster", "user", "namespace"),
 }
 _BOOLEAN_FIELDS = {"cluster": ("insecure-skip-tls-verify", "disable-compression"), "user": (), "context": ()}
-_MAPPING_FIELDS = {"cluster": (), "user": ("exec", "auth-provider"), "context": ()}
+_MAPPING_FIELDS = {"cluster": (), "user": ("exec", "auth-provider", "as-user-extra"), "context": ()}
 
 
 def _check_entry_body(body: Mapping[str, Any], where: str, inner: str, path: Path) -> None:
@@ -87,6 +88,9 @@ def _check_entry_body(body: Mapping[str, Any], where: str, inner: str, path: Pat
             wanted, name = (dict,), "a mapping"
         if wanted is not None and value is not None and not isinstance(value, wanted):
             raise ConfigError(f"kubeconfig {path}: {where}.{key} must be {name}, not {_type_name(value)}.", None)
+    groups = body.get("as-groups")
+    if groups is not None and not (isinstance(groups, list) and all(isinstance(item, str) for item in groups)):
+        raise ConfigError(f"kubeconfig {path}: {where}.as-groups must be a list of strings.", None)
     plugin = body.get("exec")
     if isinstance(plugin, dict):
         command, arguments, environment = plugin.get("command"), plugin.get("args"), plugin.get("env")

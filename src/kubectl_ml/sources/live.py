@@ -4,14 +4,13 @@ Why raw JSON: typed ``V1*`` models cost about 10x more on big lists (style-ancho
 are read unparsed and decoded with ``json.loads``. Lists are paged with ``limit``/``continue``. Every
 request is a GET; the plugin never writes.
 
-Two ways in, both the official client's code:
-
-* **direct** (tokens, client certificates, basic auth: what most kubeconfigs hold): the client's own
-  ``Configuration`` and urllib3 ``RESTClientObject``, imported without the package's ``__init__``, which
-  loads every API model, pydantic and the OAuth libraries: about 260 ms of imports that would make
-  ``doctor POD`` slower than the three kubectl commands it replaces (docs/performance.md);
-* **full** (``exec`` plugins such as gke-gcloud-auth-plugin or aws, ``auth-provider``/OIDC): the client's
-  kubeconfig loader and ``ApiClient``, which know how to run and refresh those credentials.
+One way in, the official client's own ``Configuration`` and urllib3 ``RESTClientObject``, imported
+without the package's ``__init__``, which loads every API model, pydantic and the OAuth libraries: about
+260 ms of imports that would make ``doctor POD`` slower than the three kubectl commands it replaces
+(docs/performance.md). Every kind of kubeconfig user becomes a token, a client certificate or basic auth
+before the first request, under our deadlines: ``exec`` plugins (gke-gcloud-auth-plugin, aws, kubelogin)
+through :mod:`kubectl_ml.sources.exec_credential`, ``auth-provider`` (OIDC; the removed gcp and azure)
+through :mod:`kubectl_ml.sources.auth_provider`; ``as``/``as-groups`` become ``Impersonate-*`` headers.
 
 The client is imported here and nowhere else, and only when a live source is created, so ``--help``
 stays fast.
@@ -80,17 +79,18 @@ class LiveSource:
         self.intake = Intake()
         self._groups: dict[str, tuple[str, ...]] | None = None
         cluster, user = cluster_and_user(config, context_entry)
-        if isinstance(user.get("exec"), dict) and set(user) - {"exec"} <= _DIRECT_USER_KEYS:
-            # Our runner, under the request deadline (sources.exec_credential); the credential it gives is
-            # a token or a client certificate, which the direct transport serves.
+        # Every credential is turned into a token, a client certificate or basic auth here, under our
+        # deadlines, and sent by one transport: an exec plugin by our runner (sources.exec_credential),
+        # an auth-provider as kubectl would (sources.auth_provider).
+        if isinstance(user.get("exec"), dict):
             from kubectl_ml.sources.exec_credential import run_exec_plugin
 
-            exec_config = user.pop("exec")
-            user.update(run_exec_plugin(exec_config, cluster, None, request_timeout))
-        if set(user) <= _DIRECT_USER_KEYS:
-            self._transport: _Transport = _DirectTransport(cluster, user, self._context_name)
-        else:
-            self._transport = _ClientTransport(config, self._context_name)
+            user.update(run_exec_plugin(user.pop("exec"), cluster, None, request_timeout))
+        if isinstance(user.get("auth-provider"), dict):
+            from kubectl_ml.sources.auth_provider import credentials_from_auth_provider
+
+            user.update(credentials_from_auth_provider(user.pop("auth-provider"), self._context_name))
+        self._transport = _DirectTransport(cluster, user, self._context_name)
         self._server = self._transport.server
 
     # -- the Source protocol -------------------------------------------------------------------
@@ -410,21 +410,6 @@ class LiveSource:
         )
 
 
-# User entries the direct transport serves itself (an exec plugin's credential becomes one of them);
-# anything else (auth-provider) needs the client's loader.
-_DIRECT_USER_KEYS = {
-    "token",
-    "tokenFile",
-    "client-certificate",
-    "client-certificate-data",
-    "client-key",
-    "client-key-data",
-    "username",
-    "password",
-    "extensions",
-}
-
-
 class _Response(Protocol):
     status: int
     headers: Mapping[str, str]
@@ -464,19 +449,6 @@ def _import_transport_modules() -> tuple[Any, Any]:
     from kubernetes.client.rest import RESTClientObject
 
     return Configuration, RESTClientObject
-
-
-def _import_full_client() -> Any:
-    """The whole kubernetes package, replacing the namespaces :func:`_import_transport_modules` registered."""
-    import sys
-
-    package = sys.modules.get("kubernetes")
-    if package is not None and not hasattr(package, "config"):
-        for name in [name for name in sys.modules if name == "kubernetes" or name.startswith("kubernetes.")]:
-            del sys.modules[name]
-    import kubernetes
-
-    return kubernetes
 
 
 class _DirectTransport:
@@ -524,54 +496,44 @@ class _DirectTransport:
             elif user.get("username"):
                 pair = f"{user.get('username')}:{user.get('password') or ''}".encode()
                 self._headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
+        # Impersonate-Group and Impersonate-Extra-* repeat, one header line per value (the API server
+        # does not split a comma-joined one).
+        self._repeated_headers = _impersonation(user, context)
         self._rest = rest_client_class(configuration)
 
     def send(self, path: str, query: Mapping[str, str], timeout: Any) -> _Response:
         url = f"{self.server.rstrip('/')}{path}"
         if query:
             url += "?" + urlencode(list(query.items()))
-        response: _Response = self._rest.request("GET", url, headers=dict(self._headers), _request_timeout=timeout)
+        headers: Any = dict(self._headers)
+        if self._repeated_headers:
+            from urllib3 import HTTPHeaderDict
+
+            headers = HTTPHeaderDict(self._headers)
+            for key, value in self._repeated_headers:
+                headers.add(key, value)
+        response: _Response = self._rest.request("GET", url, headers=headers, _request_timeout=timeout)
         return response
 
 
-class _ClientTransport:
-    """exec plugins, auth providers and everything else, through the client's kubeconfig loader."""
-
-    def __init__(self, config: Mapping[str, Any], context: str) -> None:
-        kubernetes = _import_full_client()
-        from kubernetes.config.config_exception import ConfigException
-        from kubernetes.config.kube_config import load_kube_config_from_dict
-
-        configuration = kubernetes.client.Configuration()
-        try:
-            load_kube_config_from_dict(  # type: ignore[no-untyped-call]
-                dict(config), context=context, client_configuration=configuration, persist_config=False
-            )
-        except (ConfigException, ValueError, OSError) as error:
-            raise ConfigError(
-                f"kubeconfig context {context!r} cannot be used: {error}",
-                "Check the cluster, user and certificate entries of that context.",
-            ) from error
-        configuration.retries = 0
-        self.server = str(configuration.host)
-        if self.server.startswith("http://"):
-            configuration.api_key = {}
-            configuration.refresh_api_key_hook = None
-        self._api = kubernetes.client.ApiClient(configuration)
-
-    def send(self, path: str, query: Mapping[str, str], timeout: Any) -> _Response:
-        method, url, headers, _body, _post = self._api.param_serialize(
-            method="GET",
-            resource_path=path,
-            query_params=list(query.items()),
-            header_params={"Accept": "application/json"},
-            auth_settings=["BearerToken"],
-        )
-        response = self._api.call_api(method, url, header_params=headers, _request_timeout=timeout)
-        return response  # type: ignore[no-any-return]
-
-
 _TEMPORARY: list[str] = []
+
+
+def _impersonation(user: Mapping[str, Any], context: str) -> list[tuple[str, str]]:
+    """The ``Impersonate-*`` headers of ``as``, ``as-uid``, ``as-groups``, ``as-user-extra``, as kubectl sends them."""
+    headers: list[tuple[str, str]] = []
+    if user.get("as"):
+        headers.append(("Impersonate-User", _header_text(str(user["as"]), "as", context)))
+    if user.get("as-uid"):
+        headers.append(("Impersonate-Uid", _header_text(str(user["as-uid"]), "as-uid", context)))
+    for group in user.get("as-groups") or []:
+        headers.append(("Impersonate-Group", _header_text(str(group), "as-groups", context)))
+    extra = user.get("as-user-extra")
+    for key, values in extra.items() if isinstance(extra, Mapping) else []:
+        for value in values if isinstance(values, list) else [values]:
+            name = f"Impersonate-Extra-{quote(str(key), safe='')}"
+            headers.append((name, _header_text(str(value), "as-user-extra", context)))
+    return headers
 
 
 def _list_of(value: Any) -> list[Any]:
@@ -587,6 +549,16 @@ def _header_safe(token: str, context: str) -> str:
         f"The token of context {context!r} holds characters an HTTP header cannot carry "
         "(a space, a control character or non-ASCII text).",
         "Copy the token again (a stray newline or quote often comes with it), or log in again.",
+    )
+
+
+def _header_text(value: str, field: str, context: str) -> str:
+    """An impersonation value, when an HTTP header can carry it (ASCII text, inner spaces allowed)."""
+    if value == value.strip() and all(" " <= character < "\x7f" for character in value):
+        return value
+    raise ConfigError(
+        f"The {field} of context {context!r} holds characters an HTTP header cannot carry: {value!r}.",
+        "Fix it in the kubeconfig (ASCII text, no leading or trailing space).",
     )
 
 
