@@ -48,6 +48,11 @@ class ConfigError(SourceError):
 class UnreachableError(SourceError):
     """The API server did not answer (refused, DNS, TLS, timeout)."""
 
+    def __init__(self, message: str, hint: str | None = None, *, reason: str = "") -> None:
+        """``reason`` is the cause alone (``timed out: no answer within 1 s``), for a note on a skipped read."""
+        super().__init__(message, hint)
+        self.reason = reason
+
 
 class ApiError(SourceError):
     """The API server answered with an error status.

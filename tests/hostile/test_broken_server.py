@@ -371,3 +371,61 @@ def test_a_server_without_a_scheme_is_https_when_tls_is_configured(
     assert result.code == 0, result.err
     assert server.requests
     assert all(request.authorized for request in server.requests)
+
+
+PENDING = {
+    "kind": "Pod",
+    "apiVersion": "v1",
+    "metadata": {"name": "trainer-0", "namespace": "ml", "uid": "u-1"},
+    "spec": {
+        "containers": [
+            {
+                "name": "trainer",
+                "image": "busybox:1.36",
+                "resources": {"requests": {"nvidia.com/gpu": "1"}, "limits": {"nvidia.com/gpu": "1"}},
+            }
+        ],
+        "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}],
+    },
+    "status": {
+        "phase": "Pending",
+        "conditions": [
+            {
+                "type": "PodScheduled",
+                "status": "False",
+                "reason": "Unschedulable",
+                # kube-scheduler 1.27+ wording (doctor-anchors §4).
+                "message": "0/3 nodes are available: 3 Insufficient nvidia.com/gpu. preemption: 0/3 nodes are "
+                "available: 3 No preemption victims found for incoming pod.",
+            }
+        ],
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("resource", "fault", "note"),
+    [
+        ("nodes", 503, "nodes: the API server failed (503"),
+        ("nodes", "slow", "nodes: timed out: no answer within 1 s (--request-timeout); skipped"),
+        ("persistentvolumeclaims", 500, "persistentvolumeclaims: the API server failed (500"),
+        ("persistentvolumeclaims", "slow", "persistentvolumeclaims: timed out: no answer within 1 s"),
+    ],
+)
+def test_nodes_and_claims_that_fail_or_time_out_give_a_partial_answer(
+    resource: str, fault: int | str, note: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with ApiServer([PENDING], tls=True) as server:
+        if fault == "slow":
+            server.delay(f"/api/v1/{resource}" if resource == "nodes" else resource, 3.0)
+        else:
+            server.fail(resource, int(fault))
+        kubeconfig = str(server.write_kubeconfig(tmp_path))
+        started = time.monotonic()
+        result = run(capsys, "doctor", "-n", "ml", "--kubeconfig", kubeconfig, "--request-timeout", "1s", "-o", "json")
+        elapsed = time.monotonic() - started
+    assert result.code == 1, result.err
+    document = result.report()
+    assert [finding["code"] for finding in document["findings"]] == ["insufficient-resources"]
+    assert any(line.startswith(note) for line in document["skipped"]), document["skipped"]
+    assert elapsed < 2.9  # the slow read was given up at the timeout, not waited out

@@ -53,7 +53,8 @@ def _optional(
             raise
         view.skipped.append(f"{what}: not found (404) at the API server {scope}; skipped")
     except UnreachableError as error:
-        view.skipped.append(f"{what}: no answer ({error.message.rstrip('.')}); skipped")
+        cause = error.reason or f"no answer ({error.message.rstrip('.')})"
+        view.skipped.append(f"{what}: {cause}; skipped")
     except ApiError as error:
         if error.status == 401:
             raise

@@ -352,10 +352,19 @@ class LiveSource:
                 raise UnreachableError(
                     f"The API server did not finish answering GET {path} within {self._deadline:g}s.",
                     "Raise --request-timeout for a slow cluster, or check what is between you and the API server.",
+                    reason=f"the answer did not finish within {self._deadline:g} s",
                 )
 
     def _unreachable(self, error: Exception) -> UnreachableError:
         reason = _reason(error)
+        if reason == "timed out":
+            # Which timeout ran out, so the user knows what to raise (or that the default did it).
+            connect, read = self._timeout if isinstance(self._timeout, tuple) else (self._timeout, self._timeout)
+            cause = getattr(error, "reason", None) or error
+            connecting = "Connect" in type(cause).__name__ or "connect timeout" in str(cause).lower()
+            seconds = connect if connecting else read
+            flag = " (--request-timeout)" if not isinstance(self._timeout, tuple) else ""
+            reason = f"timed out: {'no connection' if connecting else 'no answer'} within {seconds:g} s{flag}"
         if reason.startswith("TLS"):
             hint = f"Check the server URL and certificate-authority of the cluster of context {self._context_name!r}."
         else:
@@ -363,7 +372,7 @@ class LiveSource:
                 f"Check that the cluster of context {self._context_name!r} is up and reachable "
                 "(VPN, --context), or raise --request-timeout."
             )
-        return UnreachableError(f"Cannot reach the API server at {self._server}: {reason}.", hint)
+        return UnreachableError(f"Cannot reach the API server at {self._server}: {reason}.", hint, reason=reason)
 
     def _error(self, status: int, path: str, body: bytes | str) -> ApiError:
         message = ""
