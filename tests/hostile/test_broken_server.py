@@ -23,6 +23,7 @@ from tests.conftest import FIXTURES
 from tests.live.inprocess import assert_short_error, run
 from tests.support.apiserver import ApiServer, write_kubeconfig
 from tests.support.fixtures import CLUSTER
+from tests.support.objects import pod
 
 POD = {
     "metadata": {"name": "trainer-0", "namespace": "ml", "uid": "u-1"},
@@ -373,21 +374,16 @@ def test_a_server_without_a_scheme_is_https_when_tls_is_configured(
     assert all(request.authorized for request in server.requests)
 
 
-PENDING = {
-    "kind": "Pod",
-    "apiVersion": "v1",
-    "metadata": {"name": "trainer-0", "namespace": "ml", "uid": "u-1"},
-    "spec": {
-        "containers": [
-            {
-                "name": "trainer",
-                "image": "busybox:1.36",
-                "resources": {"requests": {"nvidia.com/gpu": "1"}, "limits": {"nvidia.com/gpu": "1"}},
-            }
-        ],
-        "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}],
-    },
-    "status": {
+PENDING = pod(
+    containers=[
+        {
+            "name": "trainer",
+            "image": "busybox:1.36",
+            "resources": {"requests": {"nvidia.com/gpu": "1"}, "limits": {"nvidia.com/gpu": "1"}},
+        }
+    ],
+    volumes=[{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}],
+    status={
         "phase": "Pending",
         "conditions": [
             {
@@ -400,7 +396,7 @@ PENDING = {
             }
         ],
     },
-}
+)
 
 
 @pytest.mark.parametrize(

@@ -14,14 +14,9 @@ import yaml
 
 from tests.live.inprocess import assert_short_error, run
 from tests.support.apiserver import DEFAULT_TOKEN, ApiServer
+from tests.support.objects import pod
 
-POD = {
-    "kind": "Pod",
-    "apiVersion": "v1",
-    "metadata": {"name": "trainer-0", "namespace": "ml", "uid": "u-1"},
-    "spec": {"containers": [{"name": "trainer", "image": "busybox:1.36"}]},
-    "status": {"phase": "Running"},
-}
+POD = pod()
 
 
 def _with_plugin(server: ApiServer, folder: Path, body: str) -> Path:

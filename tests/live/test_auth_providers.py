@@ -22,14 +22,9 @@ import yaml
 from kubectl_ml.sources.auth_provider import credentials_from_auth_provider
 from tests.live.inprocess import assert_short_error, run
 from tests.support.apiserver import ApiServer, write_kubeconfig
+from tests.support.objects import pod
 
-POD = {
-    "kind": "Pod",
-    "apiVersion": "v1",
-    "metadata": {"name": "trainer-0", "namespace": "ml", "uid": "u-1"},
-    "spec": {"containers": [{"name": "trainer", "image": "busybox:1.36"}]},
-    "status": {"phase": "Running"},
-}
+POD = pod()
 
 
 def _jwt(claims: dict[str, Any]) -> str:
