@@ -84,7 +84,17 @@ class NotFoundError(ApiError):
 
 
 class SnapshotFormatError(SourceError):
-    """A snapshot file could not be parsed; the message names the file."""
+    """A snapshot file could not be parsed; the message names the file.
+
+    ``line`` (1-based, when known) and ``words`` (what is wrong, without the file's name) let a caller
+    that reads many files list this one among the rest (``kubectl ml lint DIR``).
+    """
+
+    def __init__(self, message: str, hint: str | None = None, *, line: int | None = None, words: str = "") -> None:
+        """``line`` and ``words`` as above; ``words`` defaults to the message."""
+        super().__init__(message, hint)
+        self.line = line
+        self.words = words or message
 
 
 class UnreadableFileError(SnapshotFormatError):
@@ -96,5 +106,5 @@ class UnreadableFileError(SnapshotFormatError):
 
     def __init__(self, message: str, hint: str | None = None, *, reason: str = "") -> None:
         """``reason`` is the system's word for it, e.g. ``Permission denied``."""
-        super().__init__(message, hint)
+        super().__init__(message, hint, words=f"cannot be read ({reason})" if reason else "")
         self.reason = reason

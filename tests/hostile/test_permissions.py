@@ -131,11 +131,18 @@ def test_a_file_or_folder_of_a_snapshot_that_cannot_be_read_gives_a_partial_answ
 # -- manifests -------------------------------------------------------------------------------------
 
 
-def test_a_manifest_that_cannot_be_read_is_exit_3(tmp_path: Path, cli: Callable[..., Ran]) -> None:
+def test_a_manifest_that_cannot_be_read_is_one_entry_and_the_rest_is_linted(
+    tmp_path: Path, cli: Callable[..., Ran]
+) -> None:
     manifest = tmp_path / "job.yaml"
     shutil.copy(FIXTURES / "lint" / "cronjob.yaml", manifest)
     _deny(manifest)
-    _short_error(cli("lint", str(manifest)), f"Cannot read {manifest}: Permission denied")
+    result = cli("lint", str(manifest), str(FIXTURES / "lint" / "nvidia-pod.yaml"), "-o", "json", "--fail-on", "never")
+    assert result.code == 3, result
+    report = json.loads(result.out)
+    assert report["skipped"] == [f"{manifest}: cannot be read (Permission denied); not linted"]
+    assert {finding["object"]["name"] for finding in report["findings"]} == {"gpu-pod"}
+    # gpu -f reads one workload: unreadable, it is the error.
     _short_error(cli("gpu", "-f", str(manifest), "--snapshot", str(FIXTURES / "demo")), "Permission denied")
 
 
@@ -147,8 +154,17 @@ def test_a_folder_of_manifests_with_a_folder_that_cannot_be_listed_is_not_half_l
     shutil.copy(FIXTURES / "lint" / "cronjob.yaml", tmp_path / "manifests" / "a.yaml")
     shutil.copy(FIXTURES / "lint" / "cronjob.yaml", tmp_path / "manifests" / "team-b" / "b.yaml")
     _deny(tmp_path / "manifests" / "team-b")
-    _short_error(cli("lint", "manifests"), "Cannot read folder manifests/team-b: Permission denied")
-    _short_error(cli("lint", "manifests/team-b/b.yaml"), "Cannot read manifests/team-b/b.yaml: Permission denied")
+    result = cli("lint", "manifests", "-o", "json", "--fail-on", "never")
+    assert result.code == 3, result
+    report = json.loads(result.out)
+    assert report["skipped"] == ["manifests/team-b/: folder cannot be listed (Permission denied); not linted"]
+    assert report["counts"]["files"] == 1
+    assert report["findings"]
+    inside = cli("lint", "manifests/team-b/b.yaml", "-o", "json")
+    assert inside.code == 3, inside
+    assert json.loads(inside.out)["skipped"] == [
+        "manifests/team-b/b.yaml: cannot be read (Permission denied); not linted"
+    ]
 
 
 # -- kubeconfig and the files it names -------------------------------------------------------------

@@ -17,6 +17,13 @@ def lint(
     ],
     output: Output = OutputFormat.text,
     fail_on: FailOnOption = FailOn.error,
+    config: Annotated[
+        str | None,
+        typer.Option(
+            "--config",
+            help="Lint settings (codes off, severities, excluded paths); default: .kubectl-ml.yaml in this folder.",
+        ),
+    ] = None,
     debug: Debug = False,
 ) -> None:
     """Lint YAML/JSON manifests for the ML and GPU mistakes other linters miss.
@@ -32,25 +39,55 @@ def lint(
       helm template ./chart | kubectl ml lint -
       kubectl ml lint serving.yaml -o json --fail-on warning
     """
-    from kubectl_ml.lint import LintInput, lint_manifests
-    from kubectl_ml.model.findings import Report
-    from kubectl_ml.sources.manifests import load_manifest_objects, manifest_files
+    import os
+    from pathlib import Path
 
-    files = manifest_files(paths)
-    objects = load_manifest_objects(paths)
-    inputs = [LintInput(item.object, item.file, item.line, item.lines) for item in objects]
-    result = lint_manifests(inputs)
+    from kubectl_ml.errors import ExitCode
+    from kubectl_ml.lint import RULES, LintConfig, LintInput, lint_manifests
+    from kubectl_ml.model.findings import Report
+    from kubectl_ml.sources.lint_config import find_lint_config, load_lint_config
+    from kubectl_ml.sources.manifests import read_manifest_set
+
+    config_file = find_lint_config(config, Path())
+    settings = (
+        load_lint_config(config_file, {code for rule in RULES for code in rule.codes}) if config_file else LintConfig()
+    )
+
+    def excluded(path: Path) -> bool:
+        return settings.excludes(str(path), os.path.relpath(path, settings.base or "."))
+
+    manifests = read_manifest_set(paths, excluded if settings.exclude else None)
+    inputs = [LintInput(item.object, item.file, item.line, item.lines) for item in manifests.objects]
+    result = lint_manifests(inputs, settings)
+    source: dict[str, object] = {"type": "files", "paths": list(paths)}
+    if settings.path:
+        source["config"] = settings.path
     report = Report(
         kind="LintReport",
-        source={"type": "files", "paths": list(paths)},
+        source=source,
         findings=result.findings,
-        skipped=result.skipped(),
+        skipped=[problem.note() for problem in manifests.unreadable] + result.skipped(),
         checked=result.checked,
+        extra={
+            "counts": {
+                "files": manifests.files,
+                "excluded": manifests.excluded,
+                "unreadable": len(manifests.unreadable),
+                "objects": len(manifests.objects),
+                "checked": result.checked,
+                "notChecked": len(result.unknown),
+                "suppressed": len(result.suppressed),
+            },
+            "suppressed": [item.as_dict() for item in result.suppressed],
+        },
     )
     if not emit_document(report.as_dict(), output.value):
         from rich.console import Console
 
         from kubectl_ml.render.lint import render_lint
 
-        render_lint(report, Console(highlight=False), len(files))
-    raise typer.Exit(exit_code(report, fail_on))
+        render_lint(report, Console(highlight=False), manifests.files)
+    code = exit_code(report, fail_on)
+    if code == ExitCode.OK and manifests.unreadable:
+        code = ExitCode.SOURCE  # nothing to fail on, but not everything could be read
+    raise typer.Exit(code)

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kubectl_ml.lint import (
+    gpu_image_without_gpu,
     gpu_limits,
     gpu_resource_unknown,
+    gpu_visible_devices_all,
     image_tag_latest,
     invalid_manifest,
     probes_missing,
@@ -27,10 +29,28 @@ from kubectl_ml.lint import (
     startup_probe_missing,
 )
 from kubectl_ml.lint._common import LintInput, subjects_of
+from kubectl_ml.lint.suppression import (
+    LintConfig,
+    Suppressed,
+    apply_annotations,
+    apply_config,
+    ignored_codes,
+    unknown_annotation_notes,
+)
 from kubectl_ml.model.findings import Finding
 from kubectl_ml.model.workloads import is_unknown_workload, kind_key, not_checked_note
 
-__all__ = ["RULES", "LintInput", "LintResult", "LintRule", "field_line", "lint_manifests", "lint_objects", "lintable"]
+__all__ = [
+    "RULES",
+    "LintConfig",
+    "LintInput",
+    "LintResult",
+    "LintRule",
+    "field_line",
+    "lint_manifests",
+    "lint_objects",
+    "lintable",
+]
 
 
 @dataclass(frozen=True)
@@ -62,6 +82,8 @@ RULES: tuple[LintRule, ...] = (
     _rule(startup_probe_missing, "startup-probe-missing"),
     _rule(shm_missing, "shm-missing"),
     _rule(run_as_root, "run-as-root"),
+    _rule(gpu_visible_devices_all, "gpu-visible-devices-all"),
+    _rule(gpu_image_without_gpu, "gpu-image-without-gpu"),
 )
 
 
@@ -106,28 +128,44 @@ class LintResult:
         checked: objects with at least one pod spec that the rules ran on.
         unknown: objects that hold containers but are of a kind the plugin does not know, as
             ``(kind, name, file, line)``: listed as not checked, never as clean.
+        suppressed: findings an annotation or the config file turned off, with who and why.
+        notes: ``skipped`` lines about the input itself (an annotation that names no code).
     """
 
     findings: list[Finding]
     checked: int
     unknown: list[tuple[str, str, str, int]]
+    suppressed: list[Suppressed] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def skipped(self) -> list[str]:
-        """The report's ``skipped`` lines: one naming every object of an unknown kind (a few shown)."""
-        return not_checked_note([f"{kind}/{name} ({file}:{line})" for kind, name, file, line in self.unknown])
+        """The report's ``skipped`` lines: objects of unknown kinds (a few shown), then the notes."""
+        unknown = not_checked_note([f"{kind}/{name} ({file}:{line})" for kind, name, file, line in self.unknown])
+        return unknown + self.notes
 
 
-def lint_manifests(objects: Iterable[LintInput]) -> LintResult:
+def _judged(finding: Finding, reasons: Mapping[str, str], config: LintConfig) -> Finding | Suppressed:
+    outcome = apply_annotations(finding, reasons)
+    return outcome if isinstance(outcome, Suppressed) else apply_config(outcome, config)
+
+
+def lint_manifests(objects: Iterable[LintInput], config: LintConfig | None = None) -> LintResult:
     """Run every rule on every pod spec of every object (each pod template of an operator kind too).
 
     Args:
         objects: API objects read from manifests, with their file and lines.
+        config: codes turned off and severities changed (``.kubectl-ml.yaml``); none by default.
 
     Returns:
         The findings, located, in input order (within an object by line, worst first, then code), what
-        was checked, and the objects of unknown kinds that carry containers.
+        was checked, the objects of unknown kinds that carry containers, and what was suppressed (by an
+        ``ignore.kubectl-ml.io/<code>`` annotation on the object or its pod template, or by the config).
     """
+    config = config or LintConfig()
+    known = {code for rule in RULES for code in rule.codes}
     findings: list[Finding] = []
+    suppressed: list[Suppressed] = []
+    notes: list[str] = []
     checked = 0
     unknown: list[tuple[str, str, str, int]] = []
     for item in objects:
@@ -135,21 +173,35 @@ def lint_manifests(objects: Iterable[LintInput]) -> LintResult:
         if invalid is not None:
             # A shape the API refuses: the other rules' words about it would mean nothing.
             checked += 1
-            findings.append(_locate(invalid, item))
+            outcome = _judged(_locate(invalid, item), ignored_codes(item.object, None), config)
+            if isinstance(outcome, Suppressed):
+                suppressed.append(outcome)
+            else:
+                findings.append(outcome)
             continue
         subjects = subjects_of(item.object)
+        name = str((item.object.get("metadata") or {}).get("name") or "")
         if not subjects:
             if is_unknown_workload(item.object):
-                name = str((item.object.get("metadata") or {}).get("name", ""))
                 unknown.append((kind_key(item.object), name, item.file, item.line))
             continue
         checked += 1
-        located = [
-            _locate(finding, item) for subject in subjects for rule in RULES for finding in rule.module.check(subject)
-        ]
+        where = f"{kind_key(item.object)}/{subjects[0].ref.name} ({item.file}:{item.line})"
+        templates = [subject.pod.get("metadata") for subject in subjects]
+        notes.extend(unknown_annotation_notes(item.object, templates, known, where))
+        located: list[Finding] = []
+        for subject in subjects:
+            reasons = ignored_codes(item.object, subject.pod.get("metadata"))
+            for rule in RULES:
+                for finding in rule.module.check(subject):
+                    outcome = _judged(_locate(finding, item), reasons, config)
+                    if isinstance(outcome, Suppressed):
+                        suppressed.append(outcome)
+                    else:
+                        located.append(outcome)
         located.sort(key=lambda finding: (finding.line or 0, -finding.severity, finding.code))
         findings.extend(located)
-    return LintResult(findings, checked, unknown)
+    return LintResult(findings, checked, unknown, suppressed, notes)
 
 
 def lint_objects(objects: Iterable[LintInput]) -> list[Finding]:

@@ -1,12 +1,13 @@
 """Helpers shared by the lint rules: the input type, containers of a pod spec, GPU and image facts.
 
+Which model server a container runs is decided in ``lint.model_servers``.
+
 Kept here so each rule module stays about its one problem. The pod-template handling (which kinds carry a
 template, and where: a CronJob's is under ``jobTemplate``) is ``gpu._common``'s, reused, not copied.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,12 +17,6 @@ from kubectl_ml.model.pods import spec_containers
 from kubectl_ml.model.quantity import try_parse_quantity
 from kubectl_ml.model.resources import container_resources
 from kubectl_ml.model.subjects import Subject, pod_subject, template_subjects
-
-# Images of model servers, by repository name (scaffold-gpu-lint-anchors §2.3).
-_MODEL_SERVER = re.compile(
-    r"tritonserver|vllm|text-generation-inference|text-embeddings-inference|torchserve|tensorflow/serving"
-    r"|tfserving|tf-serving|sglang"
-)
 
 
 @dataclass(frozen=True)
@@ -122,8 +117,3 @@ def image_repository(image: str) -> str:
     if ":" in last:
         name = name[: len(name) - len(last)] + last.split(":", 1)[0]
     return name
-
-
-def is_model_server_image(image: str) -> bool:
-    """True for images of known model servers: Triton, vLLM, TGI, TorchServe, TF Serving (and a few more)."""
-    return bool(_MODEL_SERVER.search(image_repository(image).lower()))

@@ -4,28 +4,123 @@ What: every container whose effective ``runAsUser`` (the container's, else the p
 neither an effective ``runAsNonRoot: true`` nor a non-zero ``runAsUser``, so the image's user decides.
 A warning: many GPU images (CUDA bases, Triton, vLLM) run as root unless told otherwise.
 
+Not reported: GPU node agents, which must run as root to reach the node's devices and the kubelet's
+sockets: a DaemonSet's (or a DaemonSet pod's) container that is privileged, mounts a hostPath under
+``/dev``, ``/var/lib/kubelet`` (device-plugins, pod-resources), ``/run/nvidia``, ``/sys``, ``/proc`` or
+the containerd configuration, or runs a node agent's image (NVIDIA device plugin, GPU feature discovery,
+DCGM exporter, the GPU Operator's driver, container toolkit, validator, MIG manager; NFD; HAMi's and
+other vendors' device plugins; ``model.accelerators``).
+
 Why it matters: a root process in a container is root on the node if it escapes, can write everywhere in
 the image, and often holds the GPU device files and a mounted dataset; PodSecurity ``restricted`` rejects
 such pods, so the workload fails at admission in namespaces that enforce it.
 
-Remedy: set ``securityContext.runAsNonRoot: true`` on the pod, and a non-zero ``runAsUser`` (and
-``fsGroup`` for mounted volumes) when the image's user is root or not numeric.
+Remedy: set ``runAsNonRoot: true`` together with a non-zero ``runAsUser`` and ``runAsGroup``: with
+``runAsNonRoot`` alone the kubelet refuses to start an image whose user is root (``container has
+runAsNonRoot and image will run as root``), which is the case of vLLM, TGI, Triton, Ollama,
+``nvidia/cuda`` and ``pytorch/pytorch``, or not numeric (BentoML's ``bentoml``). The patch sets user and
+group 1000 (and ``fsGroup`` when the pod mounts claims); that user must be able to read the image's files
+and write its caches: set ``HOME`` and ``HF_HOME`` to a writable volume, since these images keep their
+caches under ``/root``. An explicit ``runAsUser: 0`` gets no patch: it was chosen, and the image must be
+made to work as another user first.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from kubectl_ml.gpu._common import build
-from kubectl_ml.lint._common import containers
+from kubectl_ml.lint._common import ContainerSpec, containers, image_repository
+from kubectl_ml.model.accelerators import is_gpu_node_agent_image
 from kubectl_ml.model.findings import Evidence, Finding
 from kubectl_ml.model.subjects import Subject
+
+# The uid and gid the patch gives: the first non-system user of most base images.
+NON_ROOT_ID = 1000
+# Images that run as root (no USER in their Dockerfile): the model servers and the CUDA and PyTorch bases.
+_ROOT_IMAGES = re.compile(
+    r"vllm/vllm-openai|text-generation-inference|text-embeddings-inference|tritonserver|ollama/ollama"
+    r"|(^|/)nvidia/cuda$|nvcr\.io/nvidia/(cuda|pytorch|tensorflow)$|(^|/)pytorch/pytorch$|lmsysorg/sglang"
+    r"|tensorflow/serving"
+)
+# Host paths that only a node agent mounts: devices, the kubelet's sockets, the NVIDIA driver root, the
+# kernel's interfaces, the container runtime's configuration.
+_AGENT_HOST_PATHS = (
+    "/dev",
+    "/var/lib/kubelet",
+    "/run/nvidia",
+    "/var/run/nvidia",
+    "/sys",
+    "/proc",
+    "/etc/containerd",
+    "/run/containerd",
+    "/var/run/containerd",
+    "/usr/local/nvidia",
+    "/lib/modules",
+)
 
 
 def _context(body: Mapping[str, Any]) -> Mapping[str, Any]:
     context = body.get("securityContext")
     return context if isinstance(context, Mapping) else {}
+
+
+def _daemon_set(subject: Subject) -> bool:
+    if subject.ref.kind == "DaemonSet":
+        return True
+    owners = (subject.pod.get("metadata") or {}).get("ownerReferences") or []
+    return any(isinstance(owner, Mapping) and owner.get("kind") == "DaemonSet" for owner in owners)
+
+
+def _host_paths(subject: Subject, container: ContainerSpec) -> list[str]:
+    """The hostPath paths the container mounts."""
+    volumes = {
+        str(volume.get("name")): str((volume.get("hostPath") or {}).get("path", ""))
+        for volume in subject.spec.get("volumes") or []
+        if isinstance(volume, Mapping) and isinstance(volume.get("hostPath"), Mapping)
+    }
+    mounts = container.body.get("volumeMounts") or []
+    return [volumes[str(m.get("name"))] for m in mounts if isinstance(m, Mapping) and str(m.get("name")) in volumes]
+
+
+def is_node_agent(subject: Subject, container: ContainerSpec) -> bool:
+    """True for a node agent's container: a DaemonSet's, privileged, on host devices, or a GPU agent's image."""
+    if not _daemon_set(subject):
+        return False
+    if _context(container.body).get("privileged") is True:
+        return True
+    image = container.body.get("image")
+    if isinstance(image, str) and is_gpu_node_agent_image(image):
+        return True
+    return any(
+        path == "/" or any(path == root or path.startswith(root + "/") for root in _AGENT_HOST_PATHS)
+        for path in _host_paths(subject, container)
+    )
+
+
+def runs_as_root_by_default(image: str) -> bool:
+    """True for images known to have no USER (root): vLLM, TGI, Triton, Ollama, CUDA and PyTorch bases."""
+    return bool(_ROOT_IMAGES.search(image_repository(image).lower()))
+
+
+def _mounts_claims(subject: Subject) -> bool:
+    return any(
+        isinstance(volume, Mapping) and ("persistentVolumeClaim" in volume or "ephemeral" in volume)
+        for volume in subject.spec.get("volumes") or []
+    )
+
+
+def _patch(subject: Subject, container: ContainerSpec, own: Mapping[str, Any]) -> dict[str, Any] | None:
+    ids = {"runAsNonRoot": True, "runAsUser": NON_ROOT_ID, "runAsGroup": NON_ROOT_ID}
+    if "runAsNonRoot" in own or "runAsUser" in own:
+        # The container's own settings override the pod's: the fix goes where the problem is.
+        return subject.patch({container.key: [{"name": container.name, "securityContext": ids}]})
+    pod: dict[str, Any] = dict(ids)
+    if _mounts_claims(subject):
+        pod["fsGroup"] = NON_ROOT_ID
+    return subject.patch({"securityContext": pod})
 
 
 def check(subject: Subject) -> Iterator[Finding]:
@@ -34,12 +129,16 @@ def check(subject: Subject) -> Iterator[Finding]:
         return  # the runtime's template holds the security context
     pod = _context(subject.spec)
     for container in containers(subject):
+        if is_node_agent(subject, container):
+            continue  # device plugins, DCGM exporter, the Operator's operands: root is their job
         own = _context(container.body)
         user_path = container.path(subject, "securityContext.runAsUser")
         user = own.get("runAsUser")
         if user is None:
             user, user_path = pod.get("runAsUser"), subject.path("spec.securityContext.runAsUser")
         non_root = own.get("runAsNonRoot", pod.get("runAsNonRoot"))
+        image = container.body.get("image")
+        root_image = isinstance(image, str) and runs_as_root_by_default(image)
         if user == 0:
             summary = "runs as root (runAsUser: 0)"
             evidence = Evidence("spec", user_path, 0)
@@ -47,16 +146,43 @@ def check(subject: Subject) -> Iterator[Finding]:
             continue
         else:
             summary = "may run as root: neither runAsNonRoot: true nor a non-zero runAsUser is set"
+            if root_image:
+                summary += f", and {image_repository(str(image))} runs as root by default"
             if own or not pod:
                 path = container.path(subject, "securityContext")
             else:
                 path = subject.path("spec.securityContext")
             evidence = Evidence("spec", path, dict(own or pod) or None)
+        if user == 0:
+            patch = None
+            remedy = (
+                "runAsUser: 0 is set on purpose, so no patch: make the image work as another user first, then set "
+                f"runAsNonRoot: true with runAsUser and runAsGroup (e.g. {NON_ROOT_ID})."
+            )
+        else:
+            patch = _patch(subject, container, own)
+            image_says = (
+                f"{image_repository(str(image))} has no USER (root), so runAsNonRoot: true alone would make the "
+                "kubelet refuse to start it"
+                if root_image
+                else "runAsNonRoot: true alone makes the kubelet refuse an image whose user is root or not numeric"
+            )
+            caches = (
+                "set HOME and HF_HOME to a writable volume (this image keeps them under /root)"
+                if root_image
+                else "set HOME (and HF_HOME for Hugging Face caches) to a writable volume"
+            )
+            remedy = (
+                f"Set runAsNonRoot: true with runAsUser and runAsGroup {NON_ROOT_ID} ({image_says}). User "
+                f"{NON_ROOT_ID} must be able to read the image's files and write its caches: {caches}; if the "
+                "image has a non-root user of its own, use its uid (docker inspect -f '{{.Config.User}}' IMAGE)."
+            )
         yield build(
             "run-as-root",
             subject.ref,
             f"{subject.noun}, container {container.name} {summary}.",
             container=container.name,
             evidence=[evidence],
-            patch=subject.patch({"securityContext": {"runAsNonRoot": True}}) if user != 0 else None,
+            remedy=remedy,
+            patch=patch,
         )

@@ -1,14 +1,19 @@
 """Model servers with a livenessProbe and no startupProbe.
 
-What: every container that is a model server (the image of a known runtime: Triton, vLLM, TGI,
-TorchServe, TF Serving; or a GPU container that serves on a port outside a Job) and has a
-``livenessProbe`` but no ``startupProbe``. The summary shows the time the liveness probe allows before
-the first kill: ``initialDelaySeconds + periodSeconds x failureThreshold`` (defaults 0, 10 and 3).
+What: every container that is a model server (``model_servers``: vLLM, TGI, Triton, TorchServe, TF
+Serving, SGLang, NIM, JetStream, llama.cpp, Ollama, ... by image or command, their multi-node workers
+included; or a GPU container that serves on a port outside a Job) and has a ``livenessProbe`` but no
+``startupProbe``, unless the liveness probe's own budget already covers loading: the time it allows
+before the first kill, ``initialDelaySeconds + periodSeconds x failureThreshold`` (defaults 0, 10 and 3),
+is at least the 10 minutes the patch's startupProbe gives (``scaffold.serving.STARTUP_SECONDS``). The
+summary shows that time.
 
 Why it matters: loading a model takes minutes (downloading weights, compiling CUDA graphs); the
 liveness probe starts at once and the kubelet kills the container before it can answer, so it restarts
-forever (``liveness-probe-restarts`` in ``kubectl ml doctor``). A long ``initialDelaySeconds`` instead
-delays detection of a real hang for the pod's whole life. Other linters do not check this.
+forever (``liveness-probe-restarts`` in ``kubectl ml doctor``). A liveness probe that already waits that
+long (a long ``initialDelaySeconds``, or a ``failureThreshold`` that slow) does not kill it while it loads:
+it is not flagged, though a startupProbe would let the liveness probe stay tight. Other linters do not
+check this.
 
 Remedy: add a ``startupProbe`` on the same endpoint whose budget (``periodSeconds x failureThreshold``)
 covers model loading, at least 10 minutes for LLMs; the liveness probe starts after it succeeds. The
@@ -21,9 +26,11 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from kubectl_ml.gpu._common import build
-from kubectl_ml.lint._common import containers, gpu_resources, is_model_server_image, runs_to_completion, serves
+from kubectl_ml.lint import model_servers
+from kubectl_ml.lint._common import containers, gpu_resources, runs_to_completion, serves
 from kubectl_ml.model.findings import Evidence, Finding
 from kubectl_ml.model.subjects import Subject
+from kubectl_ml.scaffold.serving import STARTUP_PERIOD, STARTUP_SECONDS
 
 _HANDLERS = ("httpGet", "tcpSocket", "grpc", "exec")
 
@@ -40,12 +47,18 @@ def liveness_budget(probe: Mapping[str, Any]) -> int:
     )
 
 
-def is_model_server(subject: Subject, container: Mapping[str, Any]) -> bool:
-    """A known serving image, or a GPU container that serves on a port outside a Job."""
-    image = container.get("image")
-    if isinstance(image, str) and is_model_server_image(image):
-        return True
-    return not runs_to_completion(subject) and serves(container) and bool(gpu_resources(container))
+def model_server(subject: Subject, container: Mapping[str, Any]) -> str | None:
+    """What it is, for the summary (``runs vLLM``), when it is a model server; else None.
+
+    A known server (or one of its workers) by image or command, or a GPU container that serves on a port
+    outside a Job.
+    """
+    match = model_servers.detect(container)
+    if match is not None:
+        return f"runs {match.server.name}" if match.serving else f"is a {match.server.name} worker"
+    if not runs_to_completion(subject) and serves(container) and bool(gpu_resources(container)):
+        return "is a GPU container serving on a port (a model server)"
+    return None
 
 
 def check(subject: Subject) -> Iterator[Finding]:
@@ -54,15 +67,17 @@ def check(subject: Subject) -> Iterator[Finding]:
         liveness = container.body.get("livenessProbe")
         if not isinstance(liveness, Mapping) or container.body.get("startupProbe"):
             continue
-        if not is_model_server(subject, container.body):
-            continue
+        what = model_server(subject, container.body)
+        budget = liveness_budget(liveness)
+        if what is None or budget >= STARTUP_SECONDS:
+            continue  # no model server, or its liveness probe already waits as long as a startupProbe would
         handler = {key: liveness[key] for key in _HANDLERS if key in liveness}
-        startup = {**handler, "periodSeconds": 10, "failureThreshold": 60}
+        startup = {**handler, "periodSeconds": STARTUP_PERIOD, "failureThreshold": STARTUP_SECONDS // STARTUP_PERIOD}
         yield build(
             "startup-probe-missing",
             subject.ref,
-            f"{subject.noun}, container {container.name} is a model server with a livenessProbe and no "
-            f"startupProbe: it is killed if the model has not loaded within {liveness_budget(liveness)} s.",
+            f"{subject.noun}, container {container.name} {what} with a livenessProbe and no startupProbe: it "
+            f"is killed if the model has not loaded within {budget} s.",
             container=container.name,
             evidence=[Evidence("spec", container.path(subject, "livenessProbe"), dict(liveness))],
             patch=subject.patch({"containers": [{"name": container.name, "startupProbe": startup}]}),

@@ -9,12 +9,17 @@ Three kinds of resource names matter:
 
 * devices, advertised by a device plugin on the node and counted by the scheduler: ``nvidia.com/gpu``,
   MIG slices ``nvidia.com/mig-1g.5gb``, time-sliced ``nvidia.com/gpu.shared``, AMD, Intel, TPU, Neuron,
-  Gaudi, and the sharing plugins' counts (Volcano's ``volcano.sh/vgpu-number``, Tencent's
-  ``tencent.com/vcuda-core``/``vcuda-memory``, Alibaba's ``aliyun.com/gpu-mem``/``gpu-count``);
+  Gaudi, and the sharing plugins' counts (Volcano's ``volcano.sh/vgpu-number`` and GPU-share
+  ``volcano.sh/gpu-memory``/``gpu-number``, Tencent's ``tencent.com/vcuda-core``/``vcuda-memory``,
+  Alibaba's ``aliyun.com/gpu-mem``/``gpu-count``/``gpu-core.percentage`` and open-gpu-share's
+  ``alibabacloud.com/gpu-mem``, HAMi's other vendors: ``mthreads.com/vgpu``, ``metax-tech.com/sgpu``,
+  ``iluvatar.ai/<chip>-vgpu``);
 * companions, which qualify a device request and are read by a scheduler extender, never advertised
   by nodes (``ignoredByScheduler``): HAMi's ``nvidia.com/gpumem``, ``gpumem-percentage``, ``gpucores``,
-  ``priority`` and Volcano's ``volcano.sh/vgpu-memory``, ``vgpu-memory-percentage``, ``vgpu-cores``. No
-  node offers them, and that is no fault: they are never "unknown" and never "too many";
+  ``priority`` (and ``amd.com/gpumem``/``gpucores``, ``mthreads.com/sgpu-memory``/``sgpu-core``; HAMi's
+  charts/hami values.yaml and device-configmap.yaml) and Volcano's ``volcano.sh/vgpu-memory``,
+  ``vgpu-memory-percentage``, ``vgpu-cores``. No node offers them, and that is no fault: they are never
+  "unknown" and never "too many";
 * bookkeeping names that look like devices but are not (Intel's ``gpu.intel.com/millicores``).
 """
 
@@ -30,7 +35,9 @@ from typing import Any
 _DEVICE = re.compile(
     r"^(nvidia\.com/(gpu|mig-[^/]+)(\.shared)?|amd\.com/[^/]+|gpu\.intel\.com/[^/]+|google\.com/tpu"
     r"|aws\.amazon\.com/neuron(core|device)?|habana\.ai/gaudi|[^/]+/gpu(\.shared)?"
-    r"|volcano\.sh/vgpu-number|tencent\.com/vcuda-(core|memory)|aliyun\.com/gpu-(mem|count))$"
+    r"|volcano\.sh/vgpu-number|volcano\.sh/gpu-(memory|number)|tencent\.com/vcuda-(core|memory)"
+    r"|(aliyun|alibabacloud)\.com/gpu-(mem|count)|aliyun\.com/gpu-core\.(percentage|tflops)"
+    r"|mthreads\.com/vgpu|metax-tech\.com/sgpu|iluvatar\.ai/([^/]+-)?vgpu|iluvatar\.ai/vcuda-(core|memory))$"
 )
 # The whole-device names device plugins advertise by default, for "did you mean" on a misspelling.
 KNOWN_ACCELERATORS = (
@@ -43,6 +50,25 @@ KNOWN_ACCELERATORS = (
     "aws.amazon.com/neuroncore",
     "habana.ai/gaudi",
 )
+# Every specific name above that a manifest may ask for, for lint's "near miss of a known name" (a typo,
+# an error) as against a name of a vendor the plugin does not know (offline, only a warning).
+SHARING_DEVICES = (
+    "nvidia.com/gpu.shared",
+    "volcano.sh/vgpu-number",
+    "volcano.sh/gpu-memory",
+    "volcano.sh/gpu-number",
+    "tencent.com/vcuda-core",
+    "tencent.com/vcuda-memory",
+    "aliyun.com/gpu-mem",
+    "aliyun.com/gpu-count",
+    "aliyun.com/gpu-core.percentage",
+    "alibabacloud.com/gpu-mem",
+    "alibabacloud.com/gpu-count",
+    "mthreads.com/vgpu",
+    "metax-tech.com/gpu",
+    "metax-tech.com/sgpu",
+    "birentech.com/gpu",
+)
 # HAMi (Project-HAMi/HAMi device-config: resourceMemoryName, resourceCoreName, ...) and Volcano vGPU
 # (volcano-vgpu-device-plugin): read by their scheduler, which kube-scheduler is told to ignore.
 SHARING_COMPANIONS = frozenset(
@@ -54,12 +80,25 @@ SHARING_COMPANIONS = frozenset(
         "volcano.sh/vgpu-memory",
         "volcano.sh/vgpu-memory-percentage",
         "volcano.sh/vgpu-cores",
+        "amd.com/gpumem",
+        "amd.com/gpucores",
+        "mthreads.com/sgpu-memory",
+        "mthreads.com/sgpu-core",
     }
+)
+# Images of the node agents that GPUs need: device plugins, GPU feature discovery, DCGM exporter, the GPU
+# Operator's driver, toolkit, validator, MIG and driver managers, NFD (NVIDIA/gpu-operator values.yaml,
+# NVIDIA/k8s-device-plugin deployments/static, NVIDIA/dcgm-exporter, HAMi's and Volcano's device plugins).
+_NODE_AGENT_IMAGE = re.compile(
+    r"k8s-device-plugin|device-plugin|dcgm-exporter|/dcgm(:|$)|gpu-feature-discovery|gpu-operator-validator"
+    r"|container-toolkit|k8s-driver-manager|k8s-mig-manager|nvidia/driver(:|@|$)|node-feature-discovery"
+    r"|intel-gpu-plugin|projecthami/hami(:|@|$)|k8s-vgpu"
 )
 # Intel's NFD also exposes bookkeeping resources that are not devices.
 ACCELERATOR_BOOKKEEPING = frozenset({"gpu.intel.com/millicores", "gpu.intel.com/memory.max", "gpu.intel.com/tiles"})
 # Words that make a resource name look like an accelerator, to catch misspellings (nvidia.com/gpus).
-_ACCELERATOR_WORDS = re.compile(r"gpu|tpu|mig-|neuron|gaudi|vcuda")
+# (any case: resource names are case-sensitive, so nvidia.com/GPU is a misspelling too).
+_ACCELERATOR_WORDS = re.compile(r"gpu|tpu|mig-|neuron|gaudi|vcuda", re.IGNORECASE)
 # A requested name this close to an advertised one is a typo (nvidia.com/gpus), worth a rename patch;
 # looser matches are only offered as "did you mean" (lint has no nodes to check them against).
 TYPO_CUTOFF = 0.9
@@ -92,6 +131,16 @@ SYSTEM_TAINT_PREFIXES = (
 # Without nodes, a taint is a GPU pool's when its key or value says so: nvidia.com/gpu=present (GKE),
 # nvidia.com/gpu=true (Karpenter docs), sku=gpu (AKS docs), dedicated=gpu, ...
 _GPU_TAINT_WORDS = re.compile(r"gpu|nvidia|accelerator|tpu|neuron|gaudi", re.IGNORECASE)
+
+
+def known_resource_names() -> tuple[str, ...]:
+    """Every specific accelerator name a manifest may ask for: devices, sharing counts and companions."""
+    return (*KNOWN_ACCELERATORS, *SHARING_DEVICES, *sorted(SHARING_COMPANIONS), *sorted(ACCELERATOR_BOOKKEEPING))
+
+
+def is_gpu_node_agent_image(image: str) -> bool:
+    """True for the images of GPU node agents (device plugins, DCGM exporter, GFD, the Operator's operands)."""
+    return bool(_NODE_AGENT_IMAGE.search(image.lower()))
 
 
 def is_accelerator(resource: str) -> bool:

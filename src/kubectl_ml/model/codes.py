@@ -379,7 +379,8 @@ CODES: dict[str, CodeInfo] = {
             _E,
             "resource name no node has",
             "The pod asks for an extended resource no node advertises (often a typo such as "
-            "nvidia.com/gpus, or a MIG/shared name the nodes do not use).",
+            "nvidia.com/gpus, or a MIG/shared name the nodes do not use); in lint, without nodes, a name of no "
+            "known vendor or sharing scheduler is a warning.",
             "Use a resource name the GPU nodes advertise (kubectl ml gpu lists them).",
         ),
         CodeInfo(
@@ -433,9 +434,11 @@ CODES: dict[str, CodeInfo] = {
             "image-tag-latest",
             "lint",
             _W,
-            "image tag :latest or none",
-            "The image has the tag latest or no tag (which means latest): a restart or a new node may pull "
-            "another version, and the running version cannot be told from the manifest.",
+            "image tag :latest, moving, or none",
+            "The image has the tag latest, another moving tag (latest-gpu, nightly, main) or no tag (which means "
+            "latest): a restart or a new node may pull another version, and the running version cannot be told "
+            "from the manifest. An image that is a placeholder ($IMAGE, {{ .Values.image }}) is reported as not "
+            "checked (info).",
             "Pin a version tag (vllm/vllm-openai:v0.6.3) or a digest (@sha256:...).",
         ),
         CodeInfo(
@@ -492,8 +495,27 @@ CODES: dict[str, CodeInfo] = {
             "container may run as root",
             "A container runs as user 0, or nothing (runAsNonRoot or a non-zero runAsUser) keeps it from "
             "running as root.",
-            "Set securityContext.runAsNonRoot: true (and a non-zero runAsUser if the image's user is root "
-            "or not numeric).",
+            "Set securityContext.runAsNonRoot: true with a non-zero runAsUser and runAsGroup (the kubelet "
+            "refuses runAsNonRoot alone when the image's user is root or not numeric).",
+        ),
+        CodeInfo(
+            "gpu-visible-devices-all",
+            "lint",
+            _W,
+            "NVIDIA_VISIBLE_DEVICES set in the pod spec",
+            "A container sets NVIDIA_VISIBLE_DEVICES itself: all (or a device list) exposes GPUs the scheduler "
+            "did not give it, to pods with or without a GPU request; void or none hides the GPU it requested.",
+            "Remove NVIDIA_VISIBLE_DEVICES and let the device plugin set it; set it to void only in containers "
+            "that request no GPU.",
+        ),
+        CodeInfo(
+            "gpu-image-without-gpu",
+            "lint",
+            _I,
+            "GPU-built image without a GPU request",
+            "A container runs an image built for GPUs (a CUDA or ROCm build) and requests no GPU: it needs one, "
+            "or, where nvidia is the default runtime, it sees every GPU of the node.",
+            "Request the GPU it needs, or use the image's CPU build, or set NVIDIA_VISIBLE_DEVICES=void.",
         ),
     )
 }

@@ -68,11 +68,26 @@ def render_lint(report: Report, console: Console, files: int) -> None:
                     console.print(text, soft_wrap=True, highlight=False)
     console.print()
     counts = {severity: sum(1 for finding in report.findings if finding.severity == severity) for severity in Severity}
+    unreadable = int((report.extra.get("counts") or {}).get("unreadable") or 0)
+    not_read = f"; {unreadable} not read (below)" if unreadable else ""
     console.print(
         Text(
             f"Summary: {_plural(counts[Severity.ERROR], 'error')}, {_plural(counts[Severity.WARNING], 'warning')}, "
-            f"{_plural(counts[Severity.INFO], 'info')} in {_plural(report.checked, 'object')}."
+            f"{_plural(counts[Severity.INFO], 'info')} in {_plural(report.checked, 'object')}{not_read}."
         )
     )
+    suppressed = report.extra.get("suppressed") or []
+    if suppressed:
+        by_annotation = sum(1 for item in suppressed if item.get("by") == "annotation")
+        parts = [f"{by_annotation} by annotation"] if by_annotation else []
+        if len(suppressed) > by_annotation:
+            parts.append(f"{len(suppressed) - by_annotation} by {report.source.get('config')}")
+        console.print(
+            Text(f"Suppressed: {_plural(len(suppressed), 'finding')} ({', '.join(parts)}); -o json lists them."),
+            soft_wrap=True,
+        )
+    excluded = int((report.extra.get("counts") or {}).get("excluded") or 0)
+    if excluded:
+        console.print(Text(f"Excluded by {report.source.get('config')}: {_plural(excluded, 'file')}."), soft_wrap=True)
     for note in report.skipped:
         console.print(Text(f"Skipped: {note}", style="yellow"), soft_wrap=True)

@@ -30,13 +30,15 @@ MAX_DEPTH = 200
 
 
 def _refuse(label: Path | str, what: str) -> SnapshotFormatError:
-    return SnapshotFormatError(f"File {label} {what}: refusing to read it.", "Check where the file came from.")
+    return SnapshotFormatError(
+        f"File {label} {what}: refusing to read it.", "Check where the file came from.", words=f"{what}; refused"
+    )
 
 
 def check_size(label: Path | str, size: int, limit: int) -> None:
     """Refuse a file larger than ``limit`` bytes."""
     if size > limit:
-        raise _refuse(label, f"is {size // (1024 * 1024)} MiB, more than the {limit // (1024 * 1024)} MiB allowed")
+        raise _refuse(label, f"is larger than the {limit // (1024 * 1024)} MiB allowed ({size:,} bytes)")
 
 
 def _unreadable(path: Path, error: OSError, what: str = "File") -> UnreadableFileError:
@@ -164,6 +166,8 @@ def parse_json(text: str, label: Path | str) -> Any:
         raise SnapshotFormatError(
             f"File {label} is not valid JSON (line {error.lineno}, column {error.colno}): {error.msg}.",
             "Re-capture it with kubectl get -o json, or remove it from the snapshot folder.",
+            line=error.lineno,
+            words=f"not valid JSON (column {error.colno}): {error.msg}",
         ) from error
     except RecursionError as error:
         # The decoder's own limit (about 1,000 levels). Below it, no walk of ours recurses over a whole
@@ -172,17 +176,27 @@ def parse_json(text: str, label: Path | str) -> Any:
     return document
 
 
-def yaml_format_error(path: Path | str, error: Exception) -> SnapshotFormatError:
-    """The error for a YAML syntax error, naming the file and the line."""
+def yaml_format_error(path: Path | str, error: Exception, text: str | None = None) -> SnapshotFormatError:
+    """The error for a YAML syntax error, naming the file and the line (and a tab as a tab, given the text)."""
     mark = getattr(error, "problem_mark", None)
     where = f" (line {mark.line + 1})" if mark is not None else ""
     # A ReaderError (a control character, bad UTF-8) has no mark and a two-line str(); one line it is.
     words = " ".join(str(getattr(error, "problem", None) or error).split())
     words = words.replace(' in "<unicode string>",', "").replace(' in "<byte string>",', "")
+    if mark is not None and text is not None and _character_at(text, mark.line, mark.column) == "\t":
+        # libyaml says "found character that cannot start any token" without naming it.
+        words += " (a tab: YAML indents with spaces, never tabs)"
     return SnapshotFormatError(
         f"File {path} is not valid YAML{where}: {words.rstrip('.')}.",
         "Fix or remove the file.",
+        line=mark.line + 1 if mark is not None else None,
+        words=f"not valid YAML: {words.rstrip('.')}",
     )
+
+
+def _character_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n", line + 1)
+    return lines[line][column : column + 1] if line < len(lines) else ""
 
 
 def parse_yaml(text: str, label: Path | str) -> list[tuple[Any, Any]]:
@@ -206,7 +220,7 @@ def parse_yaml(text: str, label: Path | str) -> list[tuple[Any, Any]]:
                 _check_node_graph(node, label)
             documents.append((loader.construct_document(node), node))
     except yaml.YAMLError as error:
-        raise yaml_format_error(label, error) from error
+        raise yaml_format_error(label, error, text) from error
     except RecursionError as error:
         raise _refuse(label, f"nests deeper than {MAX_DEPTH} levels") from error
     finally:

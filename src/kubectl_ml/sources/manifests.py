@@ -8,20 +8,31 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kubectl_ml.errors import SnapshotFormatError, SourceError
-from kubectl_ml.sources.documents import MAX_MANIFEST_BYTES, check_size, files_under, parse_yaml
+from kubectl_ml.sources.documents import (
+    MAX_MANIFEST_BYTES,
+    check_size,
+    files_under,
+    parse_json,
+    parse_yaml,
+    read_text,
+)
 from kubectl_ml.sources.snapshot import objects_in, parse_file
 
 _SUFFIXES = (".yaml", ".yml", ".json")
 
 
-def manifest_files(paths: Iterable[str]) -> list[Path]:
-    """The files named, with folders expanded to their YAML/JSON files; ``-`` stays as it is."""
+def manifest_files(paths: Iterable[str], unreadable: list[UnreadableManifest] | None = None) -> list[Path]:
+    """The files named, with folders expanded to their YAML/JSON files; ``-`` stays as it is.
+
+    A folder that cannot be listed is added to ``unreadable`` when given, else it is the error: passing
+    over it in silence would report the rest as all there is.
+    """
     files: list[Path] = []
     for name in paths:
         path = Path(name)
@@ -30,16 +41,19 @@ def manifest_files(paths: Iterable[str]) -> list[Path]:
         except FileNotFoundError:
             pass  # said below, with what to pass instead
         except OSError as error:  # e.g. a file in a folder we may not enter
-            message = f"Cannot read {name}: {error.strerror or error}."
-            raise SourceError(message, "Check the path and its permissions.") from error
+            if unreadable is None:
+                message = f"Cannot read {name}: {error.strerror or error}."
+                raise SourceError(message, "Check the path and its permissions.") from error
+            unreadable.append(UnreadableManifest(name, None, f"cannot be read ({error.strerror or error})"))
+            continue
         if name == "-":
             files.append(path)
         elif path.is_dir():
-            found, unreadable = files_under(path)
-            if unreadable:
-                folder, reason = unreadable[0]
-                # Silently passing over it would report the rest as all there is.
-                raise SourceError(f"Cannot read folder {folder}: {reason}.", "Check the path and its permissions.")
+            found, folders = files_under(path)
+            for folder, reason in folders:
+                if unreadable is None:
+                    raise SourceError(f"Cannot read folder {folder}: {reason}.", "Check the path and its permissions.")
+                unreadable.append(UnreadableManifest(f"{folder}/", None, f"folder cannot be listed ({reason})"))
             files.extend(item for item in found if item.suffix in _SUFFIXES)
         elif path.is_file():
             files.append(path)
@@ -49,14 +63,8 @@ def manifest_files(paths: Iterable[str]) -> list[Path]:
 
 
 def load_manifests(paths: Iterable[str]) -> list[dict[str, Any]]:
-    """Every API object in the files (Lists flattened), in file order."""
-    objects: list[dict[str, Any]] = []
-    for path in manifest_files(paths):
-        text = sys.stdin.read(MAX_MANIFEST_BYTES + 1) if str(path) == "-" else None
-        source = Path("stdin.yaml") if str(path) == "-" else path
-        for document in parse_file(source, text, MAX_MANIFEST_BYTES):
-            objects.extend(objects_in(document, source))
-    return objects
+    """Every API object in the files (Lists flattened), in file order: :func:`load_manifest_objects`'s objects."""
+    return [item.object for item in load_manifest_objects(paths)]
 
 
 @dataclass(frozen=True)
@@ -122,21 +130,33 @@ def read_manifest(text: str, label: str) -> list[ManifestObject]:
         try:
             parse_file(source, text, MAX_MANIFEST_BYTES)  # JSON's own syntax errors, with line and column
         except SnapshotFormatError as error:
-            raise SnapshotFormatError(error.message.replace(str(source), label, 1), "Fix the file.") from error
+            message = error.message.replace(str(source), label, 1)
+            raise SnapshotFormatError(message, "Fix the file.", line=error.line, words=error.words) from error
     try:
         pairs = parse_yaml(text, label)
-    except SnapshotFormatError:
-        if source.suffix != ".json":
+    except SnapshotFormatError as yaml_error:
+        if source.suffix != ".json" and text.lstrip()[:1] not in ("{", "["):
             raise
-        # Valid JSON that YAML refuses (tabs, say): the objects without field lines.
-        pairs = [(document, None) for document in parse_file(source, text, MAX_MANIFEST_BYTES)]
+        # Valid JSON that YAML refuses (tabs, say), whatever the file is called: the objects without
+        # field lines. Not JSON either: a .json file gets JSON's words for it, any other YAML's.
+        try:
+            pairs = [(parse_json(text, label), None)]
+        except SnapshotFormatError:
+            if source.suffix == ".json":
+                raise
+            raise yaml_error from None
     located: list[ManifestObject] = []
     for document, node in pairs:
         if not isinstance(document, dict):
             continue
         if "items" in document and not isinstance(document["items"], list | None):
             line = node.start_mark.line + 1 if node is not None else 1
-            raise SnapshotFormatError(f"File {label} (line {line}): items is not a list.", "Fix the file.")
+            raise SnapshotFormatError(
+                f"File {label} (line {line}): items is not a list.",
+                "Fix the file.",
+                line=line,
+                words="items is not a list",
+            )
         nodes = {}
         if node is not None and isinstance(document.get("items"), list):
             items_node = next((value for key, value in node.value if key.value == "items"), None)
@@ -148,18 +168,144 @@ def read_manifest(text: str, label: str) -> list[ManifestObject]:
     return located
 
 
-def load_manifest_objects(paths: Iterable[str]) -> list[ManifestObject]:
-    """Every API object in the files (Lists flattened), located, in file order; ``-`` reads stdin."""
+@dataclass(frozen=True)
+class UnreadableManifest:
+    """A file (or one document of it) that could not be linted, and why, in the parser's words.
+
+    Attributes:
+        file: the file (``-`` for standard input), or a chart's folder for its Helm templates.
+        line: the 1-based line of the problem, when the parser says.
+        words: what is wrong (``not valid YAML: found character '\\t' that cannot start any token``).
+        hint: what to do instead, when there is a better way (``helm template CHART | kubectl ml lint -``).
+        message: the parser's whole sentence (``File x is not valid YAML (line 7): ...``), for a command
+            that reads one file and stops on it (``gpu -f``).
+    """
+
+    file: str
+    line: int | None
+    words: str
+    hint: str | None = None
+    message: str = ""
+
+    def note(self) -> str:
+        """The ``skipped`` line: ``deploy/bad.yaml:7: not valid YAML: ...; not linted``."""
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.words}; not linted" + (f" ({self.hint})" if self.hint else "")
+
+
+@dataclass(frozen=True)
+class ManifestSet:
+    """What a set of manifest paths holds: the objects, and the files (or documents) that could not be read.
+
+    Attributes:
+        objects: every API object read, located, in file order.
+        unreadable: what could not be read, in file order; the rest was still read.
+        files: how many files were opened (standard input counts as one).
+        excluded: how many files an exclude pattern left out.
+    """
+
+    objects: list[ManifestObject]
+    unreadable: list[UnreadableManifest]
+    files: int
+    excluded: int = 0
+
+
+# Go-template actions that only Helm charts use: trim markers, the built-in objects, Sprig helpers.
+# Other tools put braces in manifests too (Argo Workflows' {{inputs.parameters.x}}), so ``{{`` alone
+# does not make a Helm template.
+_HELM_ACTION = re.compile(
+    r"\{\{-|-\}\}|\{\{\s*(?:\.Values|\.Release|\.Chart|\.Capabilities|\.Files|\.Template|\$\.|include\s|template\s"
+    r"|if\s|else\b|end\s*\}\}|range\s|with\s|define\s|toYaml|tpl\s|required\s|default\s|printf\s)"
+)
+_DOCUMENT_MARKER = re.compile(r"^(?:---|\.\.\.)(?=[ \t]|$)", re.MULTILINE)
+
+
+def helm_chart_of(path: Path) -> Path | None:
+    """The chart folder (the one with ``Chart.yaml``) a file sits in, a few levels up; None outside a chart."""
+    for parent in list(path.resolve().parents)[:4]:
+        if (parent / "Chart.yaml").is_file():
+            return parent
+    return None
+
+
+def _is_helm_template(text: str, path: Path) -> bool:
+    if "{{" not in text:
+        return False
+    return bool(_HELM_ACTION.search(text)) or (path.parent.name == "templates" and helm_chart_of(path) is not None)
+
+
+def _by_document(text: str, label: str) -> tuple[list[ManifestObject], list[UnreadableManifest]]:
+    """Each YAML document of the text read on its own, so one broken document hides only itself.
+
+    A document marker (``---`` or ``...`` at the start of a line) ends any YAML node, so cutting there is
+    what the parser would do; each piece is padded with the lines before it to keep its line numbers.
+    """
+    starts = [0, *(match.start() for match in _DOCUMENT_MARKER.finditer(text) if match.start() > 0)]
     objects: list[ManifestObject] = []
-    for path in manifest_files(paths):
-        if str(path) == "-":
-            text = sys.stdin.read(MAX_MANIFEST_BYTES + 1)  # enough to tell it is too large
+    unreadable: list[UnreadableManifest] = []
+    for start, end in zip(starts, [*starts[1:], len(text)], strict=True):
+        piece = "\n" * text.count("\n", 0, start) + text[start:end]
+        try:
+            objects.extend(read_manifest(piece, label))
+        except SnapshotFormatError as error:
+            unreadable.append(UnreadableManifest(label, error.line, error.words, None, error.message))
+    return objects, unreadable
+
+
+def _read_one(path: Path, label: str, text: str | None) -> tuple[list[ManifestObject], list[UnreadableManifest]]:
+    """The objects of one file, or why it (or which of its documents) could not be read."""
+    try:
+        if text is None:
+            text = read_text(path, MAX_MANIFEST_BYTES)
         else:
-            try:
-                check_size(path, path.stat().st_size, MAX_MANIFEST_BYTES)
-                text = path.read_text(encoding="utf-8", errors="replace")
-            except OSError as error:
-                message = f"Cannot read {path}: {error.strerror}."
-                raise SourceError(message, "Check the path and its permissions.") from error
-        objects.extend(read_manifest(text, str(path)))
-    return objects
+            check_size(label, len(text.encode("utf-8", errors="replace")), MAX_MANIFEST_BYTES)
+    except SnapshotFormatError as error:  # unreadable (permissions, gone) or too large
+        return [], [UnreadableManifest(label, None, error.words, None, error.message)]
+    if _is_helm_template(text, path):
+        chart = helm_chart_of(path) if label != "-" else None
+        hint = f"helm template {chart or 'CHART'} | kubectl ml lint -"
+        return [], [UnreadableManifest(label, None, "a Helm template ({{ }} placeholders), not a manifest yet", hint)]
+    try:
+        return read_manifest(text, label), []
+    except SnapshotFormatError as error:
+        if path.suffix == ".json" or label.endswith(".json"):
+            return [], [UnreadableManifest(label, error.line, error.words, None, error.message)]
+        return _by_document(text, label)
+
+
+def read_manifest_set(paths: Iterable[str], exclude: Callable[[Path], bool] | None = None) -> ManifestSet:
+    """Every API object in the files named (folders searched, ``-`` for stdin), and what could not be read.
+
+    The one loader of manifests (``lint``, ``gpu -f``): a file that cannot be read, a YAML or JSON syntax
+    error (in one document of a stream, only that document), a document past the size and alias bounds
+    and a Helm template are each one entry of ``unreadable``, and the rest is read. A folder that cannot
+    be listed is one entry too.
+
+    ``exclude`` leaves out files (a config file's ``exclude`` patterns); they are counted, not read.
+
+    Raises:
+        SourceError: a path that does not exist (what was typed is wrong; nothing is read).
+    """
+    objects: list[ManifestObject] = []
+    unreadable: list[UnreadableManifest] = []
+    files = excluded = 0
+    for path in manifest_files(paths, unreadable):
+        if exclude is not None and str(path) != "-" and exclude(path):
+            excluded += 1
+            continue
+        files += 1
+        text = sys.stdin.read(MAX_MANIFEST_BYTES + 1) if str(path) == "-" else None
+        found, problems = _read_one(path, str(path), text)
+        objects.extend(found)
+        unreadable.extend(problems)
+    return ManifestSet(objects, unreadable, files, excluded)
+
+
+def load_manifest_objects(paths: Iterable[str]) -> list[ManifestObject]:
+    """Every API object in the files, located; the first file that cannot be read is the error."""
+    found = read_manifest_set(paths)
+    if found.unreadable:
+        problem = found.unreadable[0]
+        message = problem.message or f"Cannot read {problem.note().removesuffix('; not linted')}."
+        raise SnapshotFormatError(message, problem.hint or "Fix the file.")
+    return found.objects
