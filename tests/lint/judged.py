@@ -2,8 +2,9 @@
 
 ``baseline.yaml`` beside the corpus holds every finding lint has given on it, each judged by hand:
 ``right`` (a user would thank us), ``wrong`` (a user would switch the code off) or ``debatable``, with
-the reason. The test (tests/lint/test_corpus.py) fails when a judged-right finding disappears, a
-judged-wrong one comes back, or a finding nobody judged appears; ``scripts/lint_corpus.py`` prints the
+the reason. A finding judged wrong that lint no longer gives stays in the baseline with ``gone: true``.
+The test (tests/lint/test_corpus.py) fails when a judged-right finding disappears, a gone one comes back,
+or a finding nobody judged appears; ``scripts/lint_corpus.py`` prints the
 unjudged ones as stubs to judge, and the precision table of docs/lint-precision.md.
 """
 
@@ -94,7 +95,8 @@ class Comparison:
     """Today's run against the baseline."""
 
     lost: list[dict[str, Any]]  # judged right, no longer found
-    back: list[dict[str, Any]]  # judged wrong, found again
+    back: list[dict[str, Any]]  # judged wrong and gone, found again
+    stale: list[dict[str, Any]]  # judged wrong or debatable, no longer found, not yet marked gone
     unjudged: list[Seen]  # found, not in the baseline (or judged "?")
     counts: Counter[str]  # verdicts of today's findings
     by_code: dict[str, Counter[str]]
@@ -109,16 +111,29 @@ class Comparison:
 def compare(seen: Iterable[Seen], baseline: Mapping[Key, Mapping[str, Any]]) -> Comparison:
     """Which judged findings were lost or came back, which are unjudged, and today's verdict counts."""
     today = {item.key: item for item in seen}
+
+    def judged(key: Key) -> str | None:
+        # A verdict is on what was said: a finding whose summary changed is judged again.
+        entry = baseline.get(key)
+        if entry is None or entry.get("verdict") not in VERDICTS:
+            return None
+        if key in today and entry.get("summary") not in (None, today[key].summary):
+            return None
+        return str(entry["verdict"])
+
     lost = [dict(entry) for key, entry in baseline.items() if entry.get("verdict") == "right" and key not in today]
-    back = [dict(entry) for key, entry in baseline.items() if entry.get("verdict") == "wrong" and key in today]
-    unjudged = [item for key, item in today.items() if baseline.get(key, {}).get("verdict") not in VERDICTS]
+    # A wrong finding lint stopped giving is kept, marked gone, so that it cannot come back unseen.
+    back = [dict(entry) for key, entry in baseline.items() if entry.get("gone") and key in today and judged(key)]
+    stale = [dict(entry) for key, entry in baseline.items() if not entry.get("gone") and key not in today]
+    stale = [entry for entry in stale if entry.get("verdict") != "right"]
+    unjudged = [item for key, item in today.items() if judged(key) is None]
     counts: Counter[str] = Counter()
     by_code: dict[str, Counter[str]] = {}
     for key in today:
-        verdict = str(baseline.get(key, {}).get("verdict") or "unjudged")
+        verdict = judged(key) or "unjudged"
         counts[verdict] += 1
         by_code.setdefault(key[1], Counter())[verdict] += 1
-    return Comparison(lost, back, unjudged, counts, by_code)
+    return Comparison(lost, back, stale, unjudged, counts, by_code)
 
 
 def precision_table(comparison: Comparison) -> str:

@@ -32,6 +32,13 @@ def lint(
     ...; Kubeflow PyTorchJob/TFJob/MPIJob/..., TrainJob and TrainingRuntimes, JobSet, LeaderWorkerSet,
     RayJob/RayCluster/RayService, KServe InferenceService and ServingRuntimes, Volcano Job, DeploymentConfig.
     Objects of other kinds that hold containers are listed as not checked. Multi-document YAML, JSON, Lists.
+    A file that cannot be read (a YAML error, a Helm template) is listed and the rest is linted; exit 1 on
+    findings at --fail-on, else 3 when something was not read, else 0.
+
+    Turn a code off for one object with an annotation on it or on its pod template, the reason as its
+    value: ignore.kubectl-ml.io/shm-missing: "single process". For a whole repository, .kubectl-ml.yaml
+    in the current folder (or --config FILE): lint: {disable: [codes], severity: {code: level}, exclude:
+    [globs]}. Suppressed findings are counted and listed (-o json).
 
     \b
     Examples:

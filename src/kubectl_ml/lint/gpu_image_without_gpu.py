@@ -7,9 +7,12 @@ word of its tag is ``gpu``, ``cuda*``, ``cu<NN>``, ``cudnn*`` or ``rocm*`` (``te
 its repository is a CUDA or ROCm base (``nvidia/cuda``, ``rocm/*``, a name ending in ``-gpu``), or when
 it is a GPU build of a framework or model server (NGC's PyTorch, TensorFlow and Triton, vLLM's
 ``vllm-openai``, TGI, SGLang). A word ``cpu`` anywhere (``latest-cpu``, ``vllm-cpu``) makes it a CPU build.
-Not reported: GPU node agents (their images and DaemonSets are meant to see every GPU) and containers
+Not reported: GPU node agents (their images and DaemonSets are meant to see every GPU), containers
 that set ``NVIDIA_VISIBLE_DEVICES`` themselves (``gpu-visible-devices-all`` judges those; ``void`` is the
-fix). An info finding: a CPU-only step of a GPU pipeline is legitimate.
+fix), the templates of ClusterTrainingRuntimes and ClusterServingRuntimes (each TrainJob's
+``resourcesPerNode`` or InferenceService sets the GPU), the head group of a Ray cluster (KubeRay's
+documented pattern runs the workers' image there), and client builds of a server (Triton's ``-sdk``).
+An info finding: a CPU-only step of a GPU pipeline is legitimate.
 
 Why it matters: either the container needs a GPU and will fall back to the CPU or fail to start its model
 (``no CUDA-capable device is detected``), or it needs none and, where ``nvidia`` is the node's default
@@ -29,6 +32,7 @@ from collections.abc import Iterator
 from kubectl_ml.gpu._common import build
 from kubectl_ml.lint._common import containers, image_repository
 from kubectl_ml.lint.gpu_visible_devices_all import requests_device, visible_devices
+from kubectl_ml.lint.model_servers import is_client_image
 from kubectl_ml.lint.run_as_root import is_node_agent
 from kubectl_ml.model.accelerators import is_gpu_node_agent_image
 from kubectl_ml.model.findings import Evidence, Finding
@@ -60,6 +64,23 @@ def gpu_build(image: str) -> str | None:
     return None
 
 
+# Cluster-wide blueprints whose consumers set the resources (a TrainJob's resourcesPerNode, an
+# InferenceService's predictor): one template serves every team's GPU and CPU jobs, so "no GPU here" says
+# nothing. A namespaced runtime usually serves one team's jobs, and is still judged.
+_BLUEPRINT_KINDS = frozenset({"ClusterTrainingRuntime", "ClusterServingRuntime"})
+# KubeRay's documented pattern: the head runs the workers' image and schedules, not computes.
+_RAY_KINDS = frozenset({"RayCluster", "RayJob", "RayService"})
+
+
+def _exempt(subject: Subject, image: str) -> bool:
+    kind = subject.ref.kind.split(".", 1)[0]
+    if kind in _BLUEPRINT_KINDS:
+        return True
+    if kind in _RAY_KINDS and "head" in subject.role.lower():
+        return True
+    return is_client_image(image)  # Triton's -sdk client build: perf_analyzer, no GPU needed
+
+
 def check(subject: Subject) -> Iterator[Finding]:
     """Yield ``gpu-image-without-gpu`` per app container with a GPU-built image and no GPU request."""
     for container in containers(subject, init=False):
@@ -69,7 +90,7 @@ def check(subject: Subject) -> Iterator[Finding]:
         why = gpu_build(image.strip())
         if why is None or requests_device(container.body) or visible_devices(container.body) is not None:
             continue
-        if is_node_agent(subject, container):
+        if is_node_agent(subject, container) or _exempt(subject, image.strip()):
             continue
         yield build(
             "gpu-image-without-gpu",

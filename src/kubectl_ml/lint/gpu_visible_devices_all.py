@@ -20,7 +20,8 @@ unprivileged`` left true). What each combination means:
   off the node's GPUs; no finding.
 
 Node agents that need every GPU (DCGM exporter, the GPU Operator's validator and toolkit: a DaemonSet's
-privileged or host-device container, or a GPU agent's image) are not reported. A value from
+privileged or host-device container, or a GPU agent's image) are not reported, nor is any privileged
+container (it sees every device anyway; the GPU Operator's validation pods set ``all`` on purpose). A value from
 ``valueFrom`` or ``envFrom`` is not seen, and not judged.
 
 Why it matters: GPUs are counted by the scheduler and isolated by the runtime; this variable bypasses
@@ -70,12 +71,18 @@ def _delete_patch(subject: Subject, container: ContainerSpec) -> dict[str, Any] 
     return subject.patch({container.key: [body]})
 
 
+def _privileged(container: Mapping[str, Any]) -> bool:
+    """A privileged container sees every device anyway: GPU Operator validators test all GPUs on purpose."""
+    context = container.get("securityContext")
+    return isinstance(context, Mapping) and context.get("privileged") is True
+
+
 def check(subject: Subject) -> Iterator[Finding]:
     """Yield ``gpu-visible-devices-all`` per container that sets NVIDIA_VISIBLE_DEVICES against its request."""
     runtime = subject.spec.get("runtimeClassName")
     for container in containers(subject):
         found = visible_devices(container.body)
-        if found is None or is_node_agent(subject, container):
+        if found is None or is_node_agent(subject, container) or _privileged(container.body):
             continue
         index, value = found
         wanted = requests_device(container.body)

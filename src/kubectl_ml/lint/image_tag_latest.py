@@ -55,17 +55,34 @@ _CAPS_WORDS = frozenset({"IMAGE", "TAG", "VERSION", "PLACEHOLDER", "CHANGEME", "
 _XXX = re.compile(r"^x{3,}$", re.IGNORECASE)
 
 
-def placeholder(image: str) -> str | None:
-    """Why ``image`` is a placeholder rather than an image reference, or None when it is a reference."""
+def _placeholder_in(text: str) -> str | None:
     for mark, why in _PLACEHOLDER_MARKS:
-        if mark in image:
+        if mark in text:
             return why
-    for part in re.split(r"[/:@]", image):
+    if " " in text:  # never in an image reference: prose such as "FILLED BY THE OPERATOR"
+        return f"the words {text!r}"
+    for part in re.split(r"[/:@]", text):
         if _CAPS_TOKEN.match(part) or part in _CAPS_WORDS:
             return f"the all-caps token {part}"
         if _XXX.match(part):
             return f"the filler {part}"
     return None
+
+
+def placeholder(image: str) -> str | None:
+    """Why ``image``'s tag is left to a placeholder, or None when the tag can be judged.
+
+    A placeholder only in the registry or path (``PROJECT_ID/app:1.0``, ``<<PROJECT>>/jax:latest``) leaves
+    the tag written out: that tag is judged as any other.
+    """
+    why = _placeholder_in(image)
+    if why is None:
+        return None
+    last = image.rsplit("/", 1)[-1]
+    name, colon, tag = last.partition(":")
+    if colon and tag and "@" not in last and _placeholder_in(tag) is None and _placeholder_in(name) is None:
+        return None
+    return why
 
 
 def _pinned_by(word: str) -> bool:

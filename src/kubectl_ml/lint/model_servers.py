@@ -331,6 +331,18 @@ def _image_server(image: str) -> ModelServer | None:
     return None
 
 
+def is_client_image(image: str) -> bool:
+    """True for a server's client build (Triton's ``-sdk`` image: perf_analyzer and the client libraries)."""
+    repository, tag = image_repository(image).lower(), _tag(image).lower()
+    return any(
+        server.images is not None
+        and server.images.search(repository) is not None
+        and server.client_tags is not None
+        and server.client_tags.search(tag) is not None
+        for server in SERVERS
+    )
+
+
 def _invocations(commands: list[list[str]]) -> Iterator[str]:
     for words in commands:
         name = program(words)
@@ -348,14 +360,47 @@ def _command_server(commands: list[list[str]]) -> tuple[ModelServer, str] | None
     return None
 
 
+# Variables that set a server's HTTP port (TGI and Vertex AI's images read AIP_HTTP_PORT or PORT).
+_PORT_VARIABLES = ("AIP_HTTP_PORT", "HTTP_PORT", "PORT")
+_NOT_HTTP = frozenset({"grpc", "metrics", "metric", "prometheus", "nccl", "bootstrap"})
+
+
 def _declared_port(server: ModelServer, container: Mapping[str, Any], text: str) -> int | None:
+    """The port the server answers HTTP on, as the manifest says it.
+
+    In order: a port flag (``--port 8080``), a port variable (``PORT``, ``AIP_HTTP_PORT``), another
+    ``*_PORT`` variable naming one of the declared ports, the port named ``http``, the server's default
+    port when declared, the first declared port not named for gRPC or metrics, the server's default.
+    """
     for flag in server.port_flags:
         found = re.search(rf"(?:^|\s){re.escape(flag)}[=\s]+(\d+)\b", text)
         if found:
             return int(found.group(1))
-    for port in container.get("ports") or []:
-        if isinstance(port, Mapping) and isinstance(port.get("containerPort"), int):
-            return int(port["containerPort"])
+    declared = [
+        (str(port.get("name") or "").lower(), int(port["containerPort"]))
+        for port in container.get("ports") or []
+        if isinstance(port, Mapping) and isinstance(port.get("containerPort"), int)
+    ]
+    numbers = {number for _name, number in declared}
+    variables = {
+        str(item.get("name")): str(item.get("value"))
+        for item in container.get("env") or []
+        if isinstance(item, Mapping) and isinstance(item.get("value"), str | int) and str(item.get("value")).isdigit()
+    }
+    for name in _PORT_VARIABLES:
+        if name in variables:
+            return int(variables[name])
+    for name, value in variables.items():
+        if name.endswith("_PORT") and int(value) in numbers:
+            return int(value)
+    for name, number in declared:
+        if name.startswith("http"):
+            return number
+    if server.port in numbers:
+        return server.port
+    for name, number in declared:
+        if name not in _NOT_HTTP:
+            return number
     return server.port
 
 

@@ -3,6 +3,8 @@
 What: every container (init containers too) with no CPU request or no memory request (a limit alone
 counts: the API defaults the request to it), and every container that asks for an accelerator without
 ``limits.memory``. A CPU limit is not required: GPU training is often better without one (throttling).
+Not reported on a KServe InferenceService: its webhook gives a container without requests the defaults
+of ``inferenceservice-config`` (1 CPU, 2Gi), so its pods are never BestEffort.
 
 Why it matters: without requests the scheduler places the pod blind and it is the first evicted under
 pressure (BestEffort). A GPU container without a memory limit can take the node's memory from the other
@@ -26,6 +28,10 @@ def check(subject: Subject) -> Iterator[Finding]:
     """Yield ``resources-missing`` per container, naming every missing field."""
     if subject.partial:
         return  # Trainer's spec.trainer may leave resources to its runtime's template
+    if subject.ref.kind.split(".", 1)[0] == "InferenceService":
+        # KServe's webhook gives a predictor, transformer or explainer container without requests the
+        # defaults of its inferenceservice-config (1 CPU, 2Gi): never BestEffort, so this would be false.
+        return
     for container in containers(subject):
         requests, limits = resources_of(container.body)
         missing = [f"requests.{name}" for name in ("cpu", "memory") if name not in requests and name not in limits]

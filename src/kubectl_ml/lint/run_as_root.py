@@ -9,7 +9,11 @@ sockets: a DaemonSet's (or a DaemonSet pod's) container that is privileged, moun
 ``/dev``, ``/var/lib/kubelet`` (device-plugins, pod-resources), ``/run/nvidia``, ``/sys``, ``/proc`` or
 the containerd configuration, or runs a node agent's image (NVIDIA device plugin, GPU feature discovery,
 DCGM exporter, the GPU Operator's driver, container toolkit, validator, MIG manager; NFD; HAMi's and
-other vendors' device plugins; ``model.accelerators``).
+other vendors' device plugins; ``model.accelerators``); every container of such a pod, or of a DaemonSet
+pod in the host's PID namespace (its pause or config sidecar shares the pod's security context); the GPU
+Operator's templates and validation pods (images ``FILLED BY THE OPERATOR``, service account
+``nvidia-operator-validator``); and init containers that ``chown``/``chmod`` a volume (the non-root way
+is ``fsGroup``).
 
 Why it matters: a root process in a container is root on the node if it escapes, can write everywhere in
 the image, and often holds the GPU device files and a mounted dataset; PodSecurity ``restricted`` rejects
@@ -21,8 +25,10 @@ runAsNonRoot and image will run as root``), which is the case of vLLM, TGI, Trit
 ``nvidia/cuda`` and ``pytorch/pytorch``, or not numeric (BentoML's ``bentoml``). The patch sets user and
 group 1000 (and ``fsGroup`` when the pod mounts claims); that user must be able to read the image's files
 and write its caches: set ``HOME`` and ``HF_HOME`` to a writable volume, since these images keep their
-caches under ``/root``. An explicit ``runAsUser: 0`` gets no patch: it was chosen, and the image must be
-made to work as another user first.
+caches under ``/root``. Images with a non-root user of their own (nginx-unprivileged, UBI, Bitnami, Ray,
+KServe) get ``runAsNonRoot: true`` alone: another uid would not own their writable folders.
+An explicit ``runAsUser: 0`` gets no patch: it was chosen, and the image must be made to work as another
+user first.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from typing import Any
 from kubectl_ml.gpu._common import build
 from kubectl_ml.lint._common import ContainerSpec, containers, image_repository
 from kubectl_ml.model.accelerators import is_gpu_node_agent_image
-from kubectl_ml.model.findings import Evidence, Finding
+from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.subjects import Subject
 
 # The uid and gid the patch gives: the first non-system user of most base images.
@@ -85,10 +91,7 @@ def _host_paths(subject: Subject, container: ContainerSpec) -> list[str]:
     return [volumes[str(m.get("name"))] for m in mounts if isinstance(m, Mapping) and str(m.get("name")) in volumes]
 
 
-def is_node_agent(subject: Subject, container: ContainerSpec) -> bool:
-    """True for a node agent's container: a DaemonSet's, privileged, on host devices, or a GPU agent's image."""
-    if not _daemon_set(subject):
-        return False
+def _agent_container(subject: Subject, container: ContainerSpec) -> bool:
     if _context(container.body).get("privileged") is True:
         return True
     image = container.body.get("image")
@@ -98,6 +101,58 @@ def is_node_agent(subject: Subject, container: ContainerSpec) -> bool:
         path == "/" or any(path == root or path.startswith(root + "/") for root in _AGENT_HOST_PATHS)
         for path in _host_paths(subject, container)
     )
+
+
+def is_node_agent(subject: Subject, container: ContainerSpec) -> bool:
+    """True for a node agent's container: a DaemonSet's, privileged, on host devices, or a GPU agent's image.
+
+    One such container makes the whole pod an agent (a pause or config container beside a privileged
+    installer shares its pod-level security context: the patch would reach the installer too), as does a
+    pod in the host's PID namespace.
+    """
+    if not _daemon_set(subject):
+        return False
+    if _agent_container(subject, container) or subject.spec.get("hostPID") is True:
+        return True
+    return any(_agent_container(subject, sibling) for sibling in containers(subject))
+
+
+# The GPU Operator fills these images in and runs its validators with this service account: its templates
+# and validation pods are the operator's to configure, not the user's.
+_OPERATOR_PLACEHOLDER = re.compile(r"^FILLED[ _]BY", re.IGNORECASE)
+_OPERATOR_ACCOUNTS = frozenset({"nvidia-operator-validator"})
+# Init containers that fix a volume's ownership must run as root; fsGroup is the non-root way to do it.
+_OWNERSHIP_COMMANDS = frozenset({"chown", "chmod", "chgrp"})
+# Images whose own USER is a non-root uid, numeric (their Dockerfiles): declaring runAsNonRoot is all
+# they need, and another uid would break their file ownership (nginx-unprivileged is 101, UBI's python
+# 1001, Bitnami 1001, Ray and KServe 1000). A named USER (TorchServe's model-server) is not here: the
+# kubelet cannot verify a name and refuses runAsNonRoot without a runAsUser.
+_NON_ROOT_IMAGES = re.compile(
+    r"nginx-unprivileged|(^|/)ubi\d*/|registry\.access\.redhat\.com/ubi|(^|/)bitnami/|(^|/)rayproject/ray"
+    r"|(^|/)kserve/"
+)
+
+
+def _operator_managed(subject: Subject) -> bool:
+    if str(subject.spec.get("serviceAccountName") or "") in _OPERATOR_ACCOUNTS:
+        return True
+    return any(
+        isinstance(item.body.get("image"), str) and _OPERATOR_PLACEHOLDER.match(item.body["image"].strip())
+        for item in containers(subject)
+    )
+
+
+def _fixes_ownership(container: ContainerSpec) -> bool:
+    words = [*(container.body.get("command") or []), *(container.body.get("args") or [])]
+    text = " ".join(str(word) for word in words)
+    return container.key == "initContainers" and any(
+        re.search(rf"(^|[\s;&|/]){command}\s", text) for command in _OWNERSHIP_COMMANDS
+    )
+
+
+def has_own_non_root_user(image: str) -> bool:
+    """True for images known to run as a non-root USER of their own (nginx-unprivileged, UBI, Ray, KServe)."""
+    return bool(_NON_ROOT_IMAGES.search(image_repository(image).lower()))
 
 
 def runs_as_root_by_default(image: str) -> bool:
@@ -125,12 +180,12 @@ def _patch(subject: Subject, container: ContainerSpec, own: Mapping[str, Any]) -
 
 def check(subject: Subject) -> Iterator[Finding]:
     """Yield ``run-as-root`` per container that runs as root or is not kept from it."""
-    if subject.partial:
-        return  # the runtime's template holds the security context
+    if subject.partial or _operator_managed(subject):
+        return  # the runtime's template holds the security context; the GPU Operator's pods are its own
     pod = _context(subject.spec)
     for container in containers(subject):
-        if is_node_agent(subject, container):
-            continue  # device plugins, DCGM exporter, the Operator's operands: root is their job
+        if is_node_agent(subject, container) or _fixes_ownership(container):
+            continue  # device plugins, DCGM exporter, the Operator's operands, a chown init: root is their job
         own = _context(container.body)
         user_path = container.path(subject, "securityContext.runAsUser")
         user = own.get("runAsUser")
@@ -144,6 +199,14 @@ def check(subject: Subject) -> Iterator[Finding]:
             evidence = Evidence("spec", user_path, 0)
         elif non_root is True or (isinstance(user, int) and user > 0):
             continue
+        elif isinstance(image, str) and has_own_non_root_user(image):
+            summary = (
+                f"runs as {image_repository(image)}'s own non-root user, but nothing in the spec keeps it so "
+                "(runAsNonRoot is not set; PodSecurity restricted rejects the pod)"
+            )
+            where = "securityContext"
+            path = container.path(subject, where) if own or not pod else subject.path(f"spec.{where}")
+            evidence = Evidence("spec", path, dict(own or pod) or None)
         else:
             summary = "may run as root: neither runAsNonRoot: true nor a non-zero runAsUser is set"
             if root_image:
@@ -158,6 +221,14 @@ def check(subject: Subject) -> Iterator[Finding]:
             remedy = (
                 "runAsUser: 0 is set on purpose, so no patch: make the image work as another user first, then set "
                 f"runAsNonRoot: true with runAsUser and runAsGroup (e.g. {NON_ROOT_ID})."
+            )
+        elif isinstance(image, str) and has_own_non_root_user(image):
+            # Its own USER is not root: declaring runAsNonRoot makes the kubelet enforce it; a uid of ours
+            # would not own the image's writable folders.
+            patch = subject.patch({"securityContext": {"runAsNonRoot": True}})
+            remedy = (
+                f"Set runAsNonRoot: true: {image_repository(image)} runs as a non-root user of its own, and "
+                "the kubelet then refuses to start it should that ever change; keep the image's uid."
             )
         else:
             patch = _patch(subject, container, own)
@@ -177,6 +248,7 @@ def check(subject: Subject) -> Iterator[Finding]:
                 f"{NON_ROOT_ID} must be able to read the image's files and write its caches: {caches}; if the "
                 "image has a non-root user of its own, use its uid (docker inspect -f '{{.Config.User}}' IMAGE)."
             )
+        own_user = user != 0 and isinstance(image, str) and has_own_non_root_user(image)
         yield build(
             "run-as-root",
             subject.ref,
@@ -185,4 +257,5 @@ def check(subject: Subject) -> Iterator[Finding]:
             evidence=[evidence],
             remedy=remedy,
             patch=patch,
+            severity=Severity.INFO if own_user else None,
         )
