@@ -121,7 +121,12 @@ def compare(seen: Iterable[Seen], baseline: Mapping[Key, Mapping[str, Any]]) -> 
             return None
         return str(entry["verdict"])
 
-    lost = [dict(entry) for key, entry in baseline.items() if entry.get("verdict") == "right" and key not in today]
+    # A right finding given up on purpose carries ``dropped: <why>`` (a precision trade-off, said in the docs).
+    lost = [
+        dict(entry)
+        for key, entry in baseline.items()
+        if entry.get("verdict") == "right" and key not in today and not entry.get("dropped")
+    ]
     # A wrong finding lint stopped giving is kept, marked gone, so that it cannot come back unseen.
     back = [dict(entry) for key, entry in baseline.items() if entry.get("gone") and key in today and judged(key)]
     stale = [dict(entry) for key, entry in baseline.items() if not entry.get("gone") and key not in today]
@@ -151,4 +156,12 @@ def precision_table(comparison: Comparison) -> str:
         f"| **all** | {total} | {comparison.counts['right']} | {comparison.counts['wrong']} | "
         f"{comparison.counts['debatable']} | {comparison.precision():.0%} |"
     )
+    if total:
+        right, wrong, debatable = (comparison.counts[verdict] for verdict in VERDICTS)
+        lines += [
+            "",
+            f"Of all {total} findings, {right} ({right / total:.0%}) are right, {wrong} ({wrong / total:.1%}) wrong "
+            f"and {debatable} ({debatable / total:.0%}) debatable; counting debatable as wrong, precision is "
+            f"{comparison.precision(debatable_as_wrong=True):.0%}.",
+        ]
     return "\n".join(lines)

@@ -50,3 +50,27 @@ def test_image_tag_latest_reads_prose_as_a_placeholder() -> None:
     found = [finding for finding in result.findings if finding.code == "image-tag-latest"]
     assert found
     assert all("placeholder" in finding.summary and finding.severity.label == "info" for finding in found)
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "container"),
+    [
+        ("jobset/depends-on.yaml", "image-tag-latest", "worker"),  # bash:latest running sleep
+        ("nvidia-gpu-operator/tests.gpu-pod.yaml", "resources-missing", "cuda-vector-add"),  # a CUDA sample
+    ],
+)
+def test_containers_that_do_no_lasting_work_are_not_sized_or_pinned(name: str, code: str, container: str) -> None:
+    # Judged noise by every owner: what runs sleep or vectorAdd needs no requests and no pinned version.
+    assert (code, container) not in {(found_code, found) for found_code, (_n, found) in _coded(name)}
+
+
+def test_a_demo_server_still_needs_its_tag_and_requests() -> None:
+    # nginx is deployed for real: Polaris' fixture keeps both findings (tests/lint/corpus/polaris).
+    found = {code for code, _where in _coded("polaris/checks.cpuLimitsMissing.failure.yaml")}
+    assert {"image-tag-latest", "resources-missing"} <= found
+
+
+def _coded(name: str) -> list[tuple[str, tuple[str, str]]]:
+    manifests = read_manifest_set([str(CORPUS / name)])
+    result = lint_manifests([LintInput(item.object, item.file, item.line, item.lines) for item in manifests.objects])
+    return [(finding.code, (finding.object.name, finding.container or "")) for finding in result.findings]

@@ -75,9 +75,10 @@ def test_helm_create_deployment(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_nvidia_example_pod(capsys: pytest.CaptureFixture[str]) -> None:
     document = lint_json(capsys, str(LINT / "nvidia-pod.yaml"))
-    # The vectoradd CUDA sample is one short process: no DataLoader, no NCCL, so no /dev/shm (issue 12).
+    # The vectoradd CUDA sample is one short process: no DataLoader, no NCCL, so no /dev/shm, and nothing
+    # worth sizing (issue 12, judged on tests/lint/corpus).
     assert located(document, "shm-missing") == []
-    assert located(document, "resources-missing") == [("gpu-pod", "nvidia-pod.yaml", 2, 11)]
+    assert located(document, "resources-missing") == []
     assert located(document, "run-as-root") == [("gpu-pod", "nvidia-pod.yaml", 2, 9)]
     codes = {item["code"] for item in document["findings"]}
     assert not codes & {"gpu-limit-missing", "image-tag-latest", "probes-missing", "startup-probe-missing"}

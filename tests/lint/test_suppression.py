@@ -164,7 +164,7 @@ def test_the_config_in_the_current_folder_turns_codes_off_and_changes_severities
     assert run(capsys, "lint", "cronjob.yaml").code == 0  # what is left is below --fail-on error
     (tmp_path / ".kubectl-ml.yaml").write_text("lint:\n  severity:\n    resources-missing: error\n")
     pod = tmp_path / "pod.yaml"
-    shutil.copy(FIXTURES / "lint" / "nvidia-pod.yaml", pod)
+    pod.write_text(DEPLOYMENT.replace("ignore.kubectl-ml.io/", "example.com/"))  # no requests: a warning
     _code, raised = _lint(capsys, "pod.yaml")
     assert {finding["severity"] for finding in raised["findings"] if finding["code"] == "resources-missing"} == {
         "error"

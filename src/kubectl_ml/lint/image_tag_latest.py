@@ -16,7 +16,9 @@ A digest (``@sha256:...``) pins the image, with or without a tag. A placeholder 
 in is not an image, and its tag is not checked: ``$IMAGE``, ``${IMAGE_URI}``, ``$(IMG)``, Helm or Jinja
 left in (``{{ .Values.image }}``), ``<image>``, ``ko://...``, all-caps tokens (``FILLED_BY_OPERATOR``,
 ``REPLACE_ME``, ``IMAGE_PLACEHOLDER``, ``gcr.io/PROJECT_ID/app``) and ``xxx``: an info finding says
-"placeholder, not checked", so that lint never calls a template clean nor its placeholder untagged.
+"placeholder, not checked", so that lint never calls a template clean nor its placeholder untagged. A
+container that does no lasting work (``smoke_tests.idles``: busybox running ``sleep`` or ``echo``,
+``nvidia-smi``, a CUDA sample) is not reported: any version of it does the same.
 
 Why it matters: a moving tag moves. A restarted pod, a new replica or a new node may pull a different
 version than the one that was tested, and nobody can tell from the manifest which one runs. For a
@@ -33,6 +35,7 @@ from collections.abc import Iterator
 
 from kubectl_ml.gpu._common import build
 from kubectl_ml.lint._common import containers
+from kubectl_ml.lint.smoke_tests import idles
 from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.subjects import Subject
 
@@ -130,8 +133,8 @@ def check(subject: Subject) -> Iterator[Finding]:
             )
             continue
         tag = unpinned_tag(image)
-        if tag is None:
-            continue
+        if tag is None or idles(container.body):
+            continue  # pinned; or busybox running sleep, where any version does the same
         if tag == "(none)":
             said, repository = "has no tag (so latest)", image
         elif tag == "latest":

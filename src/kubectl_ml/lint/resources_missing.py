@@ -4,7 +4,9 @@ What: every container (init containers too) with no CPU request or no memory req
 counts: the API defaults the request to it), and every container that asks for an accelerator without
 ``limits.memory``. A CPU limit is not required: GPU training is often better without one (throttling).
 Not reported on a KServe InferenceService: its webhook gives a container without requests the defaults
-of ``inferenceservice-config`` (1 CPU, 2Gi), so its pods are never BestEffort.
+of ``inferenceservice-config`` (1 CPU, 2Gi), so its pods are never BestEffort. Nor on a container that
+does no lasting work (``smoke_tests.idles``: ``sleep``, ``echo``, ``nvidia-smi``, a CUDA sample, the
+pause image): there is nothing to size, and owners of such examples call the finding noise.
 
 Why it matters: without requests the scheduler places the pod blind and it is the first evicted under
 pressure (BestEffort). A GPU container without a memory limit can take the node's memory from the other
@@ -20,6 +22,7 @@ from collections.abc import Iterator
 
 from kubectl_ml.gpu._common import build
 from kubectl_ml.lint._common import containers, gpu_resources, resources_of
+from kubectl_ml.lint.smoke_tests import idles
 from kubectl_ml.model.findings import Evidence, Finding
 from kubectl_ml.model.subjects import Subject
 
@@ -33,6 +36,8 @@ def check(subject: Subject) -> Iterator[Finding]:
         # defaults of its inferenceservice-config (1 CPU, 2Gi): never BestEffort, so this would be false.
         return
     for container in containers(subject):
+        if idles(container.body):
+            continue  # sleep, echo, nvidia-smi, a CUDA sample: what it uses is too little to size
         requests, limits = resources_of(container.body)
         missing = [f"requests.{name}" for name in ("cpu", "memory") if name not in requests and name not in limits]
         gpus = gpu_resources(container.body)

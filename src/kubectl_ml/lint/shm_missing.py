@@ -50,35 +50,12 @@ from typing import Any
 from kubectl_ml.gpu._common import build
 from kubectl_ml.lint import model_servers
 from kubectl_ml.lint._common import containers, gpu_resources, image_repository, resources_of
+from kubectl_ml.lint.smoke_tests import is_smoke_test
 from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.quantity import try_parse_quantity
 from kubectl_ml.model.subjects import Subject
 
 _SHM = "/dev/shm"
-
-# Commands of smoke tests, waits and clients: none of them shares memory between processes.
-_HARMLESS = frozenset(
-    {
-        # GPU checks and CUDA samples
-        "nvidia-smi", "vectorAdd", "vectoradd", "deviceQuery", "devicequery", "deviceQueryDrv", "bandwidthTest",
-        "nbody", "matrixMul", "simpleP2P", "p2pBandwidthLatencyTest", "cuda-vector-add", "gpu_burn", "gpu-burn",
-        "gpuburn", "dcgmproftester", "dcgmproftester11", "dcgmproftester12", "dcgmi", "nvbandwidth", "rocm-smi",
-        "amd-smi", "hl-smi", "neuron-ls", "neuron-top", "clinfo",
-        # waits and shell chores
-        "sleep", "pause", "true", "false", "echo", "printf", "date", "env", "hostname", "cat", "ls", "pwd", "tail",
-        "wait", "[", "test", "exit", "set", "export", "cd", "trap", "nproc", "uname", "tee", "grep", "head",
-        # clients of a server elsewhere (a Triton client loop, a health poller)
-        "curl", "wget", "perf_analyzer", "perf_client", "genai-perf", "image_client", "grpc_image_client",
-        # demo servers
-        "http.server", "SimpleHTTPServer", "nginx", "httpd", "http-echo", "agnhost", "netexec", "serve-hostname",
-    }
-)  # fmt: skip
-
-# Images of GPU samples and demo servers, by repository: smoke tests when run as they are.
-_SAMPLE_IMAGE = re.compile(r"cuda-vector-add|/k8s/cuda-sample|nvidia/samples|gpu[-_]?burn|cuda-samples")
-_DEMO_IMAGE = re.compile(
-    r"(^|/)(nvidia/cuda|nginx|nginx-slim|nginxdemos/hello|httpd|http-echo|agnhost|echoserver|pause|busybox)$"
-)
 
 _DISTRIBUTED = {
     "torchrun": "torchrun",
@@ -134,16 +111,6 @@ def _gpu_count(container: Mapping[str, Any]) -> int:
     return int(total)
 
 
-def _is_smoke(container: Mapping[str, Any], commands: list[list[str]]) -> bool:
-    image = container.get("image")
-    repository = image_repository(image).lower() if isinstance(image, str) else ""
-    if _SAMPLE_IMAGE.search(repository):
-        return True
-    if not commands:
-        return bool(_DEMO_IMAGE.search(repository))
-    return all(model_servers.program(words) in _HARMLESS or words[0] in _HARMLESS for words in commands)
-
-
 def _image_trains(container: Mapping[str, Any]) -> bool:
     image = container.get("image")
     if not isinstance(image, str):
@@ -197,7 +164,7 @@ def _server_use(match: model_servers.Match, count: int) -> _Use | None:
 def _use(subject: Subject, container: Mapping[str, Any], tpu: bool) -> _Use | None:
     """What in the container uses /dev/shm, or None when nothing does (or nothing is known to)."""
     commands = model_servers.simple_commands(container)
-    if _is_smoke(container, commands):
+    if is_smoke_test(container, commands):
         return None
     count = _gpu_count(container)
     match = model_servers.detect(container)
