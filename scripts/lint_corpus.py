@@ -5,7 +5,7 @@
     python scripts/lint_corpus.py --write-docs     # rewrite the table in docs/lint-precision.md
     python scripts/lint_corpus.py --check-docs     # exit 1 when that table is out of date (the tests run this)
 
-Judging: copy a stub into tests/lint/corpus/baseline.yaml, set ``verdict`` to right, wrong or debatable
+Judging: copy a stub into tests/lint/corpus-baseline.yaml, set ``verdict`` to right, wrong or debatable
 and say why in ``reason`` (what a platform engineer reading this manifest would say of the finding).
 """
 

@@ -97,7 +97,11 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> Run:
 def _assert_answered(result: Run, output: str) -> None:
     assert result.code in (0, 1, 3), f"exit {result.code}: {result.err}"
     assert "Traceback" not in result.err, result.err
-    if result.code == 3:
+    if result.code == 3 and not result.err.strip():
+        # lint: an answer on stdout that says what it could not read (issue 12)
+        skipped = json.loads(result.out)["skipped"] if output == "json" else "Skipped:" in result.out
+        assert skipped, result.out
+    elif result.code == 3:
         lines = result.err.strip().splitlines()
         assert 1 <= len(lines) <= 2, result.err
     elif output == "json":

@@ -1,6 +1,6 @@
 """Lint's findings on the real-manifest corpus (tests/lint/corpus), against the judged baseline.
 
-``baseline.yaml`` beside the corpus holds every finding lint has given on it, each judged by hand:
+``corpus-baseline.yaml`` beside the corpus folder holds every finding lint has given on it, each judged by hand:
 ``right`` (a user would thank us), ``wrong`` (a user would switch the code off) or ``debatable``, with
 the reason. A finding judged wrong that lint no longer gives stays in the baseline with ``gone: true``.
 The test (tests/lint/test_corpus.py) fails when a judged-right finding disappears, a gone one comes back,
@@ -22,7 +22,7 @@ from kubectl_ml.lint import RULES, LintInput, lint_manifests
 from kubectl_ml.sources.manifests import read_manifest_set
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
-BASELINE = CORPUS / "baseline.yaml"
+BASELINE = CORPUS.parent / "corpus-baseline.yaml"
 VERDICTS = ("right", "wrong", "debatable")
 
 Key = tuple[str, str, str, str, int]  # file (in the corpus), code, Kind/name, container, line

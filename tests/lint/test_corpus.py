@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.lint.judged import BASELINE, CORPUS, VERDICTS, Comparison, compare, load_baseline, run_corpus
+from tests.lint.judged import CORPUS, VERDICTS, Comparison, compare, load_baseline, run_corpus
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,9 +29,7 @@ def test_every_corpus_file_has_its_source_in_the_readme() -> None:
     readme = (CORPUS / "README.md").read_text(encoding="utf-8")
     listed = set(re.findall(r"^\| `?([\w./-]+\.(?:ya?ml|json))`? \|", readme, flags=re.MULTILINE))
     files = {
-        path.relative_to(CORPUS).as_posix()
-        for path in CORPUS.rglob("*")
-        if path.suffix in (".yaml", ".yml", ".json") and path != BASELINE
+        path.relative_to(CORPUS).as_posix() for path in CORPUS.rglob("*") if path.suffix in (".yaml", ".yml", ".json")
     }
     assert len(files) >= 100
     assert files == listed
@@ -57,15 +55,16 @@ def test_no_finding_judged_wrong_and_fixed_comes_back(comparison: Comparison) ->
 
 
 def test_findings_no_longer_given_are_marked_gone(comparison: Comparison) -> None:
-    assert comparison.stale == [], "no longer found, mark them gone: true in baseline.yaml: " + "; ".join(
-        f"{entry['file']} {entry['code']} {entry['object']}" for entry in comparison.stale
+    assert comparison.stale == [], (
+        "no longer found, mark them gone: true in tests/lint/corpus-baseline.yaml: "
+        + "; ".join(f"{entry['file']} {entry['code']} {entry['object']}" for entry in comparison.stale)
     )
 
 
 def test_every_finding_is_judged(comparison: Comparison) -> None:
     assert comparison.unjudged == [], (
         f"{len(comparison.unjudged)} findings nobody judged, e.g. {comparison.unjudged[0].key}: "
-        "run python scripts/lint_corpus.py --stubs F, judge them into tests/lint/corpus/baseline.yaml"
+        "run python scripts/lint_corpus.py --stubs F, judge them into tests/lint/corpus-baseline.yaml"
     )
 
 

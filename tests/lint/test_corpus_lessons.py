@@ -1,6 +1,6 @@
 """What judging lint on the real-manifest corpus taught, each on the corpus file it came from.
 
-Each case was a finding judged wrong in tests/lint/corpus/baseline.yaml; the corpus test keeps them from
+Each case was a finding judged wrong in tests/lint/corpus-baseline.yaml; the corpus test keeps them from
 coming back as a whole, these say why, one rule at a time.
 """
 

@@ -248,3 +248,17 @@ def test_a_field_of_the_wrong_type_is_an_invalid_manifest_finding(
     assert finding["severity"] == "error"
     assert problem in finding["summary"]
     assert finding["line"] == line, (finding, path.read_text())
+
+
+def test_an_object_with_only_generate_name_is_named_by_it(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # kubectl create -f of a Job with generateName (the Kubernetes docs' job example, pi-): no name yet.
+    job = tmp_path / "job.yaml"
+    job.write_text(
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: pi-\nspec:\n  template:\n    spec:\n"
+        "      containers:\n      - name: pi\n        image: perl:5.34.0\n"
+        '        command: ["perl", "-Mbignum=bpi", "-wle", "print bpi(2000)"]\n      restartPolicy: Never\n'
+    )
+    document = lint_json(capsys, str(job))
+    assert document["findings"]
+    assert {finding["object"]["name"] for finding in document["findings"]} == {"pi-"}
+    assert "Job pi- " in run(capsys, "lint", str(job)).out

@@ -130,6 +130,11 @@ def test_gpu_sharing_names_are_known(limits: dict[str, Any]) -> None:
         ("aliyun.com/gpumem", "aliyun.com/gpu-mem"),
         ("nvidia.com/gpumemory", "nvidia.com/gpumem"),
         ("volcano.sh/vgpu-memroy", "volcano.sh/vgpu-memory"),
+        # A typo in the vendor's domain: "<anything>/gpu" passed as another vendor's plugin before.
+        ("nvida.com/gpu", "nvidia.com/gpu"),
+        ("nvidia.con/gpu", "nvidia.com/gpu"),
+        ("nvdia.com/gpu", "nvidia.com/gpu"),
+        ("Nvidia.com/gpu", "nvidia.com/gpu"),
     ],
 )
 def test_a_near_miss_of_a_known_name_is_an_error_with_a_rename_patch(resource: str, meant: str) -> None:

@@ -219,3 +219,70 @@ def test_a_config_flag_naming_no_file_is_a_usage_error(capsys: pytest.CaptureFix
     result = run(capsys, "lint", str(FIXTURES / "lint" / "nvidia-pod.yaml"), "--config", "nope.yaml")
     assert result.code == 2
     assert "--config nope.yaml: no such file." in result.err
+
+
+@pytest.mark.parametrize("pattern", ["deploy/testdata/*", "./deploy/testdata/*", "deploy/testdata/", "deploy/testdata"])
+def test_exclude_patterns_as_people_write_them(
+    pattern: str, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "deploy" / "testdata").mkdir(parents=True)
+    (tmp_path / "deploy" / "testdata" / "broken.yaml").write_text("kind: [\n")
+    shutil.copy(FIXTURES / "lint" / "cronjob.yaml", tmp_path / "deploy" / "cronjob.yaml")
+    (tmp_path / ".kubectl-ml.yaml").write_text(f'lint:\n  exclude: ["{pattern}"]\n')
+    monkeypatch.chdir(tmp_path)
+    _code, report = _lint(capsys, "deploy")
+    assert report["counts"]["excluded"] == 1, pattern
+
+
+def test_a_typo_at_the_top_of_the_config_is_said(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    config = tmp_path / "settings.yaml"
+    config.write_text("lnt:\n  disable: [run-as-root]\n")
+    result = run(capsys, "lint", str(FIXTURES / "lint" / "nvidia-pod.yaml"), "--config", str(config))
+    assert result.code == 2
+    assert "settings.yaml (line 1): unknown key lnt." in result.err
+
+
+def test_a_config_folder_is_looked_into(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / ".kubectl-ml.yaml").write_text("lint:\n  disable: [run-as-root]\n")
+    _code, report = _lint(capsys, str(FIXTURES / "lint" / "nvidia-pod.yaml"), "--config", str(tmp_path))
+    assert "run-as-root" not in _codes(report)
+    assert report["counts"]["suppressed"] >= 1
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run(capsys, "lint", str(FIXTURES / "lint" / "nvidia-pod.yaml"), "--config", str(empty))
+    assert result.code == 2
+    assert "is a folder without a .kubectl-ml.yaml" in result.err
+
+
+def test_an_annotation_on_a_cronjobs_job_template_is_honoured(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    cronjob = tmp_path / "cronjob.yaml"
+    text = (FIXTURES / "lint" / "cronjob.yaml").read_text()
+    cronjob.write_text(
+        text.replace(
+            "  jobTemplate:\n    spec:\n",
+            "  jobTemplate:\n    metadata:\n      annotations:\n"
+            '        ignore.kubectl-ml.io/gpu-limit-missing: "the device plugin defaults the limit"\n    spec:\n',
+        )
+    )
+    _code, report = _lint(capsys, str(cronjob))
+    assert "gpu-limit-missing" not in _codes(report)
+    assert [item["code"] for item in report["suppressed"]] == ["gpu-limit-missing"]
+
+
+def test_a_suppressed_invalid_manifest_is_not_taken_for_a_clean_object(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        DEPLOYMENT.replace("ignore.kubectl-ml.io/resources-missing", "ignore.kubectl-ml.io/invalid-manifest").replace(
+            "- containerPort: 80", "- containerPort: eighty"
+        )
+    )
+    _code, report = _lint(capsys, str(broken))
+    assert report["findings"] == []
+    assert [item["code"] for item in report["suppressed"]] == ["invalid-manifest"]
+    assert any(
+        "invalid-manifest suppressed (annotation); no other rule ran on it" in line for line in report["skipped"]
+    )

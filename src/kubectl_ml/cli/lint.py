@@ -66,6 +66,12 @@ def lint(
     manifests = read_manifest_set(paths, excluded if settings.exclude else None)
     inputs = [LintInput(item.object, item.file, item.line, item.lines) for item in manifests.objects]
     result = lint_manifests(inputs, settings)
+    nothing: list[str] = []
+    if not manifests.objects and not manifests.unreadable:
+        # Empty standard input (a `helm template` that failed upstream), an empty folder: never a green.
+        read = f"{manifests.files} file{'' if manifests.files == 1 else 's'} read" if manifests.files else "no file"
+        where = ", ".join("standard input" if path == "-" else path for path in paths)
+        nothing.append(f"no Kubernetes object found ({read} in {where}); nothing was linted")
     source: dict[str, object] = {"type": "files", "paths": list(paths)}
     if settings.path:
         source["config"] = settings.path
@@ -73,7 +79,7 @@ def lint(
         kind="LintReport",
         source=source,
         findings=result.findings,
-        skipped=[problem.note() for problem in manifests.unreadable] + result.skipped(),
+        skipped=[problem.note() for problem in manifests.unreadable] + nothing + result.skipped(),
         checked=result.checked,
         extra={
             "counts": {
@@ -95,6 +101,8 @@ def lint(
 
         render_lint(report, Console(highlight=False), manifests.files)
     code = exit_code(report, fail_on)
-    if code == ExitCode.OK and manifests.unreadable:
-        code = ExitCode.SOURCE  # nothing to fail on, but not everything could be read
+    if code == ExitCode.OK and (manifests.unreadable or nothing):
+        code = ExitCode.SOURCE  # nothing to fail on, but not everything (or nothing at all) could be read
+    if result.failed:
+        code = ExitCode.INTERNAL  # the answer is printed, but a bug of ours left objects unlinted
     raise typer.Exit(code)

@@ -129,7 +129,9 @@ class LintResult:
         unknown: objects that hold containers but are of a kind the plugin does not know, as
             ``(kind, name, file, line)``: listed as not checked, never as clean.
         suppressed: findings an annotation or the config file turned off, with who and why.
-        notes: ``skipped`` lines about the input itself (an annotation that names no code).
+        notes: ``skipped`` lines about the input itself (an annotation that names no code), and about
+            objects a bug of ours stopped.
+        failed: how many objects a bug of ours stopped (the command then exits 4, after its answer).
     """
 
     findings: list[Finding]
@@ -137,6 +139,7 @@ class LintResult:
     unknown: list[tuple[str, str, str, int]]
     suppressed: list[Suppressed] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    failed: int = 0
 
     def skipped(self) -> list[str]:
         """The report's ``skipped`` lines: objects of unknown kinds (a few shown), then the notes."""
@@ -149,6 +152,69 @@ def _judged(finding: Finding, reasons: Mapping[str, str], config: LintConfig) ->
     return outcome if isinstance(outcome, Suppressed) else apply_config(outcome, config)
 
 
+@dataclass
+class _Tally:
+    findings: list[Finding] = field(default_factory=list)
+    suppressed: list[Suppressed] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    checked: int = 0
+    unknown: list[tuple[str, str, str, int]] = field(default_factory=list)
+    failed: int = 0
+
+
+def _middle_metadata(obj: Mapping[str, Any]) -> Any:
+    """Metadata between an object and its pod templates that may carry annotations (a CronJob's jobTemplate)."""
+    spec = obj.get("spec")
+    job_template = spec.get("jobTemplate") if isinstance(spec, Mapping) and obj.get("kind") == "CronJob" else None
+    return job_template.get("metadata") if isinstance(job_template, Mapping) else None
+
+
+def _invalid(item: LintInput, finding: Finding, config: LintConfig, tally: _Tally, where: str) -> None:
+    outcome = _judged(_locate(finding, item), ignored_codes(item.object, None), config)
+    if isinstance(outcome, Suppressed):
+        tally.suppressed.append(outcome)
+        # The other rules never ran on it: a suppressed invalid-manifest must not read as a clean object.
+        tally.notes.append(f"{where}: invalid-manifest suppressed ({outcome.by}); no other rule ran on it")
+    else:
+        tally.findings.append(outcome)
+
+
+def _lint_one(item: LintInput, config: LintConfig, known: set[str], tally: _Tally) -> None:
+    invalid = invalid_manifest.check_object(item.object)
+    subjects = subjects_of(item.object) if invalid is None else []
+    metadata = item.object.get("metadata")
+    name = str(metadata.get("name") or metadata.get("generateName") or "") if isinstance(metadata, Mapping) else ""
+    where = f"{item.object.get('kind')}/{name} ({item.file}:{item.line})"
+    if invalid is None and subjects:
+        checks = (invalid_manifest.check_subject(item.object, subject) for subject in subjects)
+        invalid = next((found for found in checks if found is not None), None)
+    if invalid is not None:
+        # A shape the API refuses: the other rules' words about it would mean nothing.
+        tally.checked += 1
+        _invalid(item, invalid, config, tally, where)
+        return
+    if not subjects:
+        if is_unknown_workload(item.object):
+            tally.unknown.append((kind_key(item.object), name, item.file, item.line))
+        return
+    tally.checked += 1
+    middle = _middle_metadata(item.object)
+    templates = [subject.pod.get("metadata") for subject in subjects] + ([middle] if middle is not None else [])
+    tally.notes.extend(unknown_annotation_notes(item.object, templates, known, where))
+    located: list[Finding] = []
+    for subject in subjects:
+        reasons = {**ignored_codes(item.object, middle), **ignored_codes({}, subject.pod.get("metadata"))}
+        for rule in RULES:
+            for finding in rule.module.check(subject):
+                outcome = _judged(_locate(finding, item), reasons, config)
+                if isinstance(outcome, Suppressed):
+                    tally.suppressed.append(outcome)
+                else:
+                    located.append(outcome)
+    located.sort(key=lambda finding: (finding.line or 0, -finding.severity, finding.code))
+    tally.findings.extend(located)
+
+
 def lint_manifests(objects: Iterable[LintInput], config: LintConfig | None = None) -> LintResult:
     """Run every rule on every pod spec of every object (each pod template of an operator kind too).
 
@@ -159,49 +225,24 @@ def lint_manifests(objects: Iterable[LintInput], config: LintConfig | None = Non
     Returns:
         The findings, located, in input order (within an object by line, worst first, then code), what
         was checked, the objects of unknown kinds that carry containers, and what was suppressed (by an
-        ``ignore.kubectl-ml.io/<code>`` annotation on the object or its pod template, or by the config).
+        ``ignore.kubectl-ml.io/<code>`` annotation on the object, a CronJob's jobTemplate or a pod
+        template, or by the config). A bug of ours on one object is said in ``notes`` and counted in
+        ``failed``, and the other objects are still linted.
     """
     config = config or LintConfig()
     known = {code for rule in RULES for code in rule.codes}
-    findings: list[Finding] = []
-    suppressed: list[Suppressed] = []
-    notes: list[str] = []
-    checked = 0
-    unknown: list[tuple[str, str, str, int]] = []
+    tally = _Tally()
     for item in objects:
-        invalid = invalid_manifest.check_object(item.object)
-        if invalid is not None:
-            # A shape the API refuses: the other rules' words about it would mean nothing.
-            checked += 1
-            outcome = _judged(_locate(invalid, item), ignored_codes(item.object, None), config)
-            if isinstance(outcome, Suppressed):
-                suppressed.append(outcome)
-            else:
-                findings.append(outcome)
-            continue
-        subjects = subjects_of(item.object)
-        name = str((item.object.get("metadata") or {}).get("name") or "")
-        if not subjects:
-            if is_unknown_workload(item.object):
-                unknown.append((kind_key(item.object), name, item.file, item.line))
-            continue
-        checked += 1
-        where = f"{kind_key(item.object)}/{subjects[0].ref.name} ({item.file}:{item.line})"
-        templates = [subject.pod.get("metadata") for subject in subjects]
-        notes.extend(unknown_annotation_notes(item.object, templates, known, where))
-        located: list[Finding] = []
-        for subject in subjects:
-            reasons = ignored_codes(item.object, subject.pod.get("metadata"))
-            for rule in RULES:
-                for finding in rule.module.check(subject):
-                    outcome = _judged(_locate(finding, item), reasons, config)
-                    if isinstance(outcome, Suppressed):
-                        suppressed.append(outcome)
-                    else:
-                        located.append(outcome)
-        located.sort(key=lambda finding: (finding.line or 0, -finding.severity, finding.code))
-        findings.extend(located)
-    return LintResult(findings, checked, unknown, suppressed, notes)
+        try:
+            _lint_one(item, config, known, tally)
+        except Exception as error:  # one object's bug must not lose the others' answers
+            tally.failed += 1
+            kind = item.object.get("kind") if isinstance(item.object, Mapping) else None
+            tally.notes.append(
+                f"{kind or 'object'} at {item.file}:{item.line}: internal error ({type(error).__name__}: {error}); "
+                "not linted; this is a bug in kubectl-ml, please report it with this object"
+            )
+    return LintResult(tally.findings, tally.checked, tally.unknown, tally.suppressed, tally.notes, tally.failed)
 
 
 def lint_objects(objects: Iterable[LintInput]) -> list[Finding]:

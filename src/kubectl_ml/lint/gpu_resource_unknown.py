@@ -9,7 +9,8 @@ sharing schedulers use (``model.accelerators``): ``nvidia.com/gpu``, ``nvidia.co
 and ``volcano.sh/gpu-memory``; Alibaba's ``aliyun.com/gpu-mem``, ``gpu-count``, ``gpu-core.percentage``;
 Tencent's ``tencent.com/vcuda-*``. Three cases, by how sure lint can be without the nodes:
 
-* a near miss of a known name (``nvidia.com/gpus``, ``nvidia.com/GPU``, ``aliyun.com/gpumem``): a typo,
+* a near miss of a known name (``nvidia.com/gpus``, ``nvidia.com/GPU``, ``aliyun.com/gpumem``), or of a
+  vendor's domain (``nvida.com/gpu``, ``nvidia.con/gpu``, ``Nvidia.com/gpu``, ``nvidia/gpu``): a typo,
   an error, with a patch that renames it;
 * a name without a vendor domain (``gpu``): the API server rejects it (``must be a standard resource for
   containers``), an error;

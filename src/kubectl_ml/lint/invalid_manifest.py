@@ -18,7 +18,7 @@ from typing import Any
 
 from kubectl_ml.model.codes import make_finding
 from kubectl_ml.model.findings import Evidence, Finding
-from kubectl_ml.model.object_shapes import object_problem
+from kubectl_ml.model.object_shapes import object_problem, pod_spec_problem
 from kubectl_ml.model.subjects import Subject, ref_of
 
 
@@ -40,8 +40,29 @@ def check_object(obj: Mapping[str, Any]) -> Finding | None:
     )
 
 
+def check_subject(obj: Mapping[str, Any], subject: Subject) -> Finding | None:
+    """The invalid-manifest finding of one pod template, wherever its kind keeps it, or None.
+
+    ``check_object`` knows the built-in controllers' ``template`` slots; this covers every kind lint reads
+    (an InferenceService's inline predictor, a LeaderWorkerSet's ``workerTemplate``, a TrainJob's trainer).
+    """
+    field = subject.path("spec")
+    problem = pod_spec_problem(subject.spec, field)
+    if problem is None:
+        return None
+    where = problem.split(" ", 1)[0]
+    return make_finding(
+        "invalid-manifest",
+        subject.ref,
+        f"{subject.noun} would be rejected by the API server: {problem}.",
+        evidence=[Evidence("spec", where, _value_at(obj, where))],
+        remedy=f"Write the field with the type the API expects (the {subject.ref.kind} reference, or kubectl explain "
+        f"{subject.ref.kind.split('.', 1)[0].lower()}.{_explain_path(where)} where its CRD is installed).",
+    )
+
+
 def check(subject: Subject) -> Iterator[Finding]:
-    """Nothing per pod spec: this rule runs on the whole object first (``check_object``)."""
+    """Nothing per pod spec: this rule runs on the whole object first (``check_object``, ``check_subject``)."""
     return iter(())
 
 

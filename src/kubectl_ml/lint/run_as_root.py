@@ -12,8 +12,8 @@ DCGM exporter, the GPU Operator's driver, container toolkit, validator, MIG mana
 other vendors' device plugins; ``model.accelerators``); every container of such a pod, or of a DaemonSet
 pod in the host's PID namespace (its pause or config sidecar shares the pod's security context); the GPU
 Operator's templates and validation pods (images ``FILLED BY THE OPERATOR``, service account
-``nvidia-operator-validator``); and init containers that ``chown``/``chmod`` a volume (the non-root way
-is ``fsGroup``).
+``nvidia-operator-validator``); init containers that ``chown``/``chmod`` a volume (the non-root way
+is ``fsGroup``); and Windows pods (``spec.os.name`` or the ``kubernetes.io/os`` selector: no uid there).
 
 Why it matters: a root process in a container is root on the node if it escapes, can write everywhere in
 the image, and often holds the GPU device files and a mounted dataset; PodSecurity ``restricted`` rejects
@@ -142,6 +142,13 @@ def _operator_managed(subject: Subject) -> bool:
     )
 
 
+def _windows(subject: Subject) -> bool:
+    os_name = (subject.spec.get("os") or {}).get("name") if isinstance(subject.spec.get("os"), Mapping) else None
+    selector = subject.spec.get("nodeSelector")
+    selected = selector.get("kubernetes.io/os") if isinstance(selector, Mapping) else None
+    return "windows" in (os_name, selected)
+
+
 def _fixes_ownership(container: ContainerSpec) -> bool:
     words = [*(container.body.get("command") or []), *(container.body.get("args") or [])]
     text = " ".join(str(word) for word in words)
@@ -180,8 +187,10 @@ def _patch(subject: Subject, container: ContainerSpec, own: Mapping[str, Any]) -
 
 def check(subject: Subject) -> Iterator[Finding]:
     """Yield ``run-as-root`` per container that runs as root or is not kept from it."""
-    if subject.partial or _operator_managed(subject):
-        return  # the runtime's template holds the security context; the GPU Operator's pods are its own
+    if subject.partial or _operator_managed(subject) or _windows(subject):
+        # The runtime's template holds the security context; the GPU Operator's pods are its own; a Windows
+        # pod has no uid (runAsUser is refused there: windowsOptions.runAsUserName is its way).
+        return
     pod = _context(subject.spec)
     for container in containers(subject):
         if is_node_agent(subject, container) or _fixes_ownership(container):

@@ -37,7 +37,10 @@ _HANDLERS = ("httpGet", "tcpSocket", "grpc", "exec")
 
 def _number(probe: Mapping[str, Any], key: str, default: int) -> int:
     value = probe.get(key)
-    return value if isinstance(value, int) and not isinstance(value, bool) else default
+    if not isinstance(value, int) or isinstance(value, bool):
+        return default
+    # The API defaults a period or threshold of 0 (unset in Go) to 10 s and 3; only a delay may be 0.
+    return value if value > 0 or key == "initialDelaySeconds" else default
 
 
 def liveness_budget(probe: Mapping[str, Any]) -> int:

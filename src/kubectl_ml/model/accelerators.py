@@ -143,9 +143,31 @@ def is_gpu_node_agent_image(image: str) -> bool:
     return bool(_NODE_AGENT_IMAGE.search(image.lower()))
 
 
+# The vendors' own domains: a ``<domain>/gpu`` whose domain is a near miss of one (nvida.com, nvidia.con,
+# Nvidia.com, nvidia) is a typo, not another vendor's plugin.
+_VENDOR_DOMAINS = ("nvidia.com", "amd.com", "gpu.intel.com", "google.com", "aws.amazon.com", "habana.ai")
+_GENERIC_GPU = re.compile(r"^([^/]+)/gpu(\.shared)?$")
+
+
+def _misspelt_vendor(resource: str) -> bool:
+    found = _GENERIC_GPU.match(resource)
+    if found is None:
+        return False
+    domain = found.group(1)
+    if domain in _VENDOR_DOMAINS:
+        return False
+    if domain != domain.lower():
+        return True  # resource names are lower case (a DNS subdomain): the API server refuses Nvidia.com/gpu
+    if "." not in domain and any(vendor.split(".", 1)[0] == domain for vendor in _VENDOR_DOMAINS):
+        return True  # nvidia/gpu: the vendor without its domain
+    return bool(difflib.get_close_matches(domain, _VENDOR_DOMAINS, n=1, cutoff=0.85))
+
+
 def is_accelerator(resource: str) -> bool:
     """True for device names a plugin advertises (nvidia.com/gpu, MIG, shared, AMD, Intel, TPU, vGPU...)."""
-    return resource not in ACCELERATOR_BOOKKEEPING and bool(_DEVICE.match(resource))
+    if resource in ACCELERATOR_BOOKKEEPING or _misspelt_vendor(resource):
+        return False
+    return bool(_DEVICE.match(resource))
 
 
 def is_companion(resource: str) -> bool:

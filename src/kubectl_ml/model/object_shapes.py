@@ -318,6 +318,11 @@ def _event_problem(event: dict[str, Any]) -> str | None:
     return None
 
 
+def pod_spec_problem(spec: Any, path: str) -> str | None:
+    """Why a pod spec (of a pod, or of any kind's pod template at ``path``) has a field of the wrong type, or None."""
+    return _problem(spec, POD_SPEC, path)
+
+
 def object_problem(obj: Any, kind: str | None = None) -> str | None:
     """Why ``obj`` cannot be read as an API object of its kind (``spec.containers[0] is not a mapping``), or None.
 

@@ -54,8 +54,11 @@ def render_lint(report: Report, console: Console, files: int) -> None:
     """Print a LintReport for people."""
     title = f"Lint: {_plural(files, 'file')}, {_plural(report.checked, 'object')} with pod specs"
     console.print(Text(title, style="bold"))
-    if not report.findings and not report.skipped:
+    if not report.findings and not report.skipped and report.checked:
         console.print(Text("✔ No problems found.", style="green"))
+    elif not report.findings and not report.checked:
+        below = " See below." if report.skipped else ""
+        console.print(Text(f"Nothing to lint: no Pod or workload with containers.{below}"))
     elif not report.findings:
         console.print(Text(f"No problems found in the {_plural(report.checked, 'object')} checked; see below."))
     for name, objects in _files(report.findings).items():

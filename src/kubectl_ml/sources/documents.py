@@ -61,9 +61,26 @@ def read_text(path: Path, limit: int, *, what: str = "File") -> str:
         raise _unreadable(path, error, what) from error
     check_size(path, size, limit)
     try:
-        return path.read_text(encoding="utf-8", errors="replace")
+        data = path.read_bytes()
     except OSError as error:
         raise _unreadable(path, error, what) from error
+    return decode_text(data, path)
+
+
+def decode_text(data: bytes, label: Path | str) -> str:
+    """A file's bytes as text: UTF-8 (a byte-order mark dropped, undecodable bytes replaced).
+
+    Raises:
+        SnapshotFormatError: UTF-16 or UTF-32 text (Windows editors save YAML so), named as such rather
+            than as the NUL characters YAML would trip on.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
+        raise SnapshotFormatError(
+            f"File {label} is UTF-16 (or UTF-32) text.",
+            "Save it as UTF-8.",
+            words="UTF-16 (or UTF-32) text, not UTF-8: save it as UTF-8",
+        )
+    return data.decode("utf-8-sig", errors="replace")
 
 
 def files_under(root: Path) -> tuple[list[Path], list[tuple[Path, str]]]:

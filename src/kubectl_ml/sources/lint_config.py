@@ -8,8 +8,8 @@ results without anyone seeing why)::
       disable: [run-as-root]              # codes never reported
       severity:                           # a new severity per code: error, warning or info
         probes-missing: error
-      exclude:                            # files not read (fnmatch; relative to this file's folder)
-        - "charts/*"
+      exclude:                            # files not read (fnmatch; relative to this file's folder;
+        - "charts/*"                      #   a folder, "charts" or "charts/", means the files in it)
         - "**/testdata/*"
 
 Every key is checked: an unknown code, severity or key is a usage error (exit 2) naming the file and
@@ -40,6 +40,11 @@ def find_lint_config(explicit: str | None, cwd: Path) -> Path | None:
     """
     if explicit:
         path = Path(explicit)
+        if path.is_dir():
+            inside = next((path / name for name in CONFIG_NAMES if (path / name).is_file()), None)
+            if inside is None:
+                raise UsageError(f"--config {explicit} is a folder without a .kubectl-ml.yaml.", "Pass the file.")
+            return inside
         if not path.is_file():
             raise UsageError(f"--config {explicit}: no such file.", "Pass the path of a .kubectl-ml.yaml.")
         return path
@@ -54,10 +59,20 @@ def _line(node: Any, key: str) -> str:
     return ""
 
 
-def _strings(value: Any, where: str) -> list[str]:
+def _strings(value: Any, where: str, hint: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise UsageError(f"{where} must be a list of strings.", None)
+        raise UsageError(f"{where} must be a list of strings.", hint)
     return list(value)
+
+
+def _pattern(pattern: str) -> str:
+    """An exclude pattern as users write it: ``./charts/*`` and ``charts/`` and ``charts`` mean the folder's files."""
+    pattern = pattern.removeprefix("./")
+    if pattern.endswith("/"):
+        return pattern + "*"
+    if not any(mark in pattern for mark in "*?[") and "." not in pattern.rsplit("/", 1)[-1]:
+        return pattern + "/*"  # a bare folder name
+    return pattern
 
 
 def load_lint_config(path: Path, known_codes: Iterable[str]) -> LintConfig:
@@ -77,6 +92,11 @@ def load_lint_config(path: Path, known_codes: Iterable[str]) -> LintConfig:
         document = {}
     if not isinstance(document, Mapping):
         raise UsageError(f"Config file {path} must be a mapping with a lint: section.", None)
+    for key in document:
+        if key != "lint":  # a typo here would silently turn nothing off
+            raise UsageError(f"Config file {path}{_line(node, str(key))}: unknown key {key}.", "Use lint:.")
+    if len(documents) > 1:
+        raise UsageError(f"Config file {path} holds {len(documents)} YAML documents; it takes one.", None)
     section = document.get("lint") or {}
     section_node = next((value for key, value in getattr(node, "value", None) or [] if key.value == "lint"), None)
     if not isinstance(section, Mapping):
@@ -97,7 +117,11 @@ def load_lint_config(path: Path, known_codes: Iterable[str]) -> LintConfig:
             )
         return code
 
-    disabled = frozenset(check_code(code, "disable") for code in _strings(section.get("disable", []), "lint.disable"))
+    where = f"Config file {path}{_line(section_node, 'disable')}: lint.disable"
+    disabled = frozenset(
+        check_code(code, "disable")
+        for code in _strings(section.get("disable", []), where, "e.g. disable: [run-as-root, image-tag-latest]")
+    )
     raw_severities = section.get("severity") or {}
     if not isinstance(raw_severities, Mapping):
         raise UsageError(f"Config file {path}{_line(section_node, 'severity')}: lint.severity must be a mapping.", None)
@@ -110,6 +134,9 @@ def load_lint_config(path: Path, known_codes: Iterable[str]) -> LintConfig:
                 "Use error, warning or info.",
             )
         severities[str(code)] = Severity.parse(str(value))
-    exclude = tuple(_strings(section.get("exclude", []), f"Config file {path}: lint.exclude"))
+    where = f"Config file {path}{_line(section_node, 'exclude')}: lint.exclude"
+    exclude = tuple(
+        _pattern(item) for item in _strings(section.get("exclude", []), where, 'e.g. exclude: ["charts/*"]')
+    )
     base = os.path.relpath(path.resolve().parent)
     return LintConfig(disabled, severities, exclude, "" if base == "." else Path(base).as_posix(), str(path))

@@ -17,6 +17,7 @@ from kubectl_ml.errors import SnapshotFormatError, SourceError
 from kubectl_ml.sources.documents import (
     MAX_MANIFEST_BYTES,
     check_size,
+    decode_text,
     files_under,
     parse_json,
     parse_yaml,
@@ -117,12 +118,13 @@ def _located(obj: dict[str, Any], node: Any, label: str) -> ManifestObject:
     return ManifestObject(obj, label, line, lines)
 
 
-def read_manifest(text: str, label: str) -> list[ManifestObject]:
+def read_manifest(text: str, label: str, problems: list[UnreadableManifest] | None = None) -> list[ManifestObject]:
     """The API objects of one file's text, each with its start line and the lines of its fields.
 
     Multi-document YAML, JSON, single objects and Lists (each item located where it starts). A syntax
     error raises SnapshotFormatError naming ``label`` and the line (exit 3). A JSON file is checked by the
-    JSON parser first, so its error messages are JSON's.
+    JSON parser first, so its error messages are JSON's. Documents that are no object (a list, a number)
+    or a pod spec without ``kind`` are added to ``problems`` when given.
     """
     source = Path(label if label != "-" else "stdin.yaml")
     check_size(label, len(text.encode("utf-8", errors="replace")), MAX_MANIFEST_BYTES)
@@ -147,7 +149,16 @@ def read_manifest(text: str, label: str) -> list[ManifestObject]:
             raise yaml_error from None
     located: list[ManifestObject] = []
     for document, node in pairs:
+        line = node.start_mark.line + 1 if node is not None else None
         if not isinstance(document, dict):
+            if problems is not None and document is not None:
+                what = "a list" if isinstance(document, list) else f"the {type(document).__name__} {document!r:.40}"
+                problems.append(UnreadableManifest(label, line, f"a document that is {what}, not an object"))
+            continue
+        if problems is not None and not document.get("kind") and "containers" in str(document.get("spec"))[:100_000]:
+            # A pod spec without kind is what a user meant to be linted; other kind-less YAML (values, a
+            # config file) is not a manifest, and is passed over as kubectl would refuse it.
+            problems.append(UnreadableManifest(label, line, "an object with containers but no kind"))
             continue
         if "items" in document and not isinstance(document["items"], list | None):
             line = node.start_mark.line + 1 if node is not None else 1
@@ -189,7 +200,8 @@ class UnreadableManifest:
 
     def note(self) -> str:
         """The ``skipped`` line: ``deploy/bad.yaml:7: not valid YAML: ...; not linted``."""
-        where = f"{self.file}:{self.line}" if self.line else self.file
+        name = "standard input" if self.file == "-" else self.file
+        where = f"{name}:{self.line}" if self.line else name
         return f"{where}: {self.words}; not linted" + (f" ({self.hint})" if self.hint else "")
 
 
@@ -210,13 +222,15 @@ class ManifestSet:
     excluded: int = 0
 
 
-# Go-template actions that only Helm charts use: trim markers, the built-in objects, Sprig helpers.
-# Other tools put braces in manifests too (Argo Workflows' {{inputs.parameters.x}}), so ``{{`` alone
-# does not make a Helm template.
-_HELM_ACTION = re.compile(
-    r"\{\{-|-\}\}|\{\{\s*(?:\.Values|\.Release|\.Chart|\.Capabilities|\.Files|\.Template|\$\.|include\s|template\s"
-    r"|if\s|else\b|end\s*\}\}|range\s|with\s|define\s|toYaml|tpl\s|required\s|default\s|printf\s)"
+# Helm's built-in objects and its own function: only a chart's templates name them. Rendered output may
+# still hold other Go templates in its values (an Alertmanager template in a ConfigMap, Argo Workflows'
+# {{inputs.parameters.x}}, a --log-format argument), so braces alone do not make a Helm template.
+_HELM_OBJECT = re.compile(
+    r"\{\{-?\s*[^}]*?(\.Values\b|\.Release\b|\.Chart\b|\.Capabilities\b|\.Files\b|\binclude\s+\")"
 )
+# Template actions at the start of a line (``{{- if .x }}``, ``{{ end }}``): in a file that YAML cannot
+# parse, they say why.
+_TEMPLATE_LINE = re.compile(r"^\s*\{\{-?\s*(if|else|end|range|with|define|template|include|block)\b", re.MULTILINE)
 _DOCUMENT_MARKER = re.compile(r"^(?:---|\.\.\.)(?=[ \t]|$)", re.MULTILINE)
 
 
@@ -229,9 +243,16 @@ def helm_chart_of(path: Path) -> Path | None:
 
 
 def _is_helm_template(text: str, path: Path) -> bool:
+    """A chart's template: it names Helm's objects (``.Values``), or sits in a chart's ``templates/``."""
     if "{{" not in text:
         return False
-    return bool(_HELM_ACTION.search(text)) or (path.parent.name == "templates" and helm_chart_of(path) is not None)
+    return bool(_HELM_OBJECT.search(text)) or (path.parent.name == "templates" and helm_chart_of(path) is not None)
+
+
+def _helm_entry(path: Path, label: str) -> UnreadableManifest:
+    chart = helm_chart_of(path) if label != "-" else None
+    hint = f"helm template {chart or 'CHART'} | kubectl ml lint -"
+    return UnreadableManifest(label, None, "a Helm template ({{ }} placeholders), not a manifest yet", hint)
 
 
 def _by_document(text: str, label: str) -> tuple[list[ManifestObject], list[UnreadableManifest]]:
@@ -246,7 +267,7 @@ def _by_document(text: str, label: str) -> tuple[list[ManifestObject], list[Unre
     for start, end in zip(starts, [*starts[1:], len(text)], strict=True):
         piece = "\n" * text.count("\n", 0, start) + text[start:end]
         try:
-            objects.extend(read_manifest(piece, label))
+            objects.extend(read_manifest(piece, label, unreadable))
         except SnapshotFormatError as error:
             unreadable.append(UnreadableManifest(label, error.line, error.words, None, error.message))
     return objects, unreadable
@@ -262,12 +283,13 @@ def _read_one(path: Path, label: str, text: str | None) -> tuple[list[ManifestOb
     except SnapshotFormatError as error:  # unreadable (permissions, gone) or too large
         return [], [UnreadableManifest(label, None, error.words, None, error.message)]
     if _is_helm_template(text, path):
-        chart = helm_chart_of(path) if label != "-" else None
-        hint = f"helm template {chart or 'CHART'} | kubectl ml lint -"
-        return [], [UnreadableManifest(label, None, "a Helm template ({{ }} placeholders), not a manifest yet", hint)]
+        return [], [_helm_entry(path, label)]
+    problems: list[UnreadableManifest] = []
     try:
-        return read_manifest(text, label), []
+        return read_manifest(text, label, problems), problems
     except SnapshotFormatError as error:
+        if _TEMPLATE_LINE.search(text):  # a Go template that YAML cannot parse: say that, not the YAML error
+            return [], [_helm_entry(path, label)]
         if path.suffix == ".json" or label.endswith(".json"):
             return [], [UnreadableManifest(label, error.line, error.words, None, error.message)]
         return _by_document(text, label)
@@ -294,7 +316,16 @@ def read_manifest_set(paths: Iterable[str], exclude: Callable[[Path], bool] | No
             excluded += 1
             continue
         files += 1
-        text = sys.stdin.read(MAX_MANIFEST_BYTES + 1) if str(path) == "-" else None
+        text = None
+        if str(path) == "-":
+            # Bytes, decoded as files are: a terminal's locale must not decide (Latin-1 or UTF-16 input).
+            stream = getattr(sys.stdin, "buffer", None)  # None when stdin was replaced by a text stream
+            data = stream.read(MAX_MANIFEST_BYTES + 1) if stream else sys.stdin.read(MAX_MANIFEST_BYTES + 1).encode()
+            try:
+                text = decode_text(data, "standard input")
+            except SnapshotFormatError as error:
+                unreadable.append(UnreadableManifest("-", None, error.words, None, error.message))
+                continue
         found, problems = _read_one(path, str(path), text)
         objects.extend(found)
         unreadable.extend(problems)
@@ -302,10 +333,12 @@ def read_manifest_set(paths: Iterable[str], exclude: Callable[[Path], bool] | No
 
 
 def load_manifest_objects(paths: Iterable[str]) -> list[ManifestObject]:
-    """Every API object in the files, located; the first file that cannot be read is the error."""
+    """Every API object in the files, located; the first file that cannot be read is the error (``gpu -f``)."""
     found = read_manifest_set(paths)
     if found.unreadable:
         problem = found.unreadable[0]
-        message = problem.message or f"Cannot read {problem.note().removesuffix('; not linted')}."
-        raise SnapshotFormatError(message, problem.hint or "Fix the file.")
+        name = "standard input" if problem.file == "-" else problem.file
+        message = problem.message.replace("File - ", "Standard input ") or f"Cannot read {name}: {problem.words}."
+        hint = problem.hint.replace("kubectl ml lint -", "kubectl ml gpu -f -") if problem.hint else None
+        raise SnapshotFormatError(message, hint or "Fix the file.")
     return found.objects
