@@ -6,11 +6,14 @@ coming back as a whole, these say why, one rule at a time.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from kubectl_ml.lint import LintInput, lint_manifests
 from kubectl_ml.sources.manifests import read_manifest_set
 from tests.lint.judged import CORPUS
+from tests.live.inprocess import run
 
 
 def _findings(name: str, code: str) -> list[tuple[str, str]]:
@@ -74,3 +77,12 @@ def _coded(name: str) -> list[tuple[str, tuple[str, str]]]:
     manifests = read_manifest_set([str(CORPUS / name)])
     result = lint_manifests([LintInput(item.object, item.file, item.line, item.lines) for item in manifests.objects])
     return [(finding.code, (finding.object.name, finding.container or "")) for finding in result.findings]
+
+
+def test_every_object_not_checked_is_named_in_json(capsys: pytest.CaptureFixture[str]) -> None:
+    # The skipped line names a few ("... and 1 more"); -o json names them all.
+    result = run(capsys, "lint", str(CORPUS), "-o", "json", "--fail-on", "never")
+    report = json.loads(result.out)
+    names = {f"{item['kind']}/{item['name']}" for item in report["notChecked"]}
+    assert len(names) == report["counts"]["notChecked"] >= 6
+    assert "AppWrapper/sample-appwrapper-pytorch-job" in names

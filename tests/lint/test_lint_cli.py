@@ -34,7 +34,16 @@ def lint_json(capsys: pytest.CaptureFixture[str], *paths: str) -> dict:
 
 def test_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
     document = lint_json(capsys, str(LINT / "nvidia-pod.yaml"))
-    assert list(document) == ["apiVersion", "kind", "source", "findings", "skipped", "counts", "suppressed"]
+    assert list(document) == [
+        "apiVersion",
+        "kind",
+        "source",
+        "findings",
+        "skipped",
+        "counts",
+        "suppressed",
+        "notChecked",
+    ]
     assert document["counts"] == {
         "files": 1,
         "excluded": 0,
@@ -45,6 +54,7 @@ def test_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
         "suppressed": 0,
     }
     assert document["suppressed"] == []
+    assert document["notChecked"] == []
     assert document["apiVersion"] == "kubectl-ml/v1"
     assert document["kind"] == "LintReport"
     finding = document["findings"][0]

@@ -92,6 +92,10 @@ def lint(
                 "suppressed": len(result.suppressed),
             },
             "suppressed": [item.as_dict() for item in result.suppressed],
+            # Every object of a kind lint does not know, in full (the skipped line names a few).
+            "notChecked": [
+                {"kind": kind, "name": name, "file": file, "line": line} for kind, name, file, line in result.unknown
+            ],
         },
     )
     if not emit_document(report.as_dict(), output.value):
