@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import sys
+import traceback
 from types import FrameType
 
 import typer
@@ -113,6 +114,24 @@ def complete(words: list[str]) -> int:
     return ExitCode.OK
 
 
+def _flags_before_the_command(args: list[str]) -> list[str] | None:
+    """``-n ml doctor`` as kubectl users type it: the arguments in the order that works, or None.
+
+    kubectl passes everything after ``kubectl ml`` to the plugin, and its own flags (``-n``, ``--context``)
+    belong to each of our commands, so ``kubectl ml -n ml doctor`` would only say "No such option: -n".
+    """
+    if not args or not args[0].startswith("-") or args[0] in ("-h", "--help"):
+        return None
+    commands = {command.name or command.callback.__name__ for command in app.registered_commands if command.callback}
+    commands |= {group.name for group in app.registered_groups if group.name}
+    found = next((index for index, arg in enumerate(args) if arg in commands), None)
+    if found is None:
+        return None
+    groups = {group.name for group in app.registered_groups if group.name}
+    end = found + 2 if args[found] in groups and found + 1 < len(args) else found + 1  # `new job`
+    return [*args[found:end], *args[:found], *args[end:]]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; every error is one or two lines on stderr and an exit code (DESIGN §1).
 
@@ -124,6 +143,11 @@ def main(argv: list[str] | None = None) -> int:
         return complete(args[1:])
     if not args:
         args = ["--help"]  # `kubectl ml` alone shows help and succeeds, as kubectl does
+    misplaced = _flags_before_the_command(args)
+    if misplaced is not None:
+        print(f"error: kubectl's flags go after the command: kubectl ml {' '.join(misplaced)}", file=sys.stderr)
+        print("hint: run that; add --help to it for the command's own flags.", file=sys.stderr)
+        return ExitCode.USAGE
     if argv is None and hasattr(signal, "SIGPIPE"):
         # `kubectl ml doctor -A | head`: stop quietly when the reader goes away, as Unix tools (and kubectl) do,
         # instead of click turning the broken pipe into exit 1.
@@ -136,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         return code if isinstance(code, int) else (0 if code is None else ExitCode.USAGE)
     except KubectlMlError as error:
         if "--debug" in args:
-            raise
+            traceback.print_exc()  # and the same message and exit code: --debug explains, it does not change
         print(f"error: {error.message}", file=sys.stderr)
         if error.hint:
             print(f"hint: {error.hint}", file=sys.stderr)
@@ -146,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         # The machine, not the plugin: stdout on a full disk, a file we may not read. One line, exit 3.
         if "--debug" in args:
-            raise
+            traceback.print_exc()
         where = f" ({error.filename})" if getattr(error, "filename", None) else ""
         what = "cannot write the output" if error.filename is None else "cannot read or write a file"
         with contextlib.suppress(OSError):
@@ -154,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         return ExitCode.SOURCE
     except Exception as error:  # a bug of ours: one line and exit 4, never "findings" (exit 1)
         if "--debug" in args:
-            raise
+            traceback.print_exc()
         print(f"error: internal error: {type(error).__name__}: {error}", file=sys.stderr)
         print(
             "hint: this is a bug in kubectl-ml; rerun with --debug for the traceback and report it with the "

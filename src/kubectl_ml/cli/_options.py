@@ -39,9 +39,24 @@ Kubeconfig = Annotated[
 Context = Annotated[
     str | None, typer.Option("--context", help="The kubeconfig context to use.", rich_help_panel="Cluster")
 ]
+
+
+def _namespace(value: str | None) -> str | None:
+    """A namespace never starts with ``-``: ``doctor -n --snapshot D`` forgot the namespace."""
+    if value is not None and value.startswith("-"):
+        raise typer.BadParameter(f"{value!r} is an option, not a namespace: give the namespace after -n.")
+    return value
+
+
 Namespace = Annotated[
     str | None,
-    typer.Option("--namespace", "-n", help="Namespace (default: the context's).", rich_help_panel="Cluster"),
+    typer.Option(
+        "--namespace",
+        "-n",
+        help="Namespace (default: the context's).",
+        rich_help_panel="Cluster",
+        callback=_namespace,
+    ),
 ]
 AllNamespaces = Annotated[
     bool, typer.Option("--all-namespaces", "-A", help="Every namespace.", rich_help_panel="Cluster")
@@ -64,6 +79,8 @@ FailOnOption = Annotated[
     typer.Option("--fail-on", help="Exit 1 when a finding is at least this severe.", case_sensitive=False),
 ]
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks and the API requests sent.")]
+# For commands that read no cluster (lint): there are no requests to show.
+FilesDebug = Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")]
 NoRedact = Annotated[
     bool,
     typer.Option(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from kubectl_ml.cli._options import Debug, FailOn, FailOnOption, Output, OutputFormat
+from kubectl_ml.cli._options import FailOn, FailOnOption, FilesDebug, Output, OutputFormat
 from kubectl_ml.cli._output import emit_document, exit_code
 
 
@@ -24,7 +24,7 @@ def lint(
             help="Lint settings (codes off, severities, excluded paths); default: .kubectl-ml.yaml in this folder.",
         ),
     ] = None,
-    debug: Debug = False,
+    debug: FilesDebug = False,
 ) -> None:
     """Lint YAML/JSON manifests for the ML and GPU mistakes other linters miss.
 

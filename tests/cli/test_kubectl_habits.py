@@ -1,0 +1,48 @@
+"""kubectl habits (issue 13): flags before the command, a namespace forgotten after -n, --debug that explains."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import FIXTURES
+from tests.live.inprocess import run
+
+DEMO = str(FIXTURES / "demo")
+
+
+@pytest.mark.parametrize(
+    ("args", "suggestion"),
+    [
+        (["-n", "ml-training", "doctor", "--snapshot", DEMO], f"kubectl ml doctor -n ml-training --snapshot {DEMO}"),
+        (["--context", "prod", "gpu"], "kubectl ml gpu --context prod"),
+        (["-n", "ml", "new", "job", "bert", "--image", "a:1"], "kubectl ml new job -n ml bert --image a:1"),
+    ],
+)
+def test_kubectl_flags_before_the_command_get_the_order_that_works(
+    args: list[str], suggestion: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # kubectl-ml -n ml-training doctor answered only "No such option: -n".
+    result = run(capsys, *args)
+    assert result.code == 2
+    assert result.err.splitlines()[0] == f"error: kubectl's flags go after the command: {suggestion}"
+    assert len(result.err.splitlines()) == 2
+
+
+def test_the_suggested_order_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "doctor", "-n", "ml-training", "--snapshot", DEMO).code in (0, 1)
+
+
+def test_a_namespace_forgotten_after_n_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    # doctor -n --snapshot D took "--snapshot" as the namespace.
+    result = run(capsys, "doctor", "-n", "--snapshot", DEMO)
+    assert result.code == 2
+    assert "'--snapshot' is an option, not a namespace: give the namespace after -n." in result.err
+
+
+def test_debug_shows_the_traceback_and_keeps_the_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
+    # --debug turned "not found" (exit 3) into a bare traceback (exit 1).
+    plain = run(capsys, "doctor", "nope", "-n", "ml-training", "--snapshot", DEMO)
+    debug = run(capsys, "doctor", "nope", "-n", "ml-training", "--snapshot", DEMO, "--debug")
+    assert plain.code == debug.code == 3
+    assert "Traceback" in debug.err
+    assert debug.err.rstrip().splitlines()[-2:] == plain.err.rstrip().splitlines()[-2:]
