@@ -46,3 +46,19 @@ def test_debug_shows_the_traceback_and_keeps_the_exit_code(capsys: pytest.Captur
     assert plain.code == debug.code == 3
     assert "Traceback" in debug.err
     assert debug.err.rstrip().splitlines()[-2:] == plain.err.rstrip().splitlines()[-2:]
+
+
+def test_the_command_list_says_each_command_whole(capsys: pytest.CaptureFixture[str]) -> None:
+    # click cut every description after ~45 characters ("Say why pods fail and what to fix: image pulls, crashes,...").
+    text = " ".join(run(capsys, "--help").out.split())
+    assert "Say why pods fail and what to fix: image pulls, crashes, OOM, probes, scheduling, quotas, GPUs." in text
+    assert "..." not in text.split("Commands:", 1)[1]
+    new = " ".join(run(capsys, "new", "--help").out.split())
+    assert "..." not in new.split("Commands:", 1)[1]
+
+
+def test_placeholders_read_as_words(capsys: pytest.CaptureFixture[str]) -> None:
+    help_text = run(capsys, "new", "job", "--help").out
+    assert "<int range>" not in help_text
+    assert "--gpus N" in help_text
+    assert "(no KUBECONFIG merge)" not in run(capsys, "doctor", "--help").out

@@ -30,14 +30,21 @@ app = typer.Typer(
     # Plain click help, like kubectl's own: rich-formatted help costs ~100 ms of imports per call.
     rich_markup_mode=None,
 )
-app.command()(doctor)
-app.command()(rightsize)
-app.command()(gpu)
-app.command()(lint)
-app.command()(snapshot)
-app.command()(version)
-app.command()(completion)
-app.add_typer(new_app, name="new")
+
+
+def _short(command: object) -> str:
+    """The first sentence of a command's docstring, whole: click would cut it after 45 characters."""
+    first = (getattr(command, "__doc__", None) or "").strip().split("\n\n", 1)[0]
+    return " ".join(first.split())
+
+
+for _command in (doctor, rightsize, gpu, lint, snapshot, version, completion):
+    app.command(short_help=_short(_command))(_command)
+for _info in new_app.registered_commands:
+    _info.short_help = _info.short_help or _short(_info.callback)
+app.add_typer(
+    new_app, name="new", short_help="Write a training Job or a model server's manifests (to stdout, or -f FILE)."
+)
 
 
 class InterruptError(KubectlMlError):

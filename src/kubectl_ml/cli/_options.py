@@ -34,7 +34,11 @@ class FailOn(str, Enum):
 
 Kubeconfig = Annotated[
     str | None,
-    typer.Option("--kubeconfig", help="Path to the kubeconfig file (no KUBECONFIG merge).", rich_help_panel="Cluster"),
+    typer.Option(
+        "--kubeconfig",
+        help="The kubeconfig file to use, instead of KUBECONFIG or ~/.kube/config.",
+        rich_help_panel="Cluster",
+    ),
 ]
 Context = Annotated[
     str | None, typer.Option("--context", help="The kubeconfig context to use.", rich_help_panel="Cluster")

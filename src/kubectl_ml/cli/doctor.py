@@ -30,6 +30,7 @@ def doctor(
     target: Annotated[
         str | None,
         typer.Argument(
+            metavar="[POD | KIND/NAME]",
             help="POD, or KIND/NAME: deploy/x, sts/x, ds/x, job/x, cronjob/x, rs/x, and the operators' kinds "
             "(pytorchjob/x, mpijob/x, trainjob/x, jobset/x, lws/x, rayjob/x, raycluster/x, rayservice/x, isvc/x, "
             "vcjob/x, dc/x). Omit to scan the namespace.",

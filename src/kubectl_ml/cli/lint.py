@@ -13,7 +13,10 @@ from kubectl_ml.cli._output import emit_document, exit_code
 def lint(
     paths: Annotated[
         list[str],
-        typer.Argument(help="Manifest files or folders (searched recursively for .yaml, .yml, .json); - for stdin."),
+        typer.Argument(
+            metavar="PATH...",
+            help="Manifest files or folders (searched recursively for .yaml, .yml, .json); - for stdin.",
+        ),
     ],
     output: Output = OutputFormat.text,
     fail_on: FailOnOption = FailOn.error,

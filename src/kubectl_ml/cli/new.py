@@ -40,9 +40,11 @@ Output = Annotated[ManifestFormat, typer.Option("--output", "-o", help="Output f
 File = Annotated[str | None, typer.Option("--filename", "-f", help="Write to FILE instead of stdout.")]
 Force = Annotated[bool, typer.Option("--force", help="Overwrite FILE when it exists.")]
 Image = Annotated[str, typer.Option("--image", help="Container image with a pinned tag or digest.")]
-Gpus = Annotated[int, typer.Option("--gpus", min=0, help="nvidia.com/gpu per pod.")]
+Gpus = Annotated[int, typer.Option("--gpus", min=0, metavar="N", help="nvidia.com/gpu per pod.")]
 Cpu = Annotated[str | None, typer.Option("--cpu", help="CPU request (default: 4 per GPU, 2 without).")]
-Memory = Annotated[str | None, typer.Option("--memory", help="Memory request = limit (default: 16Gi per GPU, 8Gi).")]
+Memory = Annotated[
+    str | None, typer.Option("--memory", help="Memory request = limit (default: 16Gi per GPU; 8Gi without a GPU).")
+]
 ManifestNamespace = Annotated[str | None, typer.Option("--namespace", "-n", help="Namespace of the manifests.")]
 
 
@@ -91,14 +93,18 @@ def _emit(objects: list[dict[str, Any]], output: ManifestFormat, filename: str |
 
 @new_app.command()
 def job(
-    name: Annotated[str, typer.Argument(help="Name of the Job, PyTorchJob or JobSet.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Name of the Job, PyTorchJob or JobSet.")],
     image: Image,
-    command: Annotated[list[str] | None, typer.Argument(help="The command, after --.", show_default=False)] = None,
+    command: Annotated[
+        list[str] | None, typer.Argument(metavar="[-- COMMAND...]", help="The command, after --.", show_default=False)
+    ] = None,
     gpus: Gpus = 0,
     cpu: Cpu = None,
     memory: Memory = None,
     namespace: ManifestNamespace = None,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="Pods for distributed training (torchrun).")] = 1,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, metavar="N", help="Pods for distributed training (torchrun).")
+    ] = 1,
     kind: Annotated[
         JobKind,
         typer.Option(
@@ -146,12 +152,14 @@ def job(
 
 @new_app.command()
 def serving(
-    name: Annotated[str, typer.Argument(help="Name of the Deployment and Service.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Name of the Deployment and Service.")],
     image: Image,
     runtime: Annotated[str, typer.Option("--runtime", help="triton, vllm, tgi, torchserve, tfserving or custom.")],
     model: Annotated[str | None, typer.Option("--model", help="The model, as the runtime takes it.")] = None,
     gpus: Gpus = 1,
-    replicas: Annotated[int, typer.Option("--replicas", min=1, help="Replicas (a PodDisruptionBudget when > 1).")] = 1,
+    replicas: Annotated[
+        int, typer.Option("--replicas", min=1, metavar="N", help="Replicas (a PodDisruptionBudget when > 1).")
+    ] = 1,
     cpu: Cpu = None,
     memory: Memory = None,
     namespace: ManifestNamespace = None,

@@ -107,14 +107,18 @@ def rightsize(
     ] = None,
     request_quantile: Annotated[
         float | None,
-        typer.Option("--request-quantile", min=0.0, max=1.0, help="Request = this quantile of usage [0.5]."),
+        typer.Option(
+            "--request-quantile", min=0.0, max=1.0, metavar="Q", help="Request = this quantile of usage [0.5]."
+        ),
     ] = None,
     limit_quantile: Annotated[
         float | None,
-        typer.Option("--limit-quantile", min=0.0, max=1.0, help="Limit = this quantile of usage ... [0.99]"),
+        typer.Option(
+            "--limit-quantile", min=0.0, max=1.0, metavar="Q", help="Limit = this quantile of usage ... [0.99]"
+        ),
     ] = None,
     limit_margin: Annotated[
-        float | None, typer.Option("--limit-margin", min=0.0, help="... times 1 + this margin [0.2].")
+        float | None, typer.Option("--limit-margin", min=0.0, metavar="M", help="... times 1 + this margin [0.2].")
     ] = None,
     min_history: Annotated[
         str, typer.Option("--min-history", help="Less history than this is marked low confidence.")

@@ -14,7 +14,9 @@ from kubectl_ml.errors import UsageError
 
 
 def snapshot(
-    directory: Annotated[Path, typer.Argument(help="Folder to write (created; must be empty if it exists).")],
+    directory: Annotated[
+        Path, typer.Argument(metavar="DIR", help="Folder to write (created; must be empty if it exists).")
+    ],
     namespace: Namespace = None,
     all_namespaces: AllNamespaces = False,
     kubeconfig: Kubeconfig = None,
