@@ -76,7 +76,8 @@ def codes_markdown() -> str:
         for info in infos:
             emitters = emitted_by.get(info.code, [])
             rule_link = ", ".join(f"[{name}](#{anchor})" for name, anchor in emitters) or "(planned)"
-            lines.append(f"| `{info.code}` | {info.severity.label} | {info.meaning} | {info.fix} | {rule_link} |")
+            fix = info.fix or "none (information)"
+            lines.append(f"| `{info.code}` | {info.severity.label} | {info.meaning} | {fix} | {rule_link} |")
         lines.append("")
     lines += [
         "## Rules",

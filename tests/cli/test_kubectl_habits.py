@@ -62,3 +62,14 @@ def test_placeholders_read_as_words(capsys: pytest.CaptureFixture[str]) -> None:
     assert "<int range>" not in help_text
     assert "--gpus N" in help_text
     assert "(no KUBECONFIG merge)" not in run(capsys, "doctor", "--help").out
+
+
+def test_gpu_prints_no_empty_fix_and_never_suggests_itself(capsys: pytest.CaptureFixture[str]) -> None:
+    # Eight "fix: Nothing to fix." blocks and "next: kubectl ml gpu -n ml-training" under `kubectl ml gpu -A`.
+    result = run(capsys, "gpu", "-A", "--snapshot", DEMO)
+    assert "gpu-placement" in result.out
+    assert "Nothing to fix" not in result.out
+    assert not [
+        line for line in result.out.splitlines() if line.strip().startswith("next") and "kubectl ml gpu" in line
+    ]
+    assert "fix       Lower the request" in result.out  # a finding with a fix keeps it

@@ -427,7 +427,7 @@ CODES: dict[str, CodeInfo] = {
             "nodes a GPU workload fits",
             "For information: the nodes a GPU pod or workload template could run on (taints, selectors and "
             "capacity all allow it).",
-            "Nothing to fix.",
+            "",  # nothing to fix: an information has no fix line
         ),
         # lint
         CodeInfo(

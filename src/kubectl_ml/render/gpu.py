@@ -56,4 +56,5 @@ def render_gpu(report: Report, console: Console, title: str) -> None:
     console.print()
     what = "pod or workload" if report.checked == 1 else "pods and workloads"
     gpu_nodes = f"{len(nodes)} GPU node{'' if len(nodes) == 1 else 's'}"
-    render_report(report, console, "GPU findings", checked=f"{report.checked} {what} checked on {gpu_nodes}")
+    checked = f"{report.checked} {what} checked on {gpu_nodes}"
+    render_report(report, console, "GPU findings", checked=checked, current="kubectl ml gpu")

@@ -63,7 +63,7 @@ def _evidence_lines(finding: Finding) -> list[Text]:
     return lines
 
 
-def _finding_block(finding: Finding, others: Sequence[Finding]) -> list[Text]:
+def _finding_block(finding: Finding, others: Sequence[Finding], current: str | None = None) -> list[Text]:
     header = Text("  ")
     header.append(f"{_MARK[finding.severity]} {finding.severity.label:<7}", style=_STYLE[finding.severity])
     header.append(f" {finding.code}", style="bold")
@@ -73,13 +73,16 @@ def _finding_block(finding: Finding, others: Sequence[Finding]) -> list[Text]:
     header.append(where, style="dim")
     lines = [header, Text("    " + finding.summary)]
     lines.extend(_evidence_lines(finding))
-    lines.append(_line("fix", finding.remedy))
+    if finding.remedy:  # an information has nothing to fix
+        lines.append(_line("fix", finding.remedy))
     command = _patch_command(finding)
     if command:
         lines.append(_line("apply", command))
     elif finding.patch:
         lines.append(_line("patch", json.dumps(finding.patch, separators=(",", ":"))))
-    for index, item in enumerate(finding.commands):
+    # A command never suggests itself (`kubectl ml gpu -n x` under `kubectl ml gpu -A`).
+    commands = [item for item in finding.commands if not (current and item.startswith(current))]
+    for index, item in enumerate(commands):
         lines.append(_line("next" if index == 0 else "", item))
     if others:
         names = ", ".join(other.object.name for other in others[:5])
@@ -136,11 +139,13 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def render_report(report: Report, console: Console, title: str, checked: str | None = None) -> None:
+def render_report(
+    report: Report, console: Console, title: str, checked: str | None = None, current: str | None = None
+) -> None:
     """Print a DoctorReport for people: an overview table when there are several problems, then details.
 
     ``checked`` says what was checked (``12 pods and workloads checked on 4 GPU nodes``); by default,
-    the pods.
+    the pods. ``current`` is the command being run (``kubectl ml gpu``): no finding suggests it again.
     """
     console.print(Text(title, style="bold"))
     checked = checked or f"{_plural(report.checked, 'pod')} checked"
@@ -156,7 +161,7 @@ def render_report(report: Report, console: Console, title: str, checked: str | N
             place = f"{workload.namespace}/{workload.name}" if workload.namespace else workload.name
             console.print(Text(f"{workload.kind} {place}", style="bold underline"))
         for finding, others in blocks:
-            for line in _finding_block(finding, others):
+            for line in _finding_block(finding, others, current):
                 console.print(line, soft_wrap=True, highlight=False)
     console.print()
     counts = {severity: sum(1 for finding in report.findings if finding.severity == severity) for severity in Severity}
