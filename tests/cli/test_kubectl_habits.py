@@ -73,3 +73,16 @@ def test_gpu_prints_no_empty_fix_and_never_suggests_itself(capsys: pytest.Captur
         line for line in result.out.splitlines() if line.strip().startswith("next") and "kubectl ml gpu" in line
     ]
     assert "fix       Lower the request" in result.out  # a finding with a fix keeps it
+
+
+@pytest.mark.parametrize(("output", "what"), [("patch", "patch"), ("kubectl", "command")])
+def test_rightsize_says_why_it_prints_no_patch(output: str, what: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # -o patch / -o kubectl printed nothing at all when every recommendation was for a Job.
+    result = run(capsys, "rightsize", "-n", "ml-training", "--snapshot", DEMO, "-o", output)
+    assert result.code == 0
+    assert result.out == ""
+    assert result.err.startswith(f"note: no {what} to print: the recommendations are for Jobs")
+    assert "-o yaml shows them" in result.err
+    served = run(capsys, "rightsize", "-n", "ml-serving", "--snapshot", DEMO, "-o", output)
+    assert served.out
+    assert served.err == ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import IO
+from typing import IO, Any
 
 from rich import box
 from rich.console import Console
@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kubectl_ml.model.quantity import try_parse_quantity
+from kubectl_ml.model.workloads import WORKLOAD_KINDS
 from kubectl_ml.rightsize.recommend import Recommendation, duration
 from kubectl_ml.rightsize.report import RightsizeReport, set_resources_command, workload_patches
 
@@ -128,11 +129,43 @@ def render_patches(report: RightsizeReport, stream: IO[str]) -> None:
         header = f"# {item.workload.kind.lower()}/{item.workload.name}{role} -n {item.namespace}\n# {patch.command()}\n"
         documents.append(header + yaml.safe_dump(patch.body, sort_keys=False))
     stream.write("---\n".join(documents))
+    if not documents:
+        _say_why_nothing(report, "patch")
 
 
 def render_commands(report: RightsizeReport, stream: IO[str]) -> None:
     """``kubectl set resources`` lines, one per changed container."""
+    written = 0
     for item in report.recommendations:
         command = set_resources_command(item)
         if command:
             stream.write(command + "\n")
+            written += 1
+    if not written:
+        _say_why_nothing(report, "command")
+
+
+def _say_why_nothing(report: RightsizeReport, what: str) -> None:
+    """On stderr (stdout stays a clean patch stream): why nothing was printed, and what to do instead."""
+    import sys
+
+    changed = [item for item in report.recommendations if item.recommended != item.current]
+    fixed = [item for item in changed if item.workload.kind in ("Job", "Pod") or not _builtin(item)]
+    if not report.recommendations:
+        why = "there is no recommendation (no usage in the window for what was in scope)"
+    elif not changed:
+        why = "every container is already sized as recommended"
+    elif len(fixed) == len(changed) and what == "command":
+        why = "the recommendations are for Jobs, pods or custom resources, which kubectl set resources cannot change"
+    else:
+        why = "the recommendations are for Jobs and pods, whose pod templates cannot be changed in place"
+    print(
+        f"note: no {what} to print: {why}. `kubectl ml rightsize` (the table) or -o yaml shows them, to "
+        "use in the manifest of the next run.",
+        file=sys.stderr,
+    )
+
+
+def _builtin(item: Any) -> bool:
+    entry = WORKLOAD_KINDS.get(item.workload.kind)
+    return bool(entry and entry.builtin)
