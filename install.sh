@@ -77,4 +77,13 @@ if [ "$demo" = 1 ] && [ -d "$here/fixtures/demo" ]; then
   echo "Demo: kubectl ml doctor -A --snapshot fixtures/demo" >&2
   echo >&2
   "$bin/kubectl-ml" doctor -A --snapshot "$here/fixtures/demo" --fail-on never
+  # One line on what the demo holds, so that a newcomer knows what to try next.
+  "$home/venv/bin/python" - "$here/fixtures/demo" >&2 <<'PY'
+import json, pathlib, sys
+root = pathlib.Path(sys.argv[1])
+parts = [f"{folder.name} ({len(json.loads((folder / 'pods.json').read_text())['items'])} pods)"
+         for folder in sorted(root.iterdir()) if (folder / "pods.json").is_file()]
+print("The demo cluster: namespaces " + ", ".join(parts) + ". Every command reads it with --snapshot fixtures/demo,"
+      " e.g. kubectl ml doctor bert-finetune-0-5lpgp -n ml-training --snapshot fixtures/demo")
+PY
 fi

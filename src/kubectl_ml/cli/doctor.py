@@ -53,7 +53,7 @@ def doctor(
 
     \b
     Examples:
-      kubectl ml doctor trainer-0 -n ml-training
+      kubectl ml doctor bert-finetune-0-5lpgp -n ml-training --snapshot fixtures/demo
       kubectl ml doctor deploy/llm-server -n ml-serving
       kubectl ml doctor -A -o json
     """
