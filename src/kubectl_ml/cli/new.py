@@ -155,7 +155,18 @@ def serving(
     name: Annotated[str, typer.Argument(metavar="NAME", help="Name of the Deployment and Service.")],
     image: Image,
     runtime: Annotated[str, typer.Option("--runtime", help="triton, vllm, tgi, torchserve, tfserving or custom.")],
-    model: Annotated[str | None, typer.Option("--model", help="The model, as the runtime takes it.")] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            help="The model, as the runtime takes it (Triton, TorchServe, TF Serving: default, the model "
+            "repository volume).",
+        ),
+    ] = None,
+    model_pvc: Annotated[
+        str | None,
+        typer.Option("--model-pvc", metavar="NAME", help="A PVC holding the model repository (mounted read-only)."),
+    ] = None,
     gpus: Gpus = 1,
     replicas: Annotated[
         int, typer.Option("--replicas", min=1, metavar="N", help="Replicas (a PodDisruptionBudget when > 1).")
@@ -182,12 +193,16 @@ def serving(
     from kubectl_ml.scaffold import ServingParams, build_serving, check_pinned_image
     from kubectl_ml.scaffold.common import check_dns_label
     from kubectl_ml.scaffold.inputs import MAX_REPLICAS, check_common, check_count
+    from kubectl_ml.scaffold.serving import serving_notes
 
-    check_common("Deployment", name, namespace, gpus, cpu, memory, {})
+    check_common("Deployment", name, namespace, gpus, cpu, memory, {"--model-pvc": model_pvc})
     check_dns_label(name, "Service")  # the Service takes the name: RFC 1035, a letter first
     check_count(replicas, "--replicas", 1, MAX_REPLICAS, "replicas")
     params = ServingParams(
-        name, check_pinned_image(image), runtime.lower(), model, gpus, replicas, cpu, memory, namespace
+        name, check_pinned_image(image), runtime.lower(), model, gpus, replicas, cpu, memory, namespace, model_pvc
     )
     placement = _placement(gpus, snapshot, kubeconfig, context, request_timeout)
-    _emit(build_serving(params, placement), output, filename, force)
+    objects = build_serving(params, placement)
+    for note in serving_notes(params):
+        print(f"note: {note}", file=sys.stderr)
+    _emit(objects, output, filename, force)

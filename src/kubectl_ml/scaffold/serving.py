@@ -174,7 +174,7 @@ RUNTIMES: dict[str, Runtime] = {
 
 @dataclass(frozen=True)
 class ServingParams:
-    """What ``kubectl ml new serving`` was asked for."""
+    """What ``kubectl ml new serving`` was asked for (``model_pvc``: a claim holding the model repository)."""
 
     name: str
     image: str
@@ -185,6 +185,31 @@ class ServingParams:
     cpu: str | None = None
     memory: str | None = None
     namespace: str | None = None
+    model_pvc: str | None = None
+
+
+# Runtimes that serve a repository of models from a folder, and the folder (their images' and docs'
+# convention: Triton's --model-repository=/models, TorchServe's model store, TF Serving's /models/NAME).
+# Without --model they serve what is mounted there: the claim of --model-pvc, else an emptyDir.
+MODEL_STORES = {"triton": "/models", "torchserve": "/home/model-server/model-store", "tfserving": "/models"}
+
+
+def default_model(runtime: str, name: str) -> str | None:
+    """The ``--model`` a repository runtime takes when none is given, or None (vLLM and TGI need one)."""
+    return {"triton": "/models", "torchserve": "all", "tfserving": f"/models/{name}"}.get(runtime)
+
+
+def serving_notes(params: ServingParams) -> list[str]:
+    """What ``new serving`` chose for the user and should say: where the models come from."""
+    store = MODEL_STORES.get(params.runtime)
+    if store is None or params.model:
+        return []
+    source = (
+        f"the PersistentVolumeClaim {params.model_pvc} (read-only)"
+        if params.model_pvc
+        else "an emptyDir, empty until models are copied in (pass --model-pvc NAME for a claim that holds them)"
+    )
+    return [f"no --model: {params.runtime} serves the model repository at {store}, from {source}"]
 
 
 def _probe(probe: Probe, model: str, *, period: int, failures: int, timeout: int = 5) -> dict[str, Any]:
@@ -220,8 +245,18 @@ def _container(params: ServingParams, runtime: Runtime, model: str, cpu: str, me
     container["readinessProbe"] = _probe(runtime.readiness, model, period=5, failures=3)
     container["livenessProbe"] = _probe(runtime.liveness, model, period=10, failures=3)
     container["volumeMounts"] = [dict(SHM_MOUNT), {"name": "cache", "mountPath": CACHE_MOUNT}]
+    if _mounts_store(params):
+        mount: dict[str, Any] = {"name": "models", "mountPath": MODEL_STORES[params.runtime]}
+        if params.model_pvc:
+            mount["readOnly"] = True
+        container["volumeMounts"].append(mount)
     container["securityContext"] = container_security_context()
     return container
+
+
+def _mounts_store(params: ServingParams) -> bool:
+    """A model repository volume: without --model for a repository runtime, or whenever --model-pvc names one."""
+    return params.runtime in MODEL_STORES and (params.model is None or params.model_pvc is not None)
 
 
 def _pod_spec(params: ServingParams, runtime: Runtime, model: str, placement: Placement) -> dict[str, Any]:
@@ -231,6 +266,9 @@ def _pod_spec(params: ServingParams, runtime: Runtime, model: str, placement: Pl
     spec["securityContext"] = pod_security_context()
     spec["containers"] = [_container(params, runtime, model, cpu, memory)]
     spec["volumes"] = [shm_volume(memory), {"name": "cache", "emptyDir": {}}]
+    if _mounts_store(params):
+        claim = {"persistentVolumeClaim": {"claimName": params.model_pvc, "readOnly": True}}
+        spec["volumes"].append({"name": "models", **(claim if params.model_pvc else {"emptyDir": {}})})
     if params.replicas > 1:
         # Spread replicas over nodes, but never leave one Pending for it: GPUs are scarce.
         spec["topologySpreadConstraints"] = [
@@ -253,12 +291,13 @@ def build_serving(params: ServingParams, placement: Placement | None = None) -> 
     runtime = RUNTIMES.get(params.runtime)
     if runtime is None:
         raise UsageError(f"unknown runtime {params.runtime!r}", f"Use one of: {', '.join(RUNTIMES)}.")
-    if runtime.needs_model and not params.model:
+    model = params.model or default_model(runtime.name, params.name)
+    if runtime.needs_model and not model:
         raise UsageError(f"--runtime {runtime.name} needs --model", _MODEL_HINTS[runtime.name])
     if params.replicas < 1:
         raise UsageError(f"invalid --replicas {params.replicas}", "Give 1 or more.")
     placement = placement or default_placement(params.gpus)
-    model = params.model or ""
+    model = model or ""
     pods = selector(params.name, "serving")
     deployment = {
         "apiVersion": "apps/v1",
