@@ -53,18 +53,94 @@ def _workload_label(item: Recommendation, with_namespace: bool) -> str:
     return f"{item.namespace}/{label}" if with_namespace else label
 
 
+def _render_stacked(report: RightsizeReport, console: Console) -> None:
+    """The narrow-terminal layout: a block per container, every value whole, prose wrapped at words."""
+    with_usage = [item for item in report.recommendations if item.samples or item.usage.get("cpu")]
+    with_namespace = len({item.namespace for item in report.recommendations}) > 1
+    footnotes: list[str] = []
+    for item in with_usage:
+        console.print()
+        marks = []
+        for note in item.notes:
+            if note not in footnotes:
+                footnotes.append(note)
+            marks.append(f"[{footnotes.index(note) + 1}]")
+        head = Text(_workload_label(item, with_namespace), style="bold")
+        head.append(f"  container {item.container}")
+        if marks:
+            head.append("  " + " ".join(marks), style="dim")
+        console.print(head, overflow="fold")
+        for resource in ("cpu", "memory"):
+            line = Text(f"  {resource:<7} request ")
+            line.append_text(_change(item.current["requests"][resource], item.recommended["requests"][resource]))
+            line.append("   limit ")
+            line.append_text(_change(item.current["limits"][resource], item.recommended["limits"][resource]))
+            console.print(line, overflow="fold")
+        usage = _usage(item)
+        if usage:
+            console.print(
+                Text(f"  usage   {usage}  (p50/p99/max over {duration(item.history_seconds)})", style="dim"),
+                overflow="fold",
+            )
+    if not with_usage:
+        console.print("No workload container has usage data in the window.")
+    console.print()
+    for number, note in enumerate(footnotes, start=1):
+        console.print(Text(f"[{number}] {note}", style="dim"))
+    _render_tail(report, console, [item for item in report.recommendations if item not in with_usage], False)
+
+
+def _render_tail(report: RightsizeReport, console: Console, without: list[Recommendation], piped: bool) -> None:
+    """What has no usage, where the usage came from, and the report's notes (prose: wrapped at words)."""
+    with_namespace = len({item.namespace for item in report.recommendations}) > 1
+    if without:
+        names = ", ".join(f"{_workload_label(item, with_namespace)} ({item.container})" for item in without)
+        console.print(
+            Text(f"No usage in the window (not running, or no metrics): {names}.", style="dim"), soft_wrap=piped
+        )
+    origin = report.source.get("url") or report.source.get("path") or report.source.get("type", "")
+    queries = f", {report.queries} queries" if report.queries else ""
+    span = (
+        f"sampled for {report.source['sampleFor']}"
+        if report.source.get("type") == "metrics-server"
+        else f"over {duration(report.window_seconds)}"
+    )
+    console.print(Text(f"Usage {span} from {origin}{queries}.", style="dim"), soft_wrap=piped)
+    if report.source.get("confidence") == "low":
+        console.print(Text("Low confidence: a short sampling, not a usage history.", style="yellow"), soft_wrap=piped)
+    for note in report.notes:
+        console.print(Text(f"Note: {note}", style="yellow"), soft_wrap=piped)
+
+
 def render_table(report: RightsizeReport, console: Console, title: str) -> None:
     """Recommendations as a table (containers with usage), notes as numbered footnotes, the rest listed.
 
     Piped, the table is laid out 200 columns wide instead of truncated: the text is for reading or grep.
+    On a terminal too narrow for the whole table (80 or 120 columns), a block per container instead:
+    values are the answer and are never cut; prose is wrapped at words.
     """
-    if not console.is_terminal:
+    piped = not console.is_terminal
+    if piped:
         console.width = max(console.width, 200)
-    wide = console.width >= 140
     console.print(Text(title, style="bold"))
     with_usage = [item for item in report.recommendations if item.samples or item.usage.get("cpu")]
-    without = [item for item in report.recommendations if item not in with_usage]
     with_namespace = len({item.namespace for item in report.recommendations}) > 1
+    footnotes: list[str] = []
+    table = _table(with_usage, with_namespace, footnotes, wide=console.width >= 140)
+    natural = console.measure(table, options=console.options.update_width(10_000)).maximum
+    if with_usage and not piped and natural > console.width:
+        _render_stacked(report, console)
+        return
+    if with_usage:
+        console.print(table)
+    else:
+        console.print("No workload container has usage data in the window.")
+    for number, note in enumerate(footnotes, start=1):
+        console.print(Text(f"[{number}] {note}", style="dim"), soft_wrap=piped)
+    _render_tail(report, console, [item for item in report.recommendations if item not in with_usage], piped)
+
+
+def _table(with_usage: list[Recommendation], with_namespace: bool, footnotes: list[str], *, wide: bool) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for column in ("workload", "container", "cpu request", "cpu limit", "memory request", "memory limit"):
         table.add_column(column, no_wrap=True)
@@ -72,7 +148,6 @@ def render_table(report: RightsizeReport, console: Console, title: str) -> None:
         table.add_column("usage p50/p99/max (cores, GiB, GPU %)", no_wrap=True)
         table.add_column("history", no_wrap=True, justify="right")
     table.add_column("notes", no_wrap=True)
-    footnotes: list[str] = []
     previous = None
     for item in with_usage:
         workload = _workload_label(item, with_namespace)
@@ -93,29 +168,7 @@ def render_table(report: RightsizeReport, console: Console, title: str) -> None:
             cells += [_usage(item), duration(item.history_seconds)]
         table.add_row(*cells, " ".join(marks))
         previous = workload
-    if with_usage:
-        console.print(table)
-    else:
-        console.print("No workload container has usage data in the window.")
-    for number, note in enumerate(footnotes, start=1):
-        console.print(Text(f"[{number}] {note}", style="dim"), soft_wrap=True)
-    if without:
-        names = ", ".join(f"{_workload_label(item, with_namespace)} ({item.container})" for item in without)
-        console.print(
-            Text(f"No usage in the window (not running, or no metrics): {names}.", style="dim"), soft_wrap=True
-        )
-    origin = report.source.get("url") or report.source.get("path") or report.source.get("type", "")
-    queries = f", {report.queries} queries" if report.queries else ""
-    span = (
-        f"sampled for {report.source['sampleFor']}"
-        if report.source.get("type") == "metrics-server"
-        else f"over {duration(report.window_seconds)}"
-    )
-    console.print(Text(f"Usage {span} from {origin}{queries}.", style="dim"), soft_wrap=True)
-    if report.source.get("confidence") == "low":
-        console.print(Text("Low confidence: a short sampling, not a usage history.", style="yellow"), soft_wrap=True)
-    for note in report.notes:
-        console.print(Text(f"Note: {note}", style="yellow"), soft_wrap=True)
+    return table
 
 
 def render_patches(report: RightsizeReport, stream: IO[str]) -> None:

@@ -1,0 +1,53 @@
+"""What a person sees on a real terminal of 80, 120 and 200 columns (issue 13): values are never cut.
+
+`rightsize` at 80 and 120 columns cut the recommendation itself (``6 → 321…``, ``deploy/llm-se…``). Each
+case runs the real CLI in a pseudo-terminal of that size and checks that every recommended value and
+name appears whole, that no line is wider than the terminal (so the terminal never breaks one), and that
+nothing was elided.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import FIXTURES
+from tests.live.inprocess import run
+from tests.support.terminal import run_in_terminal
+
+DEMO = str(FIXTURES / "demo")
+
+
+def _shown(lines: list[str]) -> list[str]:
+    return [line for line in lines if "Querying usage" not in line and "Reading" not in line]  # the spinner
+
+
+@pytest.fixture
+def recommendations(capsys: pytest.CaptureFixture[str]) -> list[dict]:
+    """The recommendations with usage, as JSON says them: what the screen must show whole."""
+    document = run(capsys, "rightsize", "-A", "--snapshot", DEMO, "-o", "json").report()
+    return [item for item in document["recommendations"] if item.get("usage", {}).get("cpu")]
+
+
+@pytest.mark.parametrize("columns", [80, 120, 200])
+def test_rightsize_shows_every_value_whole(columns: int, recommendations: list[dict]) -> None:
+    screen = run_in_terminal(["rightsize", "-A", "--snapshot", DEMO], columns)
+    assert screen.code == 0, screen.text
+    lines = _shown(screen.lines)
+    assert max(len(line) for line in lines) <= columns
+    assert not any("…" in line for line in lines), "\n".join(lines)
+    text = "\n".join(lines)
+    for item in recommendations:
+        assert item["workload"]["name"] in text
+        assert item["container"] in text
+        for section in ("requests", "limits"):
+            for resource in ("cpu", "memory"):
+                value = item["recommended"][section].get(resource)
+                if value:
+                    assert value in text, (columns, value)
+
+
+def test_piped_rightsize_is_the_wide_table(capsys: pytest.CaptureFixture[str]) -> None:
+    # Piped output is for reading or grep: one line per container, 200 columns.
+    out = run(capsys, "rightsize", "-A", "--snapshot", DEMO).out
+    assert "usage p50/p99/max" in out
+    assert "…" not in out
