@@ -51,3 +51,28 @@ def test_piped_rightsize_is_the_wide_table(capsys: pytest.CaptureFixture[str]) -
     out = run(capsys, "rightsize", "-A", "--snapshot", DEMO).out
     assert "usage p50/p99/max" in out
     assert "…" not in out
+
+
+@pytest.mark.parametrize("columns", [80, 120, 200])
+def test_gpu_names_every_node_whole_and_wraps_prose_at_words(columns: int, capsys: pytest.CaptureFixture[str]) -> None:
+    # At 80 columns two A100 nodes read "gke-ml-prod-a1…" twice and the taints column was gone.
+    nodes = run(capsys, "gpu", "-A", "--snapshot", DEMO, "-o", "json").report()["nodes"]
+    screen = run_in_terminal(["gpu", "-A", "--snapshot", DEMO], columns)
+    assert screen.code == 1, screen.text  # the demo has errors
+    lines = _shown(screen.lines)
+    assert max(len(line) for line in lines) <= columns
+    assert not any("…" in line for line in lines), "\n".join(lines)
+    text = "\n".join(lines)
+    for node in nodes:
+        assert node["name"] in text
+        for taint in node.get("taints") or []:
+            assert taint["key"] in text
+    if columns == 80:
+        assert "████" in text  # the allocation bar of the narrow layout: 4 of 4 GPUs allocated
+
+
+def test_doctor_wraps_at_words_on_a_terminal() -> None:
+    screen = run_in_terminal(["doctor", "-n", "ml-training", "--snapshot", DEMO], 80)
+    lines = _shown(screen.lines)
+    assert max(len(line) for line in lines) <= 80
+    assert "Summary:" in screen.text

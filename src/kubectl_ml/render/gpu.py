@@ -52,9 +52,54 @@ def render_gpu(report: Report, console: Console, title: str) -> None:
                     free,
                     Text(taints, style="dim" if taints != "none" else "yellow") if index == 0 else "",
                 )
-        console.print(table)
+        natural = console.measure(table, options=console.options.update_width(10_000)).maximum
+        if console.is_terminal and natural > console.width:
+            _render_node_blocks(nodes, console)  # too narrow for the table: never cut a node's name
+        else:
+            console.print(table)
     console.print()
     what = "pod or workload" if report.checked == 1 else "pods and workloads"
     gpu_nodes = f"{len(nodes)} GPU node{'' if len(nodes) == 1 else 's'}"
     checked = f"{report.checked} {what} checked on {gpu_nodes}"
     render_report(report, console, "GPU findings", checked=checked, current="kubectl ml gpu")
+
+
+def _bar(allocated: object, allocatable: object, *, ascii_only: bool) -> str:
+    """``███░`` for 3 of 4 allocated (``###.`` when the terminal cannot show blocks); empty for no numbers."""
+    try:
+        used, total = int(str(allocated)), int(str(allocatable))
+    except ValueError:
+        return ""
+    if total <= 0 or total > 64:
+        return ""
+    full, empty = ("#", ".") if ascii_only else ("█", "░")
+    over = f"+{used - total}" if used > total else ""
+    return full * min(used, total) + empty * max(total - used, 0) + over
+
+
+def _render_node_blocks(nodes: list[dict[str, object]], console: Console) -> None:
+    """The narrow-terminal layout: a block per node, its name and values whole, and an allocation bar."""
+    ascii_only = not (console.encoding or "").lower().startswith("utf")
+    for node in nodes:
+        name = str(node["name"]) + (" (cordoned)" if node.get("unschedulable") else "")
+        head = Text(name, style="bold")
+        product = str(node.get("product") or node.get("platform") or "")
+        if product:
+            head.append(f"  {product}")
+        console.print(head, overflow="fold")
+        resources = node.get("resources") or []
+        if not resources:
+            console.print(Text("  none advertised (the device plugin reports no accelerator yet)", style="yellow"))
+        for resource in resources if isinstance(resources, list) else []:
+            bar = _bar(resource.get("allocated"), resource.get("allocatable"), ascii_only=ascii_only)
+            line = Text(f"  {resource.get('name')}  ")
+            if bar:
+                line.append(bar + "  ", style="cyan")
+            line.append(
+                f"{resource.get('allocated')} of {resource.get('allocatable')} allocated, {resource.get('free')} free"
+                f" (capacity {resource.get('capacity')})"
+            )
+            console.print(line, overflow="fold")
+        taints = node.get("taints") or []
+        shown = ", ".join(describe_taint(taint) for taint in taints) if isinstance(taints, list) else ""
+        console.print(Text(f"  taints  {shown or 'none'}", style="dim" if shown else "yellow"), overflow="fold")

@@ -162,7 +162,8 @@ def render_report(
             console.print(Text(f"{workload.kind} {place}", style="bold underline"))
         for finding, others in blocks:
             for line in _finding_block(finding, others, current):
-                console.print(line, soft_wrap=True, highlight=False)
+                # Piped: one line per item, for grep. On a terminal: wrapped at words, never past its edge.
+                console.print(line, soft_wrap=not console.is_terminal, highlight=False)
     console.print()
     counts = {severity: sum(1 for finding in report.findings if finding.severity == severity) for severity in Severity}
     summary = Text("Summary: ")
@@ -177,4 +178,4 @@ def render_report(
     summary.append(f" in {checked}.")
     console.print(summary)
     for note in report.skipped:
-        console.print(Text(f"Skipped: {note}", style="yellow"), soft_wrap=True)
+        console.print(Text(f"Skipped: {note}", style="yellow"), soft_wrap=not console.is_terminal)
