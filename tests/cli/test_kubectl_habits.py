@@ -86,3 +86,22 @@ def test_rightsize_says_why_it_prints_no_patch(output: str, what: str, capsys: p
     served = run(capsys, "rightsize", "-n", "ml-serving", "--snapshot", DEMO, "-o", output)
     assert served.out
     assert served.err == ""
+
+
+def test_gpu_says_when_a_fit_rests_on_gkes_automatic_toleration(capsys: pytest.CaptureFixture[str]) -> None:
+    # "fits 3 nodes of 6" then "can run on no node" for the same workload, without saying why they differ.
+    report = run(capsys, "gpu", "-n", "ml-training", "--snapshot", DEMO, "-o", "json").report()
+    placement = next(
+        finding
+        for finding in report["findings"]
+        if finding["code"] == "gpu-placement" and finding["object"]["name"] == "vision-eval"
+    )
+    assert "with the GPU toleration GKE's ExtendedResourceToleration admission adds to its pods" in placement["summary"]
+    # A template with the toleration of its own (the PyTorchJob's) fits without it: nothing to say.
+    own = [
+        finding
+        for finding in report["findings"]
+        if finding["code"] == "gpu-placement" and finding["object"]["name"] == "resnet-ddp"
+    ]
+    assert own
+    assert not any("ExtendedResourceToleration" in finding["summary"] for finding in own)

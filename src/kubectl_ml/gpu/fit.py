@@ -38,8 +38,8 @@ from kubectl_ml.model.resources import Resources, accelerator_requests, allocate
 from kubectl_ml.model.subjects import Subject, name_of, plural, pod_subject
 
 
-def _placement(subject: Subject, total: int, nodes: Sequence[NodeFit], now: bool) -> Finding:
-    """gpu-placement (info): on how many nodes, and which, the subject could run."""
+def _placement(subject: Subject, total: int, nodes: Sequence[NodeFit], now: bool, assumed: str = "") -> Finding:
+    """gpu-placement (info): on how many nodes, and which, the subject could run (and what that assumes)."""
     names = [fit.node for fit in nodes]
     shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
     asked = ", ".join(
@@ -49,6 +49,7 @@ def _placement(subject: Subject, total: int, nodes: Sequence[NodeFit], now: bool
     if subject.placed_elsewhere:
         where = "is small enough for"
     tail = "; its tolerations and node selectors come from its runtime" if subject.placed_elsewhere else ""
+    tail += assumed
     return build(
         "gpu-placement",
         subject.ref,
@@ -121,7 +122,22 @@ def check_subject(
     if verdict.blocking:
         yield from verdict.blocking
     elif verdict.room:
-        yield _placement(subject, len(fits), verdict.room, now=verdict.now)
+        # Said when the fit rests on GKE adding the toleration at admission: a pod of this workload that
+        # still cannot land (reported beside it) shows that admission did not.
+        added = admitted is not subject
+        by_name = {name_of(node): node for node in nodes}
+        relies = added and any(
+            evaluate(subject.pod, by_name[fit.node], None, requests).taints
+            for fit in verdict.room
+            if fit.node in by_name
+        )
+        assumed = (
+            ", with the GPU toleration GKE's ExtendedResourceToleration admission adds to its pods (the "
+            "template has none of its own)"
+            if relies
+            else ""
+        )
+        yield _placement(subject, len(fits), verdict.room, now=verdict.now, assumed=assumed)
 
 
 def _pending(pod: Mapping[str, Any]) -> bool:
