@@ -76,3 +76,14 @@ def test_doctor_wraps_at_words_on_a_terminal() -> None:
     lines = _shown(screen.lines)
     assert max(len(line) for line in lines) <= 80
     assert "Summary:" in screen.text
+
+
+def test_gpu_allocation_bars_are_blocks_on_a_terminal_and_ascii_piped(capsys: pytest.CaptureFixture[str]) -> None:
+    # 4 of 4 GPUs of gke-ml-prod-a100-2 allocated: a full bar of four.
+    piped = run(capsys, "gpu", "-A", "--snapshot", DEMO).out
+    row = next(line for line in piped.splitlines() if line.startswith("gke-ml-prod-a100-2"))
+    assert " #### " in row
+    assert "█" not in piped
+    screen = run_in_terminal(["gpu", "-A", "--snapshot", DEMO], 200)
+    row = next(line for line in screen.lines if line.startswith("gke-ml-prod-a100-2"))
+    assert " ████ " in row

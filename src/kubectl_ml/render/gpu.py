@@ -26,6 +26,8 @@ def render_gpu(report: Report, console: Console, title: str) -> None:
             table.add_column(column, no_wrap=True)
         for column in ("capacity", "allocatable", "allocated", "free"):
             table.add_column(column, no_wrap=True, justify="right")
+        ascii_only = not console.is_terminal or not (console.encoding or "").lower().startswith("utf")
+        table.add_column("in use", no_wrap=True)
         table.add_column("taints")
         for node in nodes:
             taints = ", ".join(describe_taint(taint) for taint in node.get("taints") or []) or "none"
@@ -34,7 +36,7 @@ def render_gpu(report: Report, console: Console, title: str) -> None:
                 # Labelled as a GPU node, but the device plugin advertises nothing (yet): worth a row.
                 product = str(node.get("product") or "")
                 table.add_row(
-                    Text(name), Text(product), Text("none advertised", style="yellow"), "-", "-", "-", "-", taints
+                    Text(name), Text(product), Text("none advertised", style="yellow"), "-", "-", "-", "-", "", taints
                 )
             for index, resource in enumerate(node.get("resources") or []):
                 unhealthy = resource.get("unhealthy")
@@ -50,6 +52,7 @@ def render_gpu(report: Report, console: Console, title: str) -> None:
                     allocatable,
                     str(resource.get("allocated")),
                     free,
+                    Text(_bar(resource.get("allocated"), resource.get("allocatable"), ascii_only=ascii_only), "cyan"),
                     Text(taints, style="dim" if taints != "none" else "yellow") if index == 0 else "",
                 )
         natural = console.measure(table, options=console.options.update_width(10_000)).maximum
