@@ -41,7 +41,7 @@ from typing import Any
 
 from kubectl_ml.gpu._common import build
 from kubectl_ml.lint._common import ContainerSpec, containers, gpu_resources
-from kubectl_ml.lint.run_as_root import is_node_agent
+from kubectl_ml.lint.run_as_root import is_node_agent, is_privileged
 from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.subjects import Subject
 
@@ -71,18 +71,12 @@ def _delete_patch(subject: Subject, container: ContainerSpec) -> dict[str, Any] 
     return subject.patch({container.key: [body]})
 
 
-def _privileged(container: Mapping[str, Any]) -> bool:
-    """A privileged container sees every device anyway: GPU Operator validators test all GPUs on purpose."""
-    context = container.get("securityContext")
-    return isinstance(context, Mapping) and context.get("privileged") is True
-
-
 def check(subject: Subject) -> Iterator[Finding]:
     """Yield ``gpu-visible-devices-all`` per container that sets NVIDIA_VISIBLE_DEVICES against its request."""
     runtime = subject.spec.get("runtimeClassName")
     for container in containers(subject):
         found = visible_devices(container.body)
-        if found is None or is_node_agent(subject, container) or _privileged(container.body):
+        if found is None or is_node_agent(subject, container) or is_privileged(container.body):
             continue
         index, value = found
         wanted = requests_device(container.body)

@@ -91,8 +91,13 @@ def _host_paths(subject: Subject, container: ContainerSpec) -> list[str]:
     return [volumes[str(m.get("name"))] for m in mounts if isinstance(m, Mapping) and str(m.get("name")) in volumes]
 
 
+def is_privileged(container: Mapping[str, Any]) -> bool:
+    """``securityContext.privileged: true``: the container sees every device of the node."""
+    return _context(container).get("privileged") is True
+
+
 def _agent_container(subject: Subject, container: ContainerSpec) -> bool:
-    if _context(container.body).get("privileged") is True:
+    if is_privileged(container.body):
         return True
     image = container.body.get("image")
     if isinstance(image, str) and is_gpu_node_agent_image(image):

@@ -26,7 +26,7 @@ def render_gpu(report: Report, console: Console, title: str) -> None:
             table.add_column(column, no_wrap=True)
         for column in ("capacity", "allocatable", "allocated", "free"):
             table.add_column(column, no_wrap=True, justify="right")
-        ascii_only = not console.is_terminal or not (console.encoding or "").lower().startswith("utf")
+        ascii_only = _ascii_only(console)
         table.add_column("in use", no_wrap=True)
         table.add_column("taints")
         for node in nodes:
@@ -67,6 +67,11 @@ def render_gpu(report: Report, console: Console, title: str) -> None:
     render_report(report, console, "GPU findings", checked=checked, current="kubectl ml gpu")
 
 
+def _ascii_only(console: Console) -> bool:
+    """Bars in ``#`` and ``.`` when piped or on a terminal that is not UTF-8; blocks otherwise."""
+    return not console.is_terminal or not (console.encoding or "").lower().startswith("utf")
+
+
 def _bar(allocated: object, allocatable: object, *, ascii_only: bool) -> str:
     """``███░`` for 3 of 4 allocated (``###.`` when the terminal cannot show blocks); empty for no numbers."""
     try:
@@ -82,7 +87,7 @@ def _bar(allocated: object, allocatable: object, *, ascii_only: bool) -> str:
 
 def _render_node_blocks(nodes: list[dict[str, object]], console: Console) -> None:
     """The narrow-terminal layout: a block per node, its name and values whole, and an allocation bar."""
-    ascii_only = not (console.encoding or "").lower().startswith("utf")
+    ascii_only = _ascii_only(console)
     for node in nodes:
         name = str(node["name"]) + (" (cordoned)" if node.get("unschedulable") else "")
         head = Text(name, style="bold")

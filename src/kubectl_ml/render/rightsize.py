@@ -53,22 +53,25 @@ def _workload_label(item: Recommendation, with_namespace: bool) -> str:
     return f"{item.namespace}/{label}" if with_namespace else label
 
 
-def _render_stacked(report: RightsizeReport, console: Console) -> None:
-    """The narrow-terminal layout: a block per container, every value whole, prose wrapped at words."""
-    with_usage = [item for item in report.recommendations if item.samples or item.usage.get("cpu")]
-    with_namespace = len({item.namespace for item in report.recommendations}) > 1
-    footnotes: list[str] = []
+def _marks(item: Recommendation, footnotes: list[str]) -> str:
+    """``[1] [3]``: the item's notes as footnote numbers, each note numbered once, in order of first use."""
+    for note in item.notes:
+        if note not in footnotes:
+            footnotes.append(note)
+    return " ".join(f"[{footnotes.index(note) + 1}]" for note in item.notes)
+
+
+def _render_blocks(
+    with_usage: list[Recommendation], with_namespace: bool, footnotes: list[str], console: Console
+) -> None:
+    """The narrow-terminal layout: a block per container, every value whole."""
     for item in with_usage:
         console.print()
-        marks = []
-        for note in item.notes:
-            if note not in footnotes:
-                footnotes.append(note)
-            marks.append(f"[{footnotes.index(note) + 1}]")
         head = Text(_workload_label(item, with_namespace), style="bold")
         head.append(f"  container {item.container}")
+        marks = _marks(item, footnotes)
         if marks:
-            head.append("  " + " ".join(marks), style="dim")
+            head.append("  " + marks, style="dim")
         console.print(head, overflow="fold")
         for resource in ("cpu", "memory"):
             line = Text(f"  {resource:<7} request ")
@@ -82,17 +85,13 @@ def _render_stacked(report: RightsizeReport, console: Console) -> None:
                 Text(f"  usage   {usage}  (p50/p99/max over {duration(item.history_seconds)})", style="dim"),
                 overflow="fold",
             )
-    if not with_usage:
-        console.print("No workload container has usage data in the window.")
     console.print()
-    for number, note in enumerate(footnotes, start=1):
-        console.print(Text(f"[{number}] {note}", style="dim"))
-    _render_tail(report, console, [item for item in report.recommendations if item not in with_usage], False)
 
 
-def _render_tail(report: RightsizeReport, console: Console, without: list[Recommendation], piped: bool) -> None:
+def _render_tail(
+    report: RightsizeReport, console: Console, without: list[Recommendation], with_namespace: bool, piped: bool
+) -> None:
     """What has no usage, where the usage came from, and the report's notes (prose: wrapped at words)."""
-    with_namespace = len({item.namespace for item in report.recommendations}) > 1
     if without:
         names = ", ".join(f"{_workload_label(item, with_namespace)} ({item.container})" for item in without)
         console.print(
@@ -124,20 +123,20 @@ def render_table(report: RightsizeReport, console: Console, title: str) -> None:
         console.width = max(console.width, 200)
     console.print(Text(title, style="bold"))
     with_usage = [item for item in report.recommendations if item.samples or item.usage.get("cpu")]
+    without = [item for item in report.recommendations if item not in with_usage]
     with_namespace = len({item.namespace for item in report.recommendations}) > 1
     footnotes: list[str] = []
     table = _table(with_usage, with_namespace, footnotes, wide=console.width >= 140)
     natural = console.measure(table, options=console.options.update_width(10_000)).maximum
     if with_usage and not piped and natural > console.width:
-        _render_stacked(report, console)
-        return
-    if with_usage:
+        _render_blocks(with_usage, with_namespace, footnotes, console)
+    elif with_usage:
         console.print(table)
     else:
         console.print("No workload container has usage data in the window.")
     for number, note in enumerate(footnotes, start=1):
         console.print(Text(f"[{number}] {note}", style="dim"), soft_wrap=piped)
-    _render_tail(report, console, [item for item in report.recommendations if item not in with_usage], piped)
+    _render_tail(report, console, without, with_namespace, piped)
 
 
 def _table(with_usage: list[Recommendation], with_namespace: bool, footnotes: list[str], *, wide: bool) -> Table:
@@ -151,11 +150,6 @@ def _table(with_usage: list[Recommendation], with_namespace: bool, footnotes: li
     previous = None
     for item in with_usage:
         workload = _workload_label(item, with_namespace)
-        marks = []
-        for note in item.notes:
-            if note not in footnotes:
-                footnotes.append(note)
-            marks.append(f"[{footnotes.index(note) + 1}]")
         cells: list[Text | str] = [
             workload if workload != previous else "",
             item.container,
@@ -166,7 +160,7 @@ def _table(with_usage: list[Recommendation], with_namespace: bool, footnotes: li
         ]
         if wide:
             cells += [_usage(item), duration(item.history_seconds)]
-        table.add_row(*cells, " ".join(marks))
+        table.add_row(*cells, _marks(item, footnotes))
         previous = workload
     return table
 

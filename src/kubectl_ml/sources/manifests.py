@@ -198,6 +198,11 @@ class UnreadableManifest:
     hint: str | None = None
     message: str = ""
 
+    @classmethod
+    def from_error(cls, label: str, error: SnapshotFormatError) -> UnreadableManifest:
+        """The entry for a file the parser (or the size and alias bounds) refused, in its words."""
+        return cls(label, error.line, error.words, None, error.message)
+
     def note(self) -> str:
         """The ``skipped`` line: ``deploy/bad.yaml:7: not valid YAML: ...; not linted``."""
         name = "standard input" if self.file == "-" else self.file
@@ -269,7 +274,7 @@ def _by_document(text: str, label: str) -> tuple[list[ManifestObject], list[Unre
         try:
             objects.extend(read_manifest(piece, label, unreadable))
         except SnapshotFormatError as error:
-            unreadable.append(UnreadableManifest(label, error.line, error.words, None, error.message))
+            unreadable.append(UnreadableManifest.from_error(label, error))
     return objects, unreadable
 
 
@@ -281,7 +286,7 @@ def _read_one(path: Path, label: str, text: str | None) -> tuple[list[ManifestOb
         else:
             check_size(label, len(text.encode("utf-8", errors="replace")), MAX_MANIFEST_BYTES)
     except SnapshotFormatError as error:  # unreadable (permissions, gone) or too large
-        return [], [UnreadableManifest(label, None, error.words, None, error.message)]
+        return [], [UnreadableManifest.from_error(label, error)]
     if _is_helm_template(text, path):
         return [], [_helm_entry(path, label)]
     problems: list[UnreadableManifest] = []
@@ -291,7 +296,7 @@ def _read_one(path: Path, label: str, text: str | None) -> tuple[list[ManifestOb
         if _TEMPLATE_LINE.search(text):  # a Go template that YAML cannot parse: say that, not the YAML error
             return [], [_helm_entry(path, label)]
         if path.suffix == ".json" or label.endswith(".json"):
-            return [], [UnreadableManifest(label, error.line, error.words, None, error.message)]
+            return [], [UnreadableManifest.from_error(label, error)]
         return _by_document(text, label)
 
 
@@ -324,7 +329,7 @@ def read_manifest_set(paths: Iterable[str], exclude: Callable[[Path], bool] | No
             try:
                 text = decode_text(data, "standard input")
             except SnapshotFormatError as error:
-                unreadable.append(UnreadableManifest("-", None, error.words, None, error.message))
+                unreadable.append(UnreadableManifest.from_error("-", error))
                 continue
         found, problems = _read_one(path, str(path), text)
         objects.extend(found)
