@@ -6,6 +6,7 @@ python scripts/gen_docs.py --check  # exit 1 when they are out of date (the test
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -153,7 +154,12 @@ def cli_markdown() -> str:
             shown = (
                 "" if default in (None, False, "") or callable(default) else f"`{getattr(default, 'value', default)}`"
             )
-            lines.append(f"| {names} | {(getattr(param, 'help', None) or '').replace('|', '/')} | {shown} |")
+            help_text = getattr(param, "help", None) or ""
+            # A default that is not the parameter's value (None standing for "not given") is in the help.
+            written = re.search(r"\s*\[default: ([^\]]+)\]$", help_text)
+            if written and not shown:
+                help_text, shown = help_text[: written.start()], f"`{written.group(1)}`"
+            lines.append(f"| {names} | {help_text.replace('|', '/')} | {shown} |")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

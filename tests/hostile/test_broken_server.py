@@ -203,6 +203,47 @@ def test_rightsize_obeys_request_timeout_against_a_prometheus_that_hangs(
     assert elapsed < 4.0
 
 
+class _Slow(BaseHTTPRequestHandler):
+    """Answers an empty list after 1.5 s: slower than a 1 s timeout, well within kubectl's patience."""
+
+    def do_GET(self) -> None:
+        time.sleep(1.5)
+        body = json.dumps({"kind": "PodList", "apiVersion": "v1", "metadata": {}, "items": []}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")  # no kept-alive socket left for the garbage collector
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args: Any) -> None:
+        pass
+
+
+def test_request_timeout_names_itself_and_zero_waits_as_kubectl_does(tmp_path: Path) -> None:
+    """issue 13: a default timeout that names the flag; `--request-timeout 0` still means none."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Slow)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        kubeconfig = write_kubeconfig(tmp_path, f"http://127.0.0.1:{server.server_address[1]}")
+        bounded = LiveSource(kubeconfig=str(kubeconfig), context=None, request_timeout=1.0, environ=os.environ)
+        with pytest.raises(UnreachableError, match=r"no answer within 1 s \(--request-timeout\)"):
+            bounded.list("Pod", "ml")
+        patient = LiveSource(kubeconfig=str(kubeconfig), context=None, request_timeout=None, environ=os.environ)
+        assert patient.list("Pod", "ml") == []
+    finally:
+        server.shutdown()
+
+
+def test_request_timeout_defaults_to_30_seconds_and_zero_is_none() -> None:
+    from kubectl_ml.cli._options import parse_timeout
+
+    assert parse_timeout(None) == 30.0
+    assert parse_timeout("0") is None
+    assert parse_timeout("1m") == 60.0
+
+
 class _Expiring(BaseHTTPRequestHandler):
     """Pages a list; the first request with a continue token gets 410 Gone (an expired token)."""
 

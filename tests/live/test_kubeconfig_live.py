@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from kubectl_ml.cli import main
-from kubectl_ml.sources import live
 from tests.live.inprocess import Run, assert_short_error, run
 from tests.support.apiserver import ApiServer, write_kubeconfig
 from tests.support.fixtures import CLUSTER, closed_port
@@ -136,10 +135,9 @@ def test_kubeconfig_flag_disables_merging(
 
 
 def test_a_server_that_never_accepts_fails_after_the_connect_timeout(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     # A listening socket whose accept queue is full drops new SYNs: a blackholed API server.
-    monkeypatch.setattr(live, "CONNECT_TIMEOUT", 0.5)
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen(0)
@@ -151,9 +149,9 @@ def test_a_server_that_never_accepts_fails_after_the_connect_timeout(
         time.sleep(0.05)
         config = write_kubeconfig(tmp_path, f"http://127.0.0.1:{port}")
         started = time.monotonic()
-        result = run(capsys, "doctor", "trainer-0", "--kubeconfig", str(config))
+        result = run(capsys, "doctor", "trainer-0", "--kubeconfig", str(config), "--request-timeout", "0.5")
         elapsed = time.monotonic() - started
         for filler in fillers:
             filler.close()
-    assert_short_error(result, "timed out")
+    assert_short_error(result, "timed out: no connection within 0.5 s (--request-timeout)")
     assert elapsed < 3

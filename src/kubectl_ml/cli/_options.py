@@ -65,9 +65,18 @@ Namespace = Annotated[
 AllNamespaces = Annotated[
     bool, typer.Option("--all-namespaces", "-A", help="Every namespace.", rich_help_panel="Cluster")
 ]
+# The API server's answer to each request is waited for this long unless --request-timeout says otherwise
+# (issue 13): kubectl waits forever by default, and a server that accepts and never answers then hangs a
+# run that people expect to end; 30 s is far beyond any healthy API server's answer to one list page.
+DEFAULT_REQUEST_TIMEOUT = 30.0
 RequestTimeout = Annotated[
-    str,
-    typer.Option("--request-timeout", help="Per-request timeout, e.g. 10s, 1m (0: none).", rich_help_panel="Cluster"),
+    str | None,
+    typer.Option(
+        "--request-timeout",
+        help="Give up on a request after this long, e.g. 10s, 1m; 0 waits forever, as kubectl does. [default: 30s]",
+        metavar="DURATION",
+        rich_help_panel="Cluster",
+    ),
 ]
 Snapshot = Annotated[
     str | None,
@@ -126,6 +135,11 @@ def parse_duration(text: str, flag: str) -> float:
     return seconds
 
 
-def parse_timeout(text: str) -> float | None:
-    """Parse kubectl's ``--request-timeout`` (``0`` means none; a bare number is seconds)."""
+def parse_timeout(text: str | None) -> float | None:
+    """Parse kubectl's ``--request-timeout``: None (not given) is 30 s, ``0`` is no timeout (None).
+
+    A bare number is seconds, as for kubectl.
+    """
+    if text is None:
+        return DEFAULT_REQUEST_TIMEOUT
     return parse_duration(text, "--request-timeout") or None

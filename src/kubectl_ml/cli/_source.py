@@ -21,7 +21,7 @@ class ClusterOptions:
     context: str | None
     namespace: str | None
     all_namespaces: bool
-    request_timeout: str
+    request_timeout: str | None
     snapshot: str | None
 
 

@@ -54,7 +54,8 @@ def open_usage_source(
 
     ``auto``: ``--prometheus`` when given; else a snapshot's ``metrics.om``; else the in-cluster Prometheus
     through the API server's service proxy. ``request_timeout`` (``--request-timeout``) bounds each
-    Prometheus request too; without it, Prometheus' own query timeout (2 minutes) is waited for.
+    Prometheus request too (``0.0``: no timeout); None (not given), Prometheus' own query timeout (2 minutes)
+    is waited for.
     """
     if name == "auto":
         if prometheus:
@@ -86,9 +87,9 @@ def open_usage_source(
     if prometheus:
         token = token_from(token_file, token_env, environ)
         http = (
-            RequestsHttp(prometheus, parse_headers(headers), token, timeout=request_timeout)
-            if request_timeout
-            else RequestsHttp(prometheus, parse_headers(headers), token)
+            RequestsHttp(prometheus, parse_headers(headers), token)
+            if request_timeout is None
+            else RequestsHttp(prometheus, parse_headers(headers), token, timeout=request_timeout or None)
         )
         return PrometheusSource(http, description={"type": "prometheus", "url": redacted(prometheus)})
     if snapshot:

@@ -42,7 +42,7 @@ def doctor(
     all_namespaces: AllNamespaces = False,
     kubeconfig: Kubeconfig = None,
     context: Context = None,
-    request_timeout: RequestTimeout = "0",
+    request_timeout: RequestTimeout = None,
     snapshot: Snapshot = None,
     output: Output = OutputFormat.text,
     fail_on: FailOnOption = FailOn.error,

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from kubectl_ml.cli._options import Context, Kubeconfig, RequestTimeout, Snapshot, parse_duration
+from kubectl_ml.cli._options import Context, Kubeconfig, Snapshot, parse_duration
 from kubectl_ml.errors import KubectlMlError, UsageError
 
 new_app = typer.Typer(
@@ -48,7 +48,22 @@ Memory = Annotated[
 ManifestNamespace = Annotated[str | None, typer.Option("--namespace", "-n", help="Namespace of the manifests.")]
 
 
-def _placement(gpus: int, snapshot: str | None, kubeconfig: str | None, context: str | None, timeout: str) -> Any:
+# `new` reads the cluster only to place the workload (GPU labels and taints), and writes YAML without
+# them when the cluster does not answer: a short wait, not the 30 s of the read commands.
+PlacementTimeout = Annotated[
+    str,
+    typer.Option(
+        "--request-timeout",
+        metavar="DURATION",
+        help="Give up reading the cluster's GPU nodes after this long; 0 waits forever.",
+        rich_help_panel="Cluster",
+    ),
+]
+
+
+def _placement(
+    gpus: int, snapshot: str | None, kubeconfig: str | None, context: str | None, timeout: str | None
+) -> Any:
     """Fit to the cluster's GPU nodes when one is given or configured; None: the generic placement."""
     from kubectl_ml.cli._source import ClusterOptions, open_source
     from kubectl_ml.scaffold import fit_placement
@@ -124,7 +139,7 @@ def job(
     snapshot: Snapshot = None,
     kubeconfig: Kubeconfig = None,
     context: Context = None,
-    request_timeout: RequestTimeout = "5s",
+    request_timeout: PlacementTimeout = "5s",
 ) -> None:
     """A training Job, PyTorchJob or JobSet: resources, GPU toleration, /dev/shm, failure policy, TTL; torchrun.
 
@@ -180,7 +195,7 @@ def serving(
     snapshot: Snapshot = None,
     kubeconfig: Kubeconfig = None,
     context: Context = None,
-    request_timeout: RequestTimeout = "5s",
+    request_timeout: PlacementTimeout = "5s",
 ) -> None:
     """A model server: Deployment + Service with the runtime's ports, probes and model-loading budget.
 

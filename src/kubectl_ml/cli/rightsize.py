@@ -125,7 +125,7 @@ def rightsize(
     ] = "24h",
     kubeconfig: Kubeconfig = None,
     context: Context = None,
-    request_timeout: RequestTimeout = "0",
+    request_timeout: RequestTimeout = None,
     snapshot: Snapshot = None,
     output: Annotated[
         RightsizeOutput,
@@ -170,7 +170,8 @@ def rightsize(
         prometheus_token_env,
         parse_duration(sample_for, "--sample-for"),
         os.environ,
-        parse_timeout(request_timeout),
+        # Not given: Prometheus' own query timeout (2 min) is waited for, heavier work than one API page.
+        None if request_timeout is None else parse_timeout(request_timeout) or 0.0,
     )
     with progress("Querying usage…"):
         report = rightsizing.rightsize(source, usage_source, scope, settings, selector)

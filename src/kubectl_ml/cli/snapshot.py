@@ -21,7 +21,7 @@ def snapshot(
     all_namespaces: AllNamespaces = False,
     kubeconfig: Kubeconfig = None,
     context: Context = None,
-    request_timeout: RequestTimeout = "0",
+    request_timeout: RequestTimeout = None,
     logs: Annotated[bool, typer.Option("--logs/--no-logs", help="Save container logs (current and previous).")] = True,
     no_redact: NoRedact = False,
 ) -> None:

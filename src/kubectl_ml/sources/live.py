@@ -37,11 +37,6 @@ from kubectl_ml.sources.kinds import KINDS, NO_RESOURCE_TYPE, Kind, is_builtin_g
 from kubectl_ml.sources.kubeconfig import cluster_and_user, load_merged, resolve_context
 
 PAGE_SIZE = 500
-# Without --request-timeout, kubectl waits for answers as long as they take but gives up connecting after
-# client-go's dial timeout; without one, a blackholed API server would hang for the OS's ~2 minutes.
-CONNECT_TIMEOUT = 30.0
-DEFAULT_READ_TIMEOUT = 60.0
-DEFAULT_DEADLINE = 180.0
 _CHUNK = 64 * 1024
 _MAX_THROTTLE_RETRIES = 2
 
@@ -68,13 +63,11 @@ class LiveSource:
         context_entry = resolve_context(config, context)
         self._context_name = str(context_entry.get("name"))
         self._namespace = str((context_entry.get("context") or {}).get("namespace") or "default")
-        # --request-timeout bounds connect, each read, and the whole request (a body that drips a few
-        # bytes at a time never trips a per-read timeout). Without it, the run still ends: a server that
-        # stops answering gets DEFAULT_READ_TIMEOUT per read and DEFAULT_DEADLINE per request (issue 11).
-        self._timeout: float | tuple[float, float | None] = (
-            request_timeout if request_timeout else (CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT)
-        )
-        self._deadline = float(request_timeout) if request_timeout else DEFAULT_DEADLINE
+        # --request-timeout (30 s unless given) bounds connect, each read, and the whole request: a body that
+        # drips a few bytes at a time never trips a per-read timeout (issue 11). None (`0`) waits forever,
+        # as kubectl does with `--request-timeout 0`: the user asked for it, and Ctrl-C ends the run.
+        self._timeout = request_timeout
+        self._deadline = float("inf") if request_timeout is None else float(request_timeout)
         self.requests: list[tuple[str, str]] = []
         self.intake = Intake()
         self._groups: dict[str, tuple[str, ...]] | None = None
@@ -350,7 +343,8 @@ class LiveSource:
                 with contextlib.suppress(Exception):
                     raw.release_conn()
                 raise UnreachableError(
-                    f"The API server did not finish answering GET {path} within {self._deadline:g}s.",
+                    f"The API server did not finish answering GET {path} "
+                    f"within {self._deadline:g} s (--request-timeout).",
                     "Raise --request-timeout for a slow cluster, or check what is between you and the API server.",
                     reason=f"the answer did not finish within {self._deadline:g} s",
                 )
@@ -358,13 +352,13 @@ class LiveSource:
     def _unreachable(self, error: Exception) -> UnreachableError:
         reason = _reason(error)
         if reason == "timed out":
-            # Which timeout ran out, so the user knows what to raise (or that the default did it).
-            connect, read = self._timeout if isinstance(self._timeout, tuple) else (self._timeout, self._timeout)
+            # Which timeout ran out, so the user knows what to raise.
             cause = getattr(error, "reason", None) or error
             connecting = "Connect" in type(cause).__name__ or "connect timeout" in str(cause).lower()
-            seconds = connect if connecting else read
-            flag = " (--request-timeout)" if not isinstance(self._timeout, tuple) else ""
-            reason = f"timed out: {'no connection' if connecting else 'no answer'} within {seconds:g} s{flag}"
+            reason = (
+                f"timed out: {'no connection' if connecting else 'no answer'} within {self._timeout or 0:g} s"
+                " (--request-timeout)"
+            )
         if reason.startswith("TLS"):
             hint = f"Check the server URL and certificate-authority of the cluster of context {self._context_name!r}."
         else:

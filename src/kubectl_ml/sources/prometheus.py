@@ -157,7 +157,7 @@ class RequestsHttp:
         base_url: Prometheus' base URL (``http://`` or ``https://``).
         headers: extra headers for every request (``--prometheus-header``), e.g. ``X-Scope-OrgID``.
         bearer_token: sent as ``Authorization: Bearer``; never logged or shown.
-        timeout: seconds to wait for an answer.
+        timeout: seconds to wait for an answer (None: as long as it takes).
 
     Attributes:
         base_url: the URL as given, without a trailing slash (it may carry a path prefix, e.g. a proxy's
@@ -169,7 +169,7 @@ class RequestsHttp:
         base_url: str,
         headers: Mapping[str, str] | None = None,
         bearer_token: str | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
+        timeout: float | None = DEFAULT_TIMEOUT,
     ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -208,8 +208,9 @@ class RequestsHttp:
             response = self._session.get(self.base_url + path, params=dict(params), timeout=self._timeout)
         except requests.exceptions.Timeout as error:
             raise UnreachableError(
-                f"Prometheus at {where} did not answer within {self._timeout:g} s.",
-                "A heavy query on a big cluster can take long: narrow it with -n or a shorter --window.",
+                f"Prometheus at {where} did not answer within {self._timeout or 0:g} s.",
+                "A heavy query on a big cluster can take long: narrow it with -n or a shorter --window, "
+                "or raise --request-timeout (0: wait as long as it takes).",
             ) from error
         except requests.exceptions.ConnectionError as error:
             raise UnreachableError(
