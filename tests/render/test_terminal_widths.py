@@ -8,6 +8,9 @@ nothing was elided.
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 
 from tests.conftest import FIXTURES
@@ -60,8 +63,7 @@ def test_gpu_names_every_node_whole_and_wraps_prose_at_words(columns: int, capsy
     screen = run_in_terminal(["gpu", "-A", "--snapshot", DEMO], columns)
     assert screen.code == 1, screen.text  # the demo has errors
     lines = _shown(screen.lines)
-    assert max(len(line) for line in lines) <= columns
-    assert not any("…" in line for line in lines), "\n".join(lines)
+    _fits(lines, columns)
     text = "\n".join(lines)
     for node in nodes:
         assert node["name"] in text
@@ -74,7 +76,7 @@ def test_gpu_names_every_node_whole_and_wraps_prose_at_words(columns: int, capsy
 def test_doctor_wraps_at_words_on_a_terminal() -> None:
     screen = run_in_terminal(["doctor", "-n", "ml-training", "--snapshot", DEMO], 80)
     lines = _shown(screen.lines)
-    assert max(len(line) for line in lines) <= 80
+    _fits(lines, 80)
     assert "Summary:" in screen.text
 
 
@@ -87,3 +89,84 @@ def test_gpu_allocation_bars_are_blocks_on_a_terminal_and_ascii_piped(capsys: py
     screen = run_in_terminal(["gpu", "-A", "--snapshot", DEMO], 200)
     row = next(line for line in screen.lines if line.startswith("gke-ml-prod-a100-2"))
     assert " ████ " in row
+
+
+def _fits(lines: list[str], columns: int) -> None:
+    """No line past the terminal's edge, except a value to copy (patch, command): one line, whole."""
+    for line in lines:
+        if len(line) <= columns:
+            continue
+        label, _, value = line.strip().partition(" ")
+        if line.strip().startswith("kubectl ml "):  # a command example of --help, as typer prints it
+            continue
+        assert label in ("patch", "apply", "next"), (columns, line)
+        if label == "patch":
+            json.loads(value.strip())  # the terminal wraps it; a copy gives it back whole
+    assert not any("…" in line for line in lines), "\n".join(lines)
+
+
+@pytest.mark.parametrize("columns", [80, 120, 200])
+def test_rightsize_draws_usage_against_request_and_limit(columns: int) -> None:
+    # llm-server's vllm: CPU request 6 with P50 3.22, memory request = limit 40Gi with P99 28.8Gi.
+    screen = run_in_terminal(["rightsize", "-n", "ml-serving", "--snapshot", DEMO], columns)
+    lines = _shown(screen.lines)
+    _fits(lines, columns)
+    bars = [line for line in lines if "|█" in line]
+    assert len(bars) == 4, "\n".join(lines)  # cpu and memory of vllm and of triton
+    assert any("RL| 40Gi" in line for line in bars), "\n".join(bars)
+    assert "R the current request" in screen.text.replace("\n", " ")
+
+
+def test_piped_rightsize_bars_are_ascii_in_the_table(capsys: pytest.CaptureFixture[str]) -> None:
+    out = run(capsys, "rightsize", "-n", "ml-serving", "--snapshot", DEMO).out
+    assert "█" not in out
+    assert "▓" not in out
+    vllm = next(line for line in out.splitlines() if "deploy/llm-server" in line)
+    assert re.search(r"cpu +\|#+=+-*\.*R\| 6238m", vllm), vllm
+    assert "Bars: usage # to P50, = to P99, - to the maximum" in out
+
+
+@pytest.mark.parametrize("columns", [80, 120, 200])
+def test_doctor_on_a_pod_wraps_prose_under_its_label_and_keeps_the_patch_whole(columns: int) -> None:
+    screen = run_in_terminal(["doctor", "bert-finetune-0-5lpgp", "-n", "ml-training", "--snapshot", DEMO], columns)
+    assert screen.code == 1, screen.text
+    lines = _shown(screen.lines)
+    _fits(lines, columns)
+    patch = next(line for line in lines if line.strip().startswith("patch"))
+    assert json.loads(patch.split("patch", 1)[1])["spec"]["containers"][0]["resources"]["limits"]["memory"] == "24Gi"
+    if columns == 80:
+        # The fix is wider than 80: its second line starts under the text, not at column 0.
+        fix = next(index for index, line in enumerate(lines) if line.strip().startswith("fix"))
+        assert lines[fix + 1].startswith(" " * 14), lines[fix : fix + 2]
+        assert lines[fix + 1].strip(), lines[fix : fix + 2]
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_lint_wraps_at_words_and_keeps_patches_whole(columns: int) -> None:
+    screen = run_in_terminal(["lint", str(FIXTURES / "lint")], columns)
+    assert screen.code == 1, screen.text
+    lines = _shown(screen.lines)
+    _fits(lines, columns)
+    assert any(line.strip().startswith("patch") for line in lines)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["version"],
+        ["--help"],
+        ["snapshot", "--help"],
+        ["new", "serving", "--help"],
+        ["new", "job", "--help"],
+        ["doctor", "--help"],
+        ["rightsize", "--help"],
+        ["gpu", "--help"],
+        ["lint", "--help"],
+        ["new", "job", "x", "--gpus", "2", "--image", "img"],  # an error with a hint
+        ["new", "job", "x", "--gpus", "2", "--image", "pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime"],
+    ],
+)
+def test_the_other_commands_fit_80_columns(args: list[str]) -> None:
+    screen = run_in_terminal(args, 80)
+    assert screen.code in (0, 2), screen.text
+    _fits(_shown(screen.lines), 80)

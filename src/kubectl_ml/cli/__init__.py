@@ -139,6 +139,20 @@ def _flags_before_the_command(args: list[str]) -> list[str] | None:
     return [*args[found:end], *args[:found], *args[end:]]
 
 
+def _say(label: str, text: str) -> None:
+    """``error: ...`` on stderr; on a terminal, wrapped at words under the text (never inside a word)."""
+    line = f"{label}: {text}"
+    if sys.stderr.isatty():
+        import shutil
+        import textwrap
+
+        width = shutil.get_terminal_size().columns
+        if len(line) > width > 40:
+            indent = " " * (len(label) + 2)
+            line = textwrap.fill(line, width, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)
+    print(line, file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; every error is one or two lines on stderr and an exit code (DESIGN §1).
 
@@ -168,9 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     except KubectlMlError as error:
         if "--debug" in args:
             traceback.print_exc()  # and the same message and exit code: --debug explains, it does not change
-        print(f"error: {error.message}", file=sys.stderr)
+        _say("error", error.message)
         if error.hint:
-            print(f"hint: {error.hint}", file=sys.stderr)
+            _say("hint", error.hint)
         return int(error.exit_code)
     except BrokenPipeError:
         return ExitCode.OK

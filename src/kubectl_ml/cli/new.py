@@ -201,9 +201,12 @@ def serving(
 
     \b
     Examples:
-      kubectl ml new serving llm --image vllm/vllm-openai:v0.11.0 --runtime vllm --model Qwen/Qwen3-8B
-      kubectl ml new serving tgi --image ghcr.io/huggingface/text-generation-inference:3.3.4 --runtime tgi \\
-        --model mistralai/Mistral-7B-Instruct-v0.3 --replicas 2 -f tgi.yaml --snapshot ./cluster
+      kubectl ml new serving llm --runtime vllm --model Qwen/Qwen3-8B \\
+        --image vllm/vllm-openai:v0.11.0
+      kubectl ml new serving tgi --runtime tgi --replicas 2 \\
+        --image ghcr.io/huggingface/text-generation-inference:3.3.4 \\
+        --model mistralai/Mistral-7B-Instruct-v0.3 \\
+        -f tgi.yaml --snapshot ./cluster
     """
     from kubectl_ml.scaffold import ServingParams, build_serving, check_pinned_image
     from kubectl_ml.scaffold.common import check_dns_label

@@ -9,6 +9,7 @@ from rich.text import Text
 
 from kubectl_ml.model.findings import Report
 from kubectl_ml.model.tolerations import describe_taint
+from kubectl_ml.render.bars import ascii_only
 from kubectl_ml.render.text import render_report
 
 
@@ -26,7 +27,7 @@ def render_gpu(report: Report, console: Console, title: str) -> None:
             table.add_column(column, no_wrap=True)
         for column in ("capacity", "allocatable", "allocated", "free"):
             table.add_column(column, no_wrap=True, justify="right")
-        ascii_only = _ascii_only(console)
+        plain = ascii_only(console)
         table.add_column("in use", no_wrap=True)
         table.add_column("taints")
         for node in nodes:
@@ -52,7 +53,7 @@ def render_gpu(report: Report, console: Console, title: str) -> None:
                     allocatable,
                     str(resource.get("allocated")),
                     free,
-                    Text(_bar(resource.get("allocated"), resource.get("allocatable"), ascii_only=ascii_only), "cyan"),
+                    Text(_bar(resource.get("allocated"), resource.get("allocatable"), ascii_only=plain), "cyan"),
                     Text(taints, style="dim" if taints != "none" else "yellow") if index == 0 else "",
                 )
         natural = console.measure(table, options=console.options.update_width(10_000)).maximum
@@ -65,11 +66,6 @@ def render_gpu(report: Report, console: Console, title: str) -> None:
     gpu_nodes = f"{len(nodes)} GPU node{'' if len(nodes) == 1 else 's'}"
     checked = f"{report.checked} {what} checked on {gpu_nodes}"
     render_report(report, console, "GPU findings", checked=checked, current="kubectl ml gpu")
-
-
-def _ascii_only(console: Console) -> bool:
-    """Bars in ``#`` and ``.`` when piped or on a terminal that is not UTF-8; blocks otherwise."""
-    return not console.is_terminal or not (console.encoding or "").lower().startswith("utf")
 
 
 def _bar(allocated: object, allocatable: object, *, ascii_only: bool) -> str:
@@ -87,7 +83,7 @@ def _bar(allocated: object, allocatable: object, *, ascii_only: bool) -> str:
 
 def _render_node_blocks(nodes: list[dict[str, object]], console: Console) -> None:
     """The narrow-terminal layout: a block per node, its name and values whole, and an allocation bar."""
-    ascii_only = _ascii_only(console)
+    plain = ascii_only(console)
     for node in nodes:
         name = str(node["name"]) + (" (cordoned)" if node.get("unschedulable") else "")
         head = Text(name, style="bold")
@@ -99,7 +95,7 @@ def _render_node_blocks(nodes: list[dict[str, object]], console: Console) -> Non
         if not resources:
             console.print(Text("  none advertised (the device plugin reports no accelerator yet)", style="yellow"))
         for resource in resources if isinstance(resources, list) else []:
-            bar = _bar(resource.get("allocated"), resource.get("allocatable"), ascii_only=ascii_only)
+            bar = _bar(resource.get("allocated"), resource.get("allocatable"), ascii_only=plain)
             line = Text(f"  {resource.get('name')}  ")
             if bar:
                 line.append(bar + "  ", style="cyan")

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.text import Text
 
 from kubectl_ml.model.findings import Finding, Report, Severity
+from kubectl_ml.render.layout import Line, print_line
 from kubectl_ml.render.text import _MARK, _STYLE
 
 
@@ -19,14 +20,14 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 or word == 'info' else 's'}"
 
 
-def _detail(label: str, value: str) -> Text:
+def _detail(label: str, value: str, *, whole: bool = False) -> Line:
     text = Text("      ")
     text.append(f"{label:<8} ", style="dim")
     text.append(value)
-    return text
+    return Line(text, 15, whole)
 
 
-def _block(finding: Finding) -> list[Text]:
+def _block(finding: Finding) -> list[Line]:
     where = f"{finding.object.file}:{finding.line or finding.object.line}"
     header = Text("  ")
     header.append(f"{_MARK[finding.severity]} {finding.severity.label:<7}", style=_STYLE[finding.severity])
@@ -34,10 +35,10 @@ def _block(finding: Finding) -> list[Text]:
     header.append(f"  {where}", style="dim")
     if finding.container:
         header.append(f"  container {finding.container}", style="dim")
-    lines = [header, Text("      " + finding.summary)]
+    lines = [Line(header, 4), Line(Text("      " + finding.summary), 6)]
     lines.append(_detail("fix", finding.remedy))
     if finding.patch:
-        lines.append(_detail("patch", json.dumps(finding.patch, separators=(",", ":"))))
+        lines.append(_detail("patch", json.dumps(finding.patch, separators=(",", ":")), whole=True))
     return lines
 
 
@@ -67,8 +68,8 @@ def render_lint(report: Report, console: Console, files: int) -> None:
         for (kind, place, line), findings in objects.items():
             console.print(Text(f" {kind} {place} (line {line})", style="bold"))
             for finding in findings:
-                for text in _block(finding):
-                    console.print(text, soft_wrap=True, highlight=False)
+                for block_line in _block(finding):
+                    print_line(console, block_line)
     console.print()
     counts = {severity: sum(1 for finding in report.findings if finding.severity == severity) for severity in Severity}
     unreadable = int((report.extra.get("counts") or {}).get("unreadable") or 0)
@@ -87,10 +88,13 @@ def render_lint(report: Report, console: Console, files: int) -> None:
             parts.append(f"{len(suppressed) - by_annotation} by {report.source.get('config')}")
         console.print(
             Text(f"Suppressed: {_plural(len(suppressed), 'finding')} ({', '.join(parts)}); -o json lists them."),
-            soft_wrap=True,
+            soft_wrap=not console.is_terminal,
         )
     excluded = int((report.extra.get("counts") or {}).get("excluded") or 0)
     if excluded:
-        console.print(Text(f"Excluded by {report.source.get('config')}: {_plural(excluded, 'file')}."), soft_wrap=True)
+        console.print(
+            Text(f"Excluded by {report.source.get('config')}: {_plural(excluded, 'file')}."),
+            soft_wrap=not console.is_terminal,
+        )
     for note in report.skipped:
-        console.print(Text(f"Skipped: {note}", style="yellow"), soft_wrap=True)
+        print_line(console, Line(Text(f"Skipped: {note}", style="yellow"), 9))

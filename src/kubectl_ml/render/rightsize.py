@@ -9,8 +9,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from kubectl_ml.model.quantity import try_parse_quantity
+from kubectl_ml.model.quantity import format_cpu, format_memory, try_parse_quantity
 from kubectl_ml.model.workloads import WORKLOAD_KINDS
+from kubectl_ml.render.bars import ASCII, BLOCKS, Glyphs, ascii_only, usage_bar, usage_legend
 from kubectl_ml.rightsize.recommend import Recommendation, duration
 from kubectl_ml.rightsize.report import RightsizeReport, set_resources_command, workload_patches
 
@@ -46,6 +47,46 @@ def _usage(item: Recommendation) -> str:
     return "  ".join(parts)
 
 
+def _usage_bars(item: Recommendation, glyphs: Glyphs) -> list[Text]:
+    """``cpu    |███▓░  R   L|  6238m``: a container's usage against its current request and limit.
+
+    The scale runs from 0 to the largest of the usage, the current and the recommended values, so the
+    recommendation always fits on it too. A resource with no usage has no bar.
+    """
+    lines = []
+    for resource, label in (("cpu", "cpu"), ("memory", "memory")):
+        stats = item.usage.get(resource)
+        if not stats:
+            continue
+        peak = float(stats["max"])
+        # The scale's right end, labelled as the user wrote it (or as the recommendation says it).
+        ends: list[tuple[float, str]] = [(peak, format_cpu(peak) if resource == "cpu" else format_memory(peak))]
+        for values in (item.current, item.recommended):
+            for section in ("requests", "limits"):
+                written = values[section][resource]
+                quantity = try_parse_quantity(written)
+                if quantity is not None:
+                    ends.append((float(quantity), str(written)))
+        top, top_label = max(ends, key=lambda end: end[0])
+        request, limit = (try_parse_quantity(item.current[section][resource]) for section in ("requests", "limits"))
+        bar = usage_bar(
+            float(stats["p50"]),
+            float(stats["p99"]),
+            peak,
+            None if request is None else float(request),
+            None if limit is None else float(limit),
+            top,
+            glyphs,
+        )
+        if not bar:
+            continue
+        line = Text(f"{label:<7}")
+        line.append_text(bar)
+        line.append(f" {top_label}", style="dim")
+        lines.append(line)
+    return lines
+
+
 def _workload_label(item: Recommendation, with_namespace: bool) -> str:
     label = f"{_SHORT_KIND.get(item.workload.kind, item.workload.kind.lower())}/{item.workload.name}"
     if item.workload.role:
@@ -62,7 +103,7 @@ def _marks(item: Recommendation, footnotes: list[str]) -> str:
 
 
 def _render_blocks(
-    with_usage: list[Recommendation], with_namespace: bool, footnotes: list[str], console: Console
+    with_usage: list[Recommendation], with_namespace: bool, footnotes: list[str], console: Console, glyphs: Glyphs
 ) -> None:
     """The narrow-terminal layout: a block per container, every value whole."""
     for item in with_usage:
@@ -85,6 +126,8 @@ def _render_blocks(
                 Text(f"  usage   {usage}  (p50/p99/max over {duration(item.history_seconds)})", style="dim"),
                 overflow="fold",
             )
+        for bar in _usage_bars(item, glyphs):
+            console.print(Text("  ") + bar, overflow="fold")
     console.print()
 
 
@@ -126,26 +169,34 @@ def render_table(report: RightsizeReport, console: Console, title: str) -> None:
     without = [item for item in report.recommendations if item not in with_usage]
     with_namespace = len({item.namespace for item in report.recommendations}) > 1
     footnotes: list[str] = []
-    table = _table(with_usage, with_namespace, footnotes, wide=console.width >= 140)
+    glyphs = ASCII if ascii_only(console) else BLOCKS
+    table = _table(with_usage, with_namespace, footnotes, glyphs, wide=piped or console.width >= 140)
     natural = console.measure(table, options=console.options.update_width(10_000)).maximum
+    if piped:
+        console.width = max(console.width, natural)  # a pipe has no width: the whole table, never cut
     if with_usage and not piped and natural > console.width:
-        _render_blocks(with_usage, with_namespace, footnotes, console)
+        _render_blocks(with_usage, with_namespace, footnotes, console, glyphs)
     elif with_usage:
         console.print(table)
     else:
         console.print("No workload container has usage data in the window.")
+    if any(item.usage for item in with_usage):
+        console.print(Text(usage_legend(glyphs), style="dim"), soft_wrap=piped)
     for number, note in enumerate(footnotes, start=1):
         console.print(Text(f"[{number}] {note}", style="dim"), soft_wrap=piped)
     _render_tail(report, console, without, with_namespace, piped)
 
 
-def _table(with_usage: list[Recommendation], with_namespace: bool, footnotes: list[str], *, wide: bool) -> Table:
+def _table(
+    with_usage: list[Recommendation], with_namespace: bool, footnotes: list[str], glyphs: Glyphs, *, wide: bool
+) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for column in ("workload", "container", "cpu request", "cpu limit", "memory request", "memory limit"):
         table.add_column(column, no_wrap=True)
     if wide:
         table.add_column("usage p50/p99/max (cores, GiB, GPU %)", no_wrap=True)
         table.add_column("history", no_wrap=True, justify="right")
+    table.add_column("usage against request (R) and limit (L)", no_wrap=True)
     table.add_column("notes", no_wrap=True)
     previous = None
     for item in with_usage:
@@ -160,6 +211,7 @@ def _table(with_usage: list[Recommendation], with_namespace: bool, footnotes: li
         ]
         if wide:
             cells += [_usage(item), duration(item.history_seconds)]
+        cells.append(Text("\n").join(_usage_bars(item, glyphs)))
         table.add_row(*cells, _marks(item, footnotes))
         previous = workload
     return table

@@ -17,6 +17,7 @@ from rich.text import Text
 
 from kubectl_ml.model.findings import Finding, ObjectRef, Report, Severity
 from kubectl_ml.model.workloads import WORKLOAD_KINDS
+from kubectl_ml.render.layout import Line, print_line
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 _MARK = {Severity.ERROR: "✖", Severity.WARNING: "▲", Severity.INFO: "●"}
@@ -42,28 +43,28 @@ def _patch_command(finding: Finding) -> str | None:
     )
 
 
-def _line(label: str, value: str, indent: int = 4) -> Text:
+def _line(label: str, value: str, indent: int = 4, *, whole: bool = False) -> Line:
     text = Text(" " * indent)
     text.append(f"{label:<9} ", style="dim")
     text.append(value)
-    return text
+    return Line(text, indent + 10, whole)
 
 
-def _evidence_lines(finding: Finding) -> list[Text]:
-    lines: list[Text] = []
+def _evidence_lines(finding: Finding) -> list[Line]:
+    lines: list[Line] = []
     for index, item in enumerate(finding.evidence):
         label = "evidence" if index == 0 else ""
         value = item.value if isinstance(item.value, str) else json.dumps(item.value, separators=(", ", ": "))
         head = f"{item.label}: " if item.source == "event" and item.label else f"{item.path}: "
         if "\n" in value:
             lines.append(_line(label, head.rstrip()))
-            lines.extend(Text("              " + part) for part in value.splitlines())
+            lines.extend(Line(Text("              " + part), 14) for part in value.splitlines())
         else:
             lines.append(_line(label, head + value))
     return lines
 
 
-def _finding_block(finding: Finding, others: Sequence[Finding], current: str | None = None) -> list[Text]:
+def _finding_block(finding: Finding, others: Sequence[Finding], current: str | None = None) -> list[Line]:
     header = Text("  ")
     header.append(f"{_MARK[finding.severity]} {finding.severity.label:<7}", style=_STYLE[finding.severity])
     header.append(f" {finding.code}", style="bold")
@@ -71,26 +72,29 @@ def _finding_block(finding: Finding, others: Sequence[Finding], current: str | N
     if finding.container:
         where += f"  container {finding.container}"
     header.append(where, style="dim")
-    lines = [header, Text("    " + finding.summary)]
+    lines = [Line(header, 4), Line(Text("    " + finding.summary), 4)]
     lines.extend(_evidence_lines(finding))
     if finding.remedy:  # an information has nothing to fix
         lines.append(_line("fix", finding.remedy))
     command = _patch_command(finding)
     if command:
-        lines.append(_line("apply", command))
+        lines.append(_line("apply", command, whole=True))
     elif finding.patch:
-        lines.append(_line("patch", json.dumps(finding.patch, separators=(",", ":"))))
+        lines.append(_line("patch", json.dumps(finding.patch, separators=(",", ":")), whole=True))
     # A command never suggests itself (`kubectl ml gpu -n x` under `kubectl ml gpu -A`).
     commands = [item for item in finding.commands if not (current and item.startswith(current))]
     for index, item in enumerate(commands):
-        lines.append(_line("next" if index == 0 else "", item))
+        lines.append(_line("next" if index == 0 else "", item, whole=True))
     if others:
         names = ", ".join(other.object.name for other in others[:5])
         more = f" and {len(others) - 5} more" if len(others) > 5 else ""
         lines.append(
-            Text(
-                f"    (the same on {len(others)} more pod{'s' if len(others) > 1 else ''}: {names}{more})",
-                style="dim",
+            Line(
+                Text(
+                    f"    (the same on {len(others)} more pod{'s' if len(others) > 1 else ''}: {names}{more})",
+                    style="dim",
+                ),
+                5,
             )
         )
     return lines
@@ -162,8 +166,7 @@ def render_report(
             console.print(Text(f"{workload.kind} {place}", style="bold underline"))
         for finding, others in blocks:
             for line in _finding_block(finding, others, current):
-                # Piped: one line per item, for grep. On a terminal: wrapped at words, never past its edge.
-                console.print(line, soft_wrap=not console.is_terminal, highlight=False)
+                print_line(console, line)
     console.print()
     counts = {severity: sum(1 for finding in report.findings if finding.severity == severity) for severity in Severity}
     summary = Text("Summary: ")
@@ -178,4 +181,4 @@ def render_report(
     summary.append(f" in {checked}.")
     console.print(summary)
     for note in report.skipped:
-        console.print(Text(f"Skipped: {note}", style="yellow"), soft_wrap=not console.is_terminal)
+        print_line(console, Line(Text(f"Skipped: {note}", style="yellow"), 9))
