@@ -116,6 +116,15 @@ def _group(findings: Sequence[Finding]) -> list[tuple[ObjectRef | None, list[tup
     return [(key, list(blocks.values())) for key, blocks in groups.items()]
 
 
+def _headline(summary: str) -> str:
+    """The part of a summary before its first ``: `` when it says something on its own, else all of it.
+
+    The detail after the colon is in the finding's block below the overview.
+    """
+    head, colon, _detail = summary.partition(": ")
+    return head if colon and len(head) >= 24 else summary
+
+
 def _overview(groups: list[tuple[ObjectRef | None, list[tuple[Finding, list[Finding]]]]], console: Console) -> None:
     """One line per problem: what a person scans first when a namespace has many."""
     rows: list[tuple[Text, Text, Text]] = []
@@ -126,14 +135,15 @@ def _overview(groups: list[tuple[ObjectRef | None, list[tuple[Finding, list[Find
                 where += f" ({1 + len(others)} pods)"
             code = Text(f"{_MARK[finding.severity]} ", style=_STYLE[finding.severity])
             code.append(finding.code, style="")
-            rows.append((code, Text(where), Text(finding.summary)))
+            rows.append((code, Text(where), Text(_headline(finding.summary))))
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     table.add_column("problem", min_width=max(len(code) for code, _, _ in rows), no_wrap=True)
     table.add_column("workload", min_width=min(44, max(len(place) for _, place, _ in rows)), no_wrap=True)
-    # The summary is cut to the terminal's width (and left out on narrow ones); the details carry it whole.
+    # The summary's headline, wrapped at words within the terminal (never cut mid-word); on narrow
+    # terminals it is left out. The details below carry every summary whole.
     wide = console.width >= 110
     if wide:
-        table.add_column("summary", overflow="ellipsis", no_wrap=True, ratio=1)
+        table.add_column("summary", ratio=1)
     for code, place, summary in rows:
         table.add_row(code, place, *([summary] if wide else []))
     console.print(table)
