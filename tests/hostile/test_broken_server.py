@@ -11,6 +11,7 @@ import threading
 import time
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
@@ -54,16 +55,23 @@ class _Canned(BaseHTTPRequestHandler):
         pass
 
 
+@contextmanager
+def _serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """An HTTP server on a free local port answering with ``handler``, for the test's duration; yields its URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+
+
 @pytest.fixture
 def canned(tmp_path: Path) -> Iterator[tuple[type[_Canned], Path]]:
     handler = type("Handler", (_Canned,), {"pages": {}, "hits": []})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield handler, write_kubeconfig(tmp_path, f"http://127.0.0.1:{server.server_address[1]}")
-    finally:
-        server.shutdown()
+    with _serving(handler) as url:
+        yield handler, write_kubeconfig(tmp_path, url)
 
 
 def _source(kubeconfig: Path) -> LiveSource:
@@ -150,18 +158,13 @@ class _Drip(BaseHTTPRequestHandler):
 
 def test_request_timeout_bounds_the_whole_request_not_each_read(tmp_path: Path) -> None:
     """issue 11: a body that drips 200 B every 0.5 s ran 62 s at --request-timeout 1s."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Drip)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        kubeconfig = write_kubeconfig(tmp_path, f"http://127.0.0.1:{server.server_address[1]}")
+    with _serving(_Drip) as url:
+        kubeconfig = write_kubeconfig(tmp_path, url)
         source = LiveSource(kubeconfig=str(kubeconfig), context=None, request_timeout=1.0, environ=os.environ)
         started = time.monotonic()
         with pytest.raises(UnreachableError, match="did not finish answering"):
             source.list("Pod", "ml")
         assert time.monotonic() - started < 3.0
-    finally:
-        server.shutdown()
 
 
 class _Silent(BaseHTTPRequestHandler):
@@ -178,10 +181,7 @@ def test_rightsize_obeys_request_timeout_against_a_prometheus_that_hangs(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """issue 11: `rightsize --prometheus` waited 120 s whatever --request-timeout said."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Silent)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with _serving(_Silent) as url:
         started = time.monotonic()
         result = run(
             capsys,
@@ -191,13 +191,11 @@ def test_rightsize_obeys_request_timeout_against_a_prometheus_that_hangs(
             "--snapshot",
             str(FIXTURES / "demo"),
             "--prometheus",
-            f"http://127.0.0.1:{server.server_address[1]}",
+            url,
             "--request-timeout",
             "1s",
         )
         elapsed = time.monotonic() - started
-    finally:
-        server.shutdown()
     assert result.code == 3, result
     assert "did not answer within 1 s" in result.err
     assert elapsed < 4.0
@@ -222,18 +220,13 @@ class _Slow(BaseHTTPRequestHandler):
 
 def test_request_timeout_names_itself_and_zero_waits_as_kubectl_does(tmp_path: Path) -> None:
     """issue 13: a default timeout that names the flag; `--request-timeout 0` still means none."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Slow)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        kubeconfig = write_kubeconfig(tmp_path, f"http://127.0.0.1:{server.server_address[1]}")
+    with _serving(_Slow) as url:
+        kubeconfig = write_kubeconfig(tmp_path, url)
         bounded = LiveSource(kubeconfig=str(kubeconfig), context=None, request_timeout=1.0, environ=os.environ)
         with pytest.raises(UnreachableError, match=r"no answer within 1 s \(--request-timeout\)"):
             bounded.list("Pod", "ml")
         patient = LiveSource(kubeconfig=str(kubeconfig), context=None, request_timeout=None, environ=os.environ)
         assert patient.list("Pod", "ml") == []
-    finally:
-        server.shutdown()
 
 
 def test_request_timeout_defaults_to_30_seconds_and_zero_is_none() -> None:
@@ -276,13 +269,9 @@ class _Expiring(BaseHTTPRequestHandler):
 
 
 def test_an_expired_continue_token_relists_once(tmp_path: Path) -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Expiring)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        kubeconfig = write_kubeconfig(tmp_path, f"http://127.0.0.1:{server.server_address[1]}")
+    with _serving(_Expiring) as url:
+        kubeconfig = write_kubeconfig(tmp_path, url)
         items = _source(kubeconfig).list("Pod", "ml")
-    finally:
-        server.shutdown()
     assert [item["metadata"]["name"] for item in items] == ["trainer-0", "trainer-1"]
     assert len(_Expiring.hits) == 4  # page 1, 410, page 1 again, page 2
 
