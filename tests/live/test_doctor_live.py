@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from kubectl_ml import diagnose
+from kubectl_ml.flows import doctor as doctor_flow
 from kubectl_ml.model.findings import Report
 from kubectl_ml.sources.base import Source
 from kubectl_ml.sources.kinds import resolve_kind
@@ -66,12 +66,12 @@ def targets() -> list[Target]:
 def doctor(source: Source, target: str) -> Report:
     parts = target.split("/")
     if len(parts) == 1:
-        return diagnose.doctor_scan(source, parts[0])
+        return doctor_flow.doctor_scan(source, parts[0])
     if len(parts) == 2:
-        return diagnose.doctor_pod(source, parts[0], parts[1])
+        return doctor_flow.doctor_pod(source, parts[0], parts[1])
     kind = resolve_kind(parts[1])
     assert kind is not None
-    return diagnose.doctor_workload(source, parts[0], kind.name, parts[2])
+    return doctor_flow.doctor_workload(source, parts[0], kind.name, parts[2])
 
 
 def without_source(report: Report) -> dict[str, Any]:
@@ -102,8 +102,8 @@ def test_doctor_all_namespaces_live_equals_snapshot(apiserver: ApiServer, kubeco
     snapshot = SnapshotSource(CLUSTER)
     source = LiveSource(kubeconfig=None, context=None, request_timeout=5.0, environ=os.environ)
     source.now = snapshot.now  # type: ignore[method-assign]
-    live_report = diagnose.doctor_scan(source, None)
-    assert without_source(live_report) == without_source(diagnose.doctor_scan(snapshot, None))
+    live_report = doctor_flow.doctor_scan(source, None)
+    assert without_source(live_report) == without_source(doctor_flow.doctor_scan(snapshot, None))
     assert {finding.code for finding in live_report.findings} == {
         "crash-loop",
         "exec-format-error",
@@ -344,7 +344,7 @@ def test_snapshot_writes_what_the_snapshot_source_reads_back(
     # The report from the written snapshot is the live report.
     source = LiveSource(kubeconfig=None, context=None, request_timeout=5.0, environ=os.environ)
     source.now = saved.now  # type: ignore[method-assign]
-    assert without_source(diagnose.doctor_scan(saved, None)) == without_source(diagnose.doctor_scan(source, None))
+    assert without_source(doctor_flow.doctor_scan(saved, None)) == without_source(doctor_flow.doctor_scan(source, None))
 
 
 def test_snapshot_never_reads_or_writes_secrets(

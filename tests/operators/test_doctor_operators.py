@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kubectl_ml import diagnose
+from kubectl_ml.flows import doctor as doctor_flow
 from kubectl_ml.sources.live import LiveSource
 from kubectl_ml.sources.snapshot import SnapshotSource
 from tests.conftest import FIXTURES
@@ -69,8 +69,8 @@ def test_live_equals_snapshot_within_the_request_budget(cluster: Path, tmp_path:
     snapshot = SnapshotSource(cluster)
     with ApiServer.from_snapshot(cluster, tls=True) as server:
         source = live_source(server, tmp_path, snapshot)
-        live = diagnose.doctor_workload(source, NAMESPACE, "PyTorchJob", JOB)
-    expected = diagnose.doctor_workload(snapshot, NAMESPACE, "PyTorchJob", JOB)
+        live = doctor_flow.doctor_workload(source, NAMESPACE, "PyTorchJob", JOB)
+    expected = doctor_flow.doctor_workload(snapshot, NAMESPACE, "PyTorchJob", JOB)
     assert [item.as_dict() for item in live.findings] == [item.as_dict() for item in expected.findings]
     paths = [request.path for request in server.requests]
     reads = [path for path in paths if not path.endswith("/log")]
@@ -110,7 +110,7 @@ def test_a_scan_lists_each_served_operator_kind_once(cluster: Path, tmp_path: Pa
     snapshot = SnapshotSource(cluster)
     with ApiServer.from_snapshot(cluster, tls=True) as server:
         source = live_source(server, tmp_path, snapshot)
-        report = diagnose.doctor_scan(source, NAMESPACE)
+        report = doctor_flow.doctor_scan(source, NAMESPACE)
     paths = [request.path for request in server.requests]
     assert paths.count(f"/apis/kubeflow.org/v1/namespaces/{NAMESPACE}/pytorchjobs") == 1
     assert not [path for path in paths if "ray.io" in path or "jobset" in path]
@@ -151,7 +151,7 @@ def test_request_budget_of_operator_objects_without_pods(
     snapshot = SnapshotSource(folder)
     with ApiServer.from_snapshot(folder, tls=True) as server:
         source = live_source(server, tmp_path, snapshot)
-        report = diagnose.doctor_workload(source, namespace, kind, name)
+        report = doctor_flow.doctor_workload(source, namespace, kind, name)
     paths = [request.path for request in server.requests if not request.path.endswith("/log")]
     assert len(paths) <= 5, paths
     assert [any(path.endswith(wanted) for path in paths) for wanted in reads] == [True] * len(reads), paths
@@ -169,7 +169,7 @@ def test_a_kind_served_at_another_version_of_its_group_is_found(tmp_path: Path) 
     with ApiServer.from_snapshot(folder, tls=True) as server:
         source = live_source(server, tmp_path, snapshot)
         name = notebook["metadata"]["name"]
-        report = diagnose.doctor_workload(source, NAMESPACE, "Notebook", name)
+        report = doctor_flow.doctor_workload(source, NAMESPACE, "Notebook", name)
     paths = [request.path for request in server.requests]
     assert f"/apis/kubeflow.org/v1/namespaces/{NAMESPACE}/notebooks/{name}" in paths  # tried first, 404
     assert f"/apis/kubeflow.org/v1beta1/namespaces/{NAMESPACE}/notebooks/{name}" in paths
@@ -181,7 +181,7 @@ def test_an_operator_kind_rbac_forbids_is_skipped_and_named(cluster: Path, tmp_p
     with ApiServer.from_snapshot(cluster, tls=True) as server:
         server.forbid("pytorchjobs")
         source = live_source(server, tmp_path, snapshot)
-        report = diagnose.doctor_scan(source, NAMESPACE)
+        report = doctor_flow.doctor_scan(source, NAMESPACE)
     assert any("pytorchjobs.kubeflow.org" in line and "forbidden" in line for line in report.skipped), report.skipped
     # The pods are still diagnosed, grouped by their owner reference.
     assert {finding.code for finding in report.findings} >= {"oom-killed", "nccl-timeout"}

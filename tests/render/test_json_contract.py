@@ -7,7 +7,7 @@ import json
 
 import yaml
 
-from kubectl_ml import diagnose
+from kubectl_ml.flows import doctor as doctor_flow
 from kubectl_ml.render.data import render_json, render_yaml
 from kubectl_ml.sources.snapshot import SnapshotSource
 from tests.conftest import FIXTURES
@@ -16,7 +16,7 @@ FINDING_KEYS = {"code", "severity", "object", "container", "summary", "evidence"
 
 
 def _demo_document() -> dict:
-    report = diagnose.doctor_scan(SnapshotSource(FIXTURES / "demo"), None)
+    report = doctor_flow.doctor_scan(SnapshotSource(FIXTURES / "demo"), None)
     stream = io.StringIO()
     render_json(report.as_dict(), stream)
     return json.loads(stream.getvalue())
@@ -43,7 +43,7 @@ def test_every_finding_has_exactly_the_contract_keys() -> None:
 
 
 def test_yaml_is_the_same_document() -> None:
-    report = diagnose.doctor_scan(SnapshotSource(FIXTURES / "demo"), None)
+    report = doctor_flow.doctor_scan(SnapshotSource(FIXTURES / "demo"), None)
     stream = io.StringIO()
     render_yaml(report.as_dict(), stream)
     assert yaml.safe_load(stream.getvalue()) == _demo_document()

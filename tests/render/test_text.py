@@ -8,7 +8,7 @@ import re
 
 from rich.console import Console
 
-from kubectl_ml import diagnose
+from kubectl_ml.flows import doctor as doctor_flow
 from kubectl_ml.render.text import render_report
 from kubectl_ml.sources.snapshot import SnapshotSource
 from tests.conftest import FIXTURES
@@ -17,7 +17,7 @@ GOLDEN = FIXTURES / "golden" / "doctor-demo.txt"
 
 
 def _render(width: int = 120) -> str:
-    report = diagnose.doctor_scan(SnapshotSource(FIXTURES / "demo"), None)
+    report = doctor_flow.doctor_scan(SnapshotSource(FIXTURES / "demo"), None)
     stream = io.StringIO()
     render_report(
         report, Console(file=stream, width=width, color_system=None, highlight=False), "Doctor: all namespaces"

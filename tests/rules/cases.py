@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kubectl_ml import diagnose
+from kubectl_ml.flows import doctor as doctor_flow
 from kubectl_ml.model.findings import Report
 from kubectl_ml.sources.kinds import resolve_kind
 from kubectl_ml.sources.snapshot import SnapshotSource
@@ -59,12 +59,12 @@ def run_case(case: Case) -> Report:
     source = SnapshotSource(case.path)
     parts = case.expect["target"].split("/")
     if len(parts) == 1:
-        return diagnose.doctor_scan(source, parts[0])
+        return doctor_flow.doctor_scan(source, parts[0])
     if len(parts) == 2:
-        return diagnose.doctor_pod(source, parts[0], parts[1])
+        return doctor_flow.doctor_pod(source, parts[0], parts[1])
     kind = resolve_kind(parts[1])
     assert kind is not None, case.expect["target"]
-    return diagnose.doctor_workload(source, parts[0], kind.name, parts[2])
+    return doctor_flow.doctor_workload(source, parts[0], kind.name, parts[2])
 
 
 def check_case(case: Case) -> None:

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from kubectl_ml import diagnose
+from kubectl_ml.flows import doctor as doctor_flow
 from kubectl_ml.model.context import PodContext
 from kubectl_ml.rules import exec_format
 from kubectl_ml.sources.snapshot import SnapshotSource
@@ -25,7 +25,7 @@ def _load(name: str) -> dict[str, Any]:
 
 def test_exec_format_fires_when_snapshot_has_no_nodes_for_one_pod() -> None:
     folder = RULE_FIXTURES / "exec-format-error" / "fires" / "log-only-without-nodes"
-    report = diagnose.doctor_pod(SnapshotSource(folder), "ml-training", "trainer-arm-1")
+    report = doctor_flow.doctor_pod(SnapshotSource(folder), "ml-training", "trainer-arm-1")
     assert [finding.code for finding in report.findings] == ["exec-format-error"]
 
 

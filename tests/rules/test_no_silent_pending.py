@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kubectl_ml import diagnose
+from kubectl_ml.flows import doctor as doctor_flow
 from kubectl_ml.sources.snapshot import SnapshotSource
 from tests.conftest import FIXTURES
 
@@ -41,5 +41,5 @@ def _pending_with_failed_scheduling(source: SnapshotSource) -> list[tuple[str, s
 def test_every_pending_pod_with_a_failed_scheduling_event_gets_a_finding(folder: Path) -> None:
     source = SnapshotSource(folder)
     for namespace, name in _pending_with_failed_scheduling(source):
-        report = diagnose.doctor_pod(source, namespace, name)
+        report = doctor_flow.doctor_pod(source, namespace, name)
         assert report.findings, f"{folder.relative_to(FIXTURES)}: Pending pod {namespace}/{name} got no finding"

@@ -57,7 +57,7 @@ def doctor(
       kubectl ml doctor deploy/llm-server -n ml-serving
       kubectl ml doctor -A -o json
     """
-    from kubectl_ml import diagnose
+    from kubectl_ml.flows import doctor as doctor_flow
 
     options = ClusterOptions(kubeconfig, context, namespace, all_namespaces, request_timeout, snapshot)
     source = open_source(options)
@@ -66,7 +66,7 @@ def doctor(
         raise UsageError("-c names a container of one pod.", "Use it with a pod: kubectl ml doctor POD -c CONTAINER.")
     with progress("Reading the cluster…"):
         if target is None:
-            report = diagnose.doctor_scan(source, scope)
+            report = doctor_flow.doctor_scan(source, scope)
             title = f"Doctor: {'all namespaces' if scope is None else 'namespace ' + scope}"
         else:
             if scope is None:
@@ -82,10 +82,10 @@ def doctor(
                         "Use deploy/, sts/, ds/, job/, cronjob/, rs/, or an operator's kind: pytorchjob/, tfjob/, "
                         "mpijob/, trainjob/, jobset/, lws/, rayjob/, raycluster/, rayservice/, isvc/, vcjob/, dc/.",
                     )
-                report = diagnose.doctor_workload(source, scope, kind.name, name)
+                report = doctor_flow.doctor_workload(source, scope, kind.name, name)
                 title = f"Doctor: {kind.kind} {scope}/{name}"
             else:
-                report = diagnose.doctor_pod(source, scope, target, container)
+                report = doctor_flow.doctor_pod(source, scope, target, container)
                 title = f"Doctor: pod {scope}/{target}"
     from kubectl_ml.model.redaction import Redactor, redact_report
 

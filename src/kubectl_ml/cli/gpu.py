@@ -46,18 +46,13 @@ def gpu(
       kubectl ml gpu -n ml-training -o json
       kubectl ml gpu -f train-job.yaml --snapshot ./cluster
     """
-    from kubectl_ml import gpu_scan
+    from kubectl_ml.flows import gpu as gpu_flow
 
     options = ClusterOptions(kubeconfig, context, namespace, all_namespaces, request_timeout, snapshot)
     source = open_source(options)
     scope = namespace_of(options, source)
-    manifests = None
-    if filename:
-        from kubectl_ml.sources.manifests import load_manifests
-
-        manifests = load_manifests(filename)
     with progress("Reading GPU nodes…"):
-        report = gpu_scan.gpu_report(source, scope, manifests)
+        report = gpu_flow.gpu_report(source, scope, filename)
     if not emit_document(report.as_dict(), output.value):
         from rich.console import Console
 

@@ -49,67 +49,20 @@ def lint(
       helm template ./chart | kubectl ml lint -
       kubectl ml lint serving.yaml -o json --fail-on warning
     """
-    import os
-    from pathlib import Path
-
     from kubectl_ml.errors import ExitCode
-    from kubectl_ml.lint import RULES, LintConfig, LintInput, lint_manifests
-    from kubectl_ml.model.findings import Report
-    from kubectl_ml.sources.lint_config import find_lint_config, load_lint_config
-    from kubectl_ml.sources.manifests import read_manifest_set
+    from kubectl_ml.flows.lint import lint_paths
 
-    config_file = find_lint_config(config, Path())
-    settings = (
-        load_lint_config(config_file, {code for rule in RULES for code in rule.codes}) if config_file else LintConfig()
-    )
-
-    def excluded(path: Path) -> bool:
-        return settings.excludes(str(path), os.path.relpath(path, settings.base or "."))
-
-    manifests = read_manifest_set(paths, excluded if settings.exclude else None)
-    inputs = [LintInput(item.object, item.file, item.line, item.lines) for item in manifests.objects]
-    result = lint_manifests(inputs, settings)
-    nothing: list[str] = []
-    if not manifests.objects and not manifests.unreadable:
-        # Empty standard input (a `helm template` that failed upstream), an empty folder: never a green.
-        read = f"{manifests.files} file{'' if manifests.files == 1 else 's'} read" if manifests.files else "no file"
-        where = ", ".join("standard input" if path == "-" else path for path in paths)
-        nothing.append(f"no Kubernetes object found ({read} in {where}); nothing was linted")
-    source: dict[str, object] = {"type": "files", "paths": list(paths)}
-    if settings.path:
-        source["config"] = settings.path
-    report = Report(
-        kind="LintReport",
-        source=source,
-        findings=result.findings,
-        skipped=[problem.note() for problem in manifests.unreadable] + nothing + result.skipped(),
-        checked=result.checked,
-        extra={
-            "counts": {
-                "files": manifests.files,
-                "excluded": manifests.excluded,
-                "unreadable": len(manifests.unreadable),
-                "objects": len(manifests.objects),
-                "checked": result.checked,
-                "notChecked": len(result.unknown),
-                "suppressed": len(result.suppressed),
-            },
-            "suppressed": [item.as_dict() for item in result.suppressed],
-            # Every object of a kind lint does not know, in full (the skipped line names a few).
-            "notChecked": [
-                {"kind": kind, "name": name, "file": file, "line": line} for kind, name, file, line in result.unknown
-            ],
-        },
-    )
+    outcome = lint_paths(paths, config)
+    report = outcome.report
     if not emit_document(report.as_dict(), output.value):
         from rich.console import Console
 
         from kubectl_ml.render.lint import render_lint
 
-        render_lint(report, Console(highlight=False), manifests.files)
+        render_lint(report, Console(highlight=False), outcome.files)
     code = exit_code(report, fail_on)
-    if code == ExitCode.OK and (manifests.unreadable or nothing):
+    if code == ExitCode.OK and outcome.incomplete:
         code = ExitCode.SOURCE  # nothing to fail on, but not everything (or nothing at all) could be read
-    if result.failed:
+    if outcome.failed:
         code = ExitCode.INTERNAL  # the answer is printed, but a bug of ours left objects unlinted
     raise typer.Exit(code)

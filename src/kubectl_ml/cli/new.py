@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from kubectl_ml.cli._options import Context, Kubeconfig, Snapshot, parse_duration
-from kubectl_ml.errors import KubectlMlError, UsageError
+from kubectl_ml.errors import UsageError
+
+if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
+    from kubectl_ml.sources.base import Source
 
 new_app = typer.Typer(
     help="Write a training Job or a model server's manifests (to stdout, or -f FILE).",
@@ -61,13 +65,10 @@ PlacementTimeout = Annotated[
 ]
 
 
-def _placement(
+def _nodes_source(
     gpus: int, snapshot: str | None, kubeconfig: str | None, context: str | None, timeout: str | None
-) -> Any:
-    """Fit to the cluster's GPU nodes when one is given or configured; None: the generic placement."""
-    from kubectl_ml.cli._source import ClusterOptions, open_source
-    from kubectl_ml.scaffold import fit_placement
-
+) -> Callable[[], Source] | None:
+    """How to open the cluster to fit to, when one is given or configured; None: the generic placement."""
     if not gpus:
         return None
     if not (snapshot or kubeconfig or context):
@@ -75,18 +76,15 @@ def _placement(
 
         if not any(path.is_file() for path in candidate_files(None, os.environ)):
             return None  # no cluster configured: nothing to fit, nothing to say
+    from kubectl_ml.cli._source import ClusterOptions, open_source
+
     options = ClusterOptions(kubeconfig, context, None, False, timeout, snapshot)
-    try:
-        nodes = open_source(options).list("Node", None)
-    except KubectlMlError as error:
-        if snapshot:
-            raise
-        print(f"note: cannot read the cluster's nodes ({error.message}); not fitted to its GPU nodes", file=sys.stderr)
-        return None
-    placement = fit_placement(nodes, gpus)
-    for note in placement.notes:
+    return lambda: open_source(options)
+
+
+def _say(notes: list[str]) -> None:
+    for note in notes:
         print(f"note: {note}", file=sys.stderr)
-    return placement
 
 
 def _emit(objects: list[dict[str, Any]], output: ManifestFormat, filename: str | None, force: bool) -> None:
@@ -149,7 +147,8 @@ def job(
       kubectl ml new job ddp --image my/trainer:1.2 --gpus 8 --workers 4 --dataset-pvc data -- torchrun train.py
       kubectl ml new job ddp --image my/trainer:1.2 --gpus 8 --workers 4 --kind pytorchjob -- torchrun train.py
     """
-    from kubectl_ml.scaffold import JobParams, build_job, check_pinned_image
+    from kubectl_ml.flows.new import new_job
+    from kubectl_ml.scaffold import JobParams, check_pinned_image
     from kubectl_ml.scaffold.inputs import MAX_WORKERS, check_common, check_count
 
     shown_kind = {"job": "Job", "pytorchjob": "PyTorchJob", "jobset": "JobSet"}.get(kind.value, kind.value)
@@ -161,8 +160,9 @@ def job(
         name, check_pinned_image(image), gpus, cpu, memory, namespace, workers, dataset_pvc, checkpoint_pvc,
         deadline, tuple(command or ()), kind.value,
     )  # fmt: skip
-    placement = _placement(gpus, snapshot, kubeconfig, context, request_timeout)
-    _emit(build_job(params, placement), output, filename, force)
+    scaffold = new_job(params, _nodes_source(gpus, snapshot, kubeconfig, context, request_timeout), bool(snapshot))
+    _say(scaffold.notes)
+    _emit(scaffold.objects, output, filename, force)
 
 
 @new_app.command()
@@ -208,10 +208,10 @@ def serving(
         --model mistralai/Mistral-7B-Instruct-v0.3 \\
         -f tgi.yaml --snapshot ./cluster
     """
-    from kubectl_ml.scaffold import ServingParams, build_serving, check_pinned_image
+    from kubectl_ml.flows.new import new_serving
+    from kubectl_ml.scaffold import ServingParams, check_pinned_image
     from kubectl_ml.scaffold.common import check_dns_label
     from kubectl_ml.scaffold.inputs import MAX_REPLICAS, check_common, check_count
-    from kubectl_ml.scaffold.serving import serving_notes
 
     check_common("Deployment", name, namespace, gpus, cpu, memory, {"--model-pvc": model_pvc})
     check_dns_label(name, "Service")  # the Service takes the name: RFC 1035, a letter first
@@ -219,8 +219,7 @@ def serving(
     params = ServingParams(
         name, check_pinned_image(image), runtime.lower(), model, gpus, replicas, cpu, memory, namespace, model_pvc
     )
-    placement = _placement(gpus, snapshot, kubeconfig, context, request_timeout)
-    objects = build_serving(params, placement)
-    for note in serving_notes(params):
-        print(f"note: {note}", file=sys.stderr)
-    _emit(objects, output, filename, force)
+    nodes_source = _nodes_source(gpus, snapshot, kubeconfig, context, request_timeout)
+    scaffold = new_serving(params, nodes_source, bool(snapshot))
+    _say(scaffold.notes)
+    _emit(scaffold.objects, output, filename, force)

@@ -146,8 +146,8 @@ def rightsize(
       kubectl ml rightsize -n ml-serving --prometheus http://localhost:9090 -o patch
       kubectl ml rightsize -A --snapshot ./incident-42 -o json
     """
-    from kubectl_ml import rightsizing
     from kubectl_ml.cli._usage import open_usage_source, settings_from
+    from kubectl_ml.flows import rightsize as rightsize_flow
 
     settings = settings_from(
         profile,
@@ -174,7 +174,7 @@ def rightsize(
         None if request_timeout is None else parse_timeout(request_timeout) or 0.0,
     )
     with progress("Querying usage…"):
-        report = rightsizing.rightsize(source, usage_source, scope, settings, selector)
+        report = rightsize_flow.rightsize(source, usage_source, scope, settings, selector)
     _emit(report, output, "Rightsize: " + ("all namespaces" if scope is None else f"namespace {scope}"))
 
 

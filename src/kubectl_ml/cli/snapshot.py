@@ -10,7 +10,6 @@ import typer
 
 from kubectl_ml.cli._options import AllNamespaces, Context, Kubeconfig, Namespace, NoRedact, RequestTimeout
 from kubectl_ml.cli._source import ClusterOptions, namespace_of, open_source, progress
-from kubectl_ml.errors import UsageError
 
 
 def snapshot(
@@ -30,20 +29,14 @@ def snapshot(
     Secrets are never read, and secret-looking values elsewhere are redacted (--no-redact keeps them); files
     are readable by you only. Read it back with --snapshot DIR on any command.
     """
-    from kubectl_ml.model.redaction import Redactor
-    from kubectl_ml.sources.snapshot_writer import write_snapshot
+    from kubectl_ml.flows.snapshot import check_target, save_snapshot
 
-    if directory.exists() and not directory.is_dir():
-        raise UsageError(f"{directory} exists and is not a folder.", "Choose a new folder.")
-    if directory.exists() and any(directory.iterdir()):
-        raise UsageError(f"{directory} exists and is not empty.", "Choose a new folder.")
+    check_target(directory)
     options = ClusterOptions(kubeconfig, context, namespace, all_namespaces, request_timeout, None)
     source = open_source(options)
     scope = namespace_of(options, source)
     with progress("Saving the cluster…"):
-        skipped = write_snapshot(
-            source, directory, None if scope is None else [scope], with_logs=logs, redactor=Redactor(not no_redact)
-        )
+        skipped = save_snapshot(source, directory, scope, with_logs=logs, redact=not no_redact)
     print(f"Snapshot written to {directory}", file=sys.stderr)
     for note in skipped:
         print(f"Skipped: {note}", file=sys.stderr)

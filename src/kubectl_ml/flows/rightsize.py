@@ -1,6 +1,6 @@
 """``rightsize``'s flow: objects from a source, usage from a usage source, recommendations per workload.
 
-Sits between ``cli/`` and the layers below, like ``diagnose``; it returns data and never prints.
+Like the other flows, it returns data and never prints.
 """
 
 from __future__ import annotations

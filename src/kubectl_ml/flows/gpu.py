@@ -1,11 +1,12 @@
 """``gpu``'s flow: nodes, pods and workload templates in, one GpuReport out.
 
-The templates come from the source or from manifests not yet applied. Like ``diagnose``, it returns data
+The templates come from the source or from manifests not yet applied. Like the other flows, it returns data
 and never prints.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from kubectl_ml.errors import ForbiddenError, SourceError
@@ -16,6 +17,7 @@ from kubectl_ml.model.workloads import is_unknown_workload, kind_key, not_checke
 from kubectl_ml.sources.base import Source
 from kubectl_ml.sources.gather import check_namespace, list_workloads
 from kubectl_ml.sources.intake import Intake
+from kubectl_ml.sources.manifests import load_manifests
 
 
 def unknown_kinds_note(objects: list[dict[str, Any]]) -> list[str]:
@@ -23,12 +25,15 @@ def unknown_kinds_note(objects: list[dict[str, Any]]) -> list[str]:
     return not_checked_note([f"{kind_key(item)}/{name_of(item)}" for item in objects if is_unknown_workload(item)])
 
 
-def gpu_report(source: Source, namespace: str | None, manifests: list[dict[str, Any]] | None = None) -> Report:
+def gpu_report(source: Source, namespace: str | None, manifest_paths: Sequence[str] | None = None) -> Report:
     """GPU nodes and GPU scheduling findings for a namespace (None: all), or for manifests not yet applied.
+
+    ``manifest_paths`` are files, folders or ``-`` (stdin), read before the cluster is.
 
     Nodes are required (the checks are about them); all pods are read, when RBAC allows, because what a
     GPU node has free depends on every pod bound to it, whatever its namespace.
     """
+    manifests = load_manifests(manifest_paths) if manifest_paths else None
     skipped: list[str] = []
     try:
         nodes = source.list("Node", None)
