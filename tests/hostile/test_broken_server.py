@@ -19,7 +19,10 @@ from typing import Any, ClassVar
 import pytest
 
 from kubectl_ml.errors import ApiError, UnreachableError
+from kubectl_ml.flows import rightsize as rightsize_flow
+from kubectl_ml.rightsize.settings import RightsizeSettings
 from kubectl_ml.sources.live import LiveSource
+from kubectl_ml.sources.metrics_file import MetricsFileSource
 from tests.conftest import FIXTURES
 from tests.live.inprocess import assert_short_error, run
 from tests.support.apiserver import ApiServer, write_kubeconfig
@@ -433,7 +436,11 @@ PENDING = pod(
     ("resource", "fault", "note"),
     [
         ("nodes", 503, "nodes: the API server failed (503"),
-        ("nodes", "slow", "nodes: timed out: no answer within 1 s (--request-timeout); skipped"),
+        (
+            "nodes",
+            "slow",
+            "nodes: timed out: no answer within 1 s (--request-timeout); whether a request could ever fit",
+        ),
         ("persistentvolumeclaims", 500, "persistentvolumeclaims: the API server failed (500"),
         ("persistentvolumeclaims", "slow", "persistentvolumeclaims: timed out: no answer within 1 s"),
     ],
@@ -455,3 +462,36 @@ def test_nodes_and_claims_that_fail_or_time_out_give_a_partial_answer(
     assert [finding["code"] for finding in document["findings"]] == ["insufficient-resources"]
     assert any(line.startswith(note) for line in document["skipped"]), document["skipped"]
     assert elapsed < 2.9  # the slow read was given up at the timeout, not waited out
+
+
+@pytest.mark.parametrize(
+    ("status", "note"),
+    [
+        (403, "deployments: forbidden (needs list on deployments in ml-serving); their templates were not checked"),
+        (503, "deployments: the API server failed (503"),
+    ],
+)
+def test_gpu_reads_workloads_through_the_view_and_says_what_failed(
+    status: int, note: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """issue 14: gpu named a forbidden kind its own way and aborted on a 5xx; now it answers as doctor does."""
+    with ApiServer.from_snapshot(FIXTURES / "demo", tls=True) as server:
+        server.fail("deployments.apps", status)
+        kubeconfig = str(server.write_kubeconfig(tmp_path))
+        result = run(capsys, "gpu", "-n", "ml-serving", "--kubeconfig", kubeconfig, "-o", "json")
+    assert result.code in (0, 1), result.err
+    document = result.report()
+    assert any(line.startswith(note) for line in document["skipped"]), document["skipped"]
+    assert document["nodes"], "the nodes were still read and checked"
+
+
+def test_rightsize_reads_workloads_through_the_view_and_says_what_failed(tmp_path: Path) -> None:
+    """issue 14: the same for rightsize: the pods are still sized, grouped without their Deployments."""
+    with ApiServer.from_snapshot(FIXTURES / "demo", tls=True) as server:
+        server.fail("deployments.apps", 503)
+        source = _source(server.write_kubeconfig(tmp_path))
+        report = rightsize_flow.rightsize(
+            source, MetricsFileSource(FIXTURES / "demo"), "ml-serving", RightsizeSettings()
+        )
+    assert any(note.startswith("deployments: the API server failed (503") for note in report.notes), report.notes
+    assert report.recommendations, "the pods were still sized"

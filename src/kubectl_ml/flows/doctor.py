@@ -35,26 +35,26 @@ def _sort_key(finding: Finding) -> tuple[Any, ...]:
     )
 
 
-def _events_note(view: ClusterView, pods: Iterable[dict[str, Any]]) -> None:
+def _events_note(view: ClusterView, pods: Iterable[dict[str, Any]]) -> list[str]:
     """Say so when unhealthy pods have no events left: the diagnosis then rests on status alone."""
     if not view.available.events:
-        return
+        return []
     bare = [pod_ref(pod) for pod in pods if not view.events_for(str((pod.get("metadata") or {}).get("uid", "")))]
     if not bare:
-        return
+        return []
     names = ", ".join(ref.name for ref in bare[:3]) + (f" and {len(bare) - 3} more" if len(bare) > 3 else "")
-    view.skipped.append(
-        f"events: none left for {names} (events expire after about an hour); diagnosed from status and logs"
-    )
+    return [f"events: none left for {names} (events expire after about an hour); diagnosed from status and logs"]
 
 
-def _report(view: ClusterView, source: Source, findings: list[Finding], checked: int) -> Report:
-    findings.sort(key=_sort_key)
+def _report(
+    view: ClusterView, source: Source, findings: list[Finding], checked: int, notes: Iterable[str] = ()
+) -> Report:
+    """The DoctorReport: findings in reading order, then what the source, the reads and the flow skipped."""
     return Report(
         kind="DoctorReport",
         source=source.describe(),
-        findings=findings,
-        skipped=[*source.notes(), *view.skipped],
+        findings=sorted(findings, key=_sort_key),
+        skipped=[*source.notes(), *view.skipped, *notes],
         checked=checked,
     )
 
@@ -75,29 +75,30 @@ def doctor_pod(source: Source, namespace: str, name: str, container: str | None 
         )
     findings = run_pod_rules(view.pod_context(pod)) if not (pod.get("metadata") or {}).get("deletionTimestamp") else []
     findings = _weigh_failed_pod(view, pod, findings, siblings_read=view.siblings_read)
-    if findings:
-        _events_note(view, [pod])
-    return _report(view, source, _filter_container(findings, container), 1)
+    notes = _events_note(view, [pod]) if findings else []
+    return _report(view, source, _filter_container(findings, container), 1, notes)
 
 
 def doctor_workload(source: Source, namespace: str, kind: str, name: str) -> Report:
     """Diagnose a workload: its pods, and the controller itself (quota, admission, suspension)."""
     view, _controller = gather_workload(source, namespace, kind, name)
-    findings = _diagnose_view(view, kinds=(kind,))
-    return _report(view, source, findings, len(view.pods))
+    findings, notes = _diagnose_view(view, kinds=(kind,))
+    return _report(view, source, findings, len(view.pods), notes)
 
 
 def doctor_scan(source: Source, namespace: str | None) -> Report:
     """Scan a namespace (or all) for unhealthy pods and stuck controllers."""
     view = gather_scan(source, namespace)
+    notes = []
     if namespace and not view.pods and not any(view.controllers.values()):
         check_namespace(source, namespace)
-        view.skipped.append(f"namespace {namespace} has no pods or workloads here (check -n, or use -A)")
-    findings = _diagnose_view(view, kinds=(*CONTROLLER_KINDS, *OPERATOR_KINDS))
-    return _report(view, source, findings, len(view.pods))
+        notes.append(f"namespace {namespace} has no pods or workloads here (check -n, or use -A)")
+    findings, events_notes = _diagnose_view(view, kinds=(*CONTROLLER_KINDS, *OPERATOR_KINDS))
+    return _report(view, source, findings, len(view.pods), [*notes, *events_notes])
 
 
-def _diagnose_view(view: ClusterView, kinds: Iterable[str]) -> list[Finding]:
+def _diagnose_view(view: ClusterView, kinds: Iterable[str]) -> tuple[list[Finding], list[str]]:
+    """The findings of the view's unhealthy pods and of its workloads of ``kinds``, and the notes they earn."""
     unhealthy = [pod for pod in view.pods if needs_diagnosis(pod) and not _superseded_job_pod(view, pod)]
     findings: list[Finding] = []
     for pod in unhealthy:
@@ -106,8 +107,7 @@ def _diagnose_view(view: ClusterView, kinds: Iterable[str]) -> list[Finding]:
         findings.extend(run_workload_rules(context))
     findings = first_failure.attribute(findings, unhealthy)
     diagnosed = {finding.object for finding in findings}
-    _events_note(view, [pod for pod in unhealthy if pod_ref(pod) in diagnosed])
-    return findings
+    return findings, _events_note(view, [pod for pod in unhealthy if pod_ref(pod) in diagnosed])
 
 
 def _weigh_failed_pod(

@@ -9,13 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from kubectl_ml.errors import ForbiddenError, SourceError
 from kubectl_ml.gpu import run_gpu_checks
 from kubectl_ml.model.findings import Report
 from kubectl_ml.model.subjects import name_of
 from kubectl_ml.model.workloads import is_unknown_workload, kind_key, not_checked_note, workload_kind
 from kubectl_ml.sources.base import Source
-from kubectl_ml.sources.gather import check_namespace, list_workloads
+from kubectl_ml.sources.gather import check_namespace, gather_gpu
 from kubectl_ml.sources.intake import Intake
 from kubectl_ml.sources.manifests import load_manifests
 
@@ -34,19 +33,8 @@ def gpu_report(source: Source, namespace: str | None, manifest_paths: Sequence[s
     GPU node has free depends on every pod bound to it, whatever its namespace.
     """
     manifests = load_manifests(manifest_paths) if manifest_paths else None
+    view = gather_gpu(source, namespace, templates=manifests is None)
     skipped: list[str] = []
-    try:
-        nodes = source.list("Node", None)
-    except ForbiddenError as error:
-        raise SourceError(
-            "Nodes cannot be listed (forbidden): GPU checks need them.", "Ask for list on nodes (cluster scope)."
-        ) from error
-    try:
-        pods = source.list("Pod", None)
-    except ForbiddenError:
-        pods = source.list("Pod", namespace) if namespace else []
-        skipped.append("pods of other namespaces: forbidden; GPUs they hold are not counted as allocated")
-    workloads: list[dict[str, Any]] = []
     if manifests is not None:
         skipped += unknown_kinds_note(manifests)
         intake = Intake()
@@ -55,20 +43,20 @@ def gpu_report(source: Source, namespace: str | None, manifest_paths: Sequence[s
         workloads = [item for item in manifests if workload_kind(item) is not None]
         pods_in_scope = [item for item in workloads if item.get("kind") == "Pod"]
         workloads = [item for item in workloads if item.get("kind") != "Pod"]
-        nodes_view, findings = run_gpu_checks(nodes, pods + pods_in_scope, workloads)
+        nodes_view, findings = run_gpu_checks(view.nodes, view.pods + pods_in_scope, workloads)
         checked = len(pods_in_scope) + len(workloads)
         findings = [
             finding for finding in findings if finding.object.kind != "Node" and _from_manifest(finding, manifests)
         ]
     else:
-        workloads = list_workloads(source, namespace, skipped, "their templates were not checked")
-        in_scope = [pod for pod in pods if (pod.get("metadata") or {}).get("namespace") == namespace]
+        workloads = [item for items in view.controllers.values() for item in items]
+        in_scope = [pod for pod in view.pods if (pod.get("metadata") or {}).get("namespace") == namespace]
         if namespace and not in_scope and not workloads:
             check_namespace(source, namespace)
-        nodes_view, findings = run_gpu_checks(nodes, pods, workloads)
+        nodes_view, findings = run_gpu_checks(view.nodes, view.pods, workloads)
         # What was checked is the pods and workload templates in scope; the nodes are what they are
         # checked against (issue 10: "N pods checked" counted nodes).
-        checked = len(in_scope if namespace else pods) + len(workloads)
+        checked = len(in_scope if namespace else view.pods) + len(workloads)
         findings = [
             finding
             for finding in findings
@@ -78,7 +66,7 @@ def gpu_report(source: Source, namespace: str | None, manifest_paths: Sequence[s
         kind="GpuReport",
         source=source.describe(),
         findings=findings,
-        skipped=[*source.notes(), *skipped],
+        skipped=[*source.notes(), *view.skipped, *skipped],
         checked=checked,
         extra={"nodes": [node.as_dict() for node in nodes_view]},
     )

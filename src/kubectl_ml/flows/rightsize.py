@@ -13,21 +13,13 @@ from kubectl_ml.model.pods import spec_containers
 from kubectl_ml.model.resources import accelerator_requests
 from kubectl_ml.model.usage import ContainerUsage, UsageQuery
 from kubectl_ml.model.workloads import WORKLOAD_KINDS
-from kubectl_ml.rightsize.recommend import recommend
+from kubectl_ml.rightsize.recommend import Recommendation, recommend
 from kubectl_ml.rightsize.report import RightsizeReport
 from kubectl_ml.rightsize.settings import RightsizeSettings
 from kubectl_ml.rightsize.workloads import Workload, WorkloadIndex, pod_spec
 from kubectl_ml.sources.base import Source, UsageSource
-from kubectl_ml.sources.gather import check_namespace, list_workloads
+from kubectl_ml.sources.gather import check_namespace, gather_rightsize
 from kubectl_ml.sources.labels import label_matcher
-
-
-def _objects(
-    source: Source, namespace: str | None, notes: list[str]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    pods = source.list("Pod", namespace)
-    consequence = "their pods are grouped by ownerReferences and names only."
-    return pods, list_workloads(source, namespace, notes, consequence)
 
 
 def _container_spec(spec: Mapping[str, Any] | None, name: str) -> tuple[Mapping[str, Any] | None, bool]:
@@ -38,6 +30,25 @@ def _container_spec(spec: Mapping[str, Any] | None, name: str) -> tuple[Mapping[
     return (found[0][1], found[0][0] == "initContainers") if found else (None, False)
 
 
+def _workload_notes(
+    workload: Workload,
+    spec: Mapping[str, Any] | None,
+    container_spec: Mapping[str, Any] | None,
+    recommendation: Recommendation,
+) -> list[str]:
+    """What a recommendation's workload adds to its notes: a container gone, a template that cannot change."""
+    notes = []
+    if spec is not None and container_spec is None:
+        notes.append("this container is no longer in the workload's template.")
+    entry = WORKLOAD_KINDS.get(workload.kind)
+    changed = recommendation.recommended != recommendation.current
+    if changed and workload.kind == "Job":
+        notes.append("a Job's pod template cannot be changed: use these in the manifest of its next run.")
+    elif changed and entry is not None and not entry.builtin and entry.finishes:
+        notes.append(f"a running {entry.kind} keeps its pods: the patch takes effect for its next run (or restart).")
+    return notes
+
+
 def rightsize(
     source: Source,
     usage_source: UsageSource,
@@ -46,8 +57,9 @@ def rightsize(
     selector: str | None = None,
 ) -> RightsizeReport:
     """Recommend requests and limits for every workload container of the namespace (None: all)."""
-    notes: list[str] = []
-    pods, controllers = _objects(source, namespace, notes)
+    view = gather_rightsize(source, namespace)
+    pods = view.pods
+    controllers = [item for items in view.controllers.values() for item in items]
     if namespace and not pods and not controllers:
         check_namespace(source, namespace)
     # A snapshot is sized as of its capture time, whichever source holds the usage, so a snapshot's
@@ -84,20 +96,9 @@ def rightsize(
             continue
         spec = pod_spec(workload, pods_of.get(key[0], []))
         container_spec, init = _container_spec(spec, key[1])
-        recommendation = replace(recommend(workload, key[1], container_spec, usages, settings), init=init)
-        if spec is not None and container_spec is None:
-            recommendation.notes.append("this container is no longer in the workload's template.")
-        entry = WORKLOAD_KINDS.get(workload.kind)
-        changed = recommendation.recommended != recommendation.current
-        if changed and workload.kind == "Job":
-            recommendation.notes.append(
-                "a Job's pod template cannot be changed: use these in the manifest of its next run."
-            )
-        elif changed and entry is not None and not entry.builtin and entry.finishes:
-            recommendation.notes.append(
-                f"a running {entry.kind} keeps its pods: the patch takes effect for its next run (or restart)."
-            )
-        recommendations.append(recommendation)
+        recommendation = recommend(workload, key[1], container_spec, usages, settings)
+        notes = [*recommendation.notes, *_workload_notes(workload, spec, container_spec, recommendation)]
+        recommendations.append(replace(recommendation, init=init, notes=notes))
     source_notes = usage.notes
     if not any(accelerator_requests(pod) for pod in pods):
         # No pod asks for a GPU: a missing DCGM exporter is expected, not worth a line.
@@ -106,7 +107,7 @@ def rightsize(
         window_seconds=settings.window_seconds,
         source={**usage.source, "confidence": usage.confidence},
         recommendations=recommendations,
-        notes=source.notes() + notes + source_notes,
+        notes=[*source.notes(), *view.skipped, *source_notes],
         queries=usage.queries,
         quantiles={"request": settings.request_quantile, "limit": settings.limit_quantile},
     )

@@ -18,7 +18,7 @@ from dataclasses import replace
 from functools import partial
 from typing import Any, TypeVar
 
-from kubectl_ml.errors import ApiError, ForbiddenError, NotFoundError, UnreachableError
+from kubectl_ml.errors import ApiError, ForbiddenError, NotFoundError, SourceError, UnreachableError
 from kubectl_ml.model.pods import controller_of, log_requests, needs_diagnosis
 from kubectl_ml.model.replacement import REPLACING_KINDS
 from kubectl_ml.model.scheduler_messages import parse_scheduling_message
@@ -35,31 +35,39 @@ Items = list[dict[str, Any]]
 
 
 def _optional(
-    view: ClusterView, what: str, scope: str, call: Callable[[], Items], *, not_found_raises: bool = False
+    view: ClusterView,
+    what: str,
+    scope: str,
+    call: Callable[[], Items],
+    *,
+    not_found_raises: bool = False,
+    consequence: str = "",
 ) -> tuple[Items, bool]:
     """Run an optional read; when it fails, record what was skipped and why, and return an empty list.
 
     Optional data (events, nodes, controllers, claims) makes the answer better, never possible: a 403,
     a 404, a 429 or 5xx, or a read that times out gives a partial answer that says so (issue 11). A 401
     is not optional: the credentials are wrong for every read. ``not_found_raises``: the caller tells a
-    kind that is not served (an older operator release) by its 404.
+    kind that is not served (an older operator release) by its 404. ``consequence``: what the answer
+    lacks without it, said after the reason (else "skipped").
     """
+    after = f"; {consequence}" if consequence else "; skipped"
     try:
         return call(), True
     except ForbiddenError:
-        view.skipped.append(f"{what}: forbidden (needs list on {what} {scope})")
+        view.skipped.append(f"{what}: forbidden (needs list on {what} {scope})" + (after if consequence else ""))
     except NotFoundError:
         if not_found_raises:
             raise
-        view.skipped.append(f"{what}: not found (404) at the API server {scope}; skipped")
+        view.skipped.append(f"{what}: not found (404) at the API server {scope}{after}")
     except UnreachableError as error:
         cause = error.reason or f"no answer ({error.message.rstrip('.')})"
-        view.skipped.append(f"{what}: {cause}; skipped")
+        view.skipped.append(f"{what}: {cause}{after}")
     except ApiError as error:
         if error.status == 401:
             raise
         status = f"{error.status} {error.reason}".strip() if error.status else error.reason or "an error"
-        view.skipped.append(f"{what}: the API server failed ({status}); skipped")
+        view.skipped.append(f"{what}: the API server failed ({status}){after}")
     return [], False
 
 
@@ -165,11 +173,16 @@ def _waits_for_scheduling(pod: dict[str, Any]) -> bool:
 
 
 def _load_nodes(source: Source, view: ClusterView) -> None:
-    nodes, ok = _optional(view, "nodes", "cluster-wide", lambda: source.list("Node", None))
+    nodes, ok = _optional(
+        view,
+        "nodes",
+        "cluster-wide",
+        lambda: source.list("Node", None),
+        consequence="whether a request could ever fit was not computed",
+    )
     view.nodes = nodes
     if not ok:
         view.available = replace(view.available, nodes=False)
-        view.skipped[-1] += "; whether a request could ever fit was not computed"
 
 
 def suggest_pods(source: Source, namespace: str, name: str) -> list[str]:
@@ -442,24 +455,59 @@ def gather_workload(source: Source, namespace: str, kind: str, name: str) -> tup
     return view, controller
 
 
-def list_workloads(source: Source, namespace: str | None, skipped: list[str], consequence: str) -> list[dict[str, Any]]:
-    """Every object with pod templates: built-in controllers, and the operator kinds the server serves.
+def _load_workloads(source: Source, view: ClusterView, namespace: str | None, consequence: str) -> None:
+    """Every object with pod templates, by kind, into ``view.controllers``.
 
-    A live source asks discovery once which operator groups exist, so a cluster without Kubeflow or
-    KubeRay costs no request (and no noise) for them. A kind RBAC forbids is named in ``skipped`` with
-    what its absence costs (``consequence``).
+    Built-in controllers, and the operator kinds the server serves: a live source asks discovery once
+    which operator groups exist, so a cluster without Kubeflow or KubeRay costs no request (and no
+    noise) for them. A kind that cannot be read is named in ``view.skipped`` with what its absence
+    costs (``consequence``); a kind of a served group that this release of its operator does not have
+    (a 404) is no loss.
     """
-    workloads: list[dict[str, Any]] = []
     for kind in (*CONTROLLER_KINDS, *OPERATOR_KINDS):
         if kind in OPERATOR_KINDS and not source.serves(kind):
             continue
+        read = partial(source.list, kind, namespace)
         try:
-            workloads.extend(source.list(kind, namespace))
-        except ForbiddenError:
-            skipped.append(f"{KINDS[kind].resource} objects: forbidden; {consequence}")
+            items, _ok = _optional(
+                view, KINDS[kind].resource, _scope(namespace), read, not_found_raises=True, consequence=consequence
+            )
         except NotFoundError:
-            continue  # the group is served, but not this kind (an older operator release)
-    return workloads
+            continue
+        view.controllers[kind] = items
+
+
+def gather_gpu(source: Source, namespace: str | None, templates: bool = True) -> ClusterView:
+    """What ``gpu`` checks: every node, every pod, and (``templates``) the workloads of the namespace.
+
+    Every pod, whatever the namespace (None: all) in scope, because what a GPU node has free depends
+    on all of them. Nodes are required: the checks are about them. Pods of other namespaces that RBAC hides are named in
+    ``view.skipped``: the GPUs they hold are then not counted as allocated.
+    """
+    view = ClusterView(now=source.now())
+    try:
+        view.nodes = source.list("Node", None)
+    except ForbiddenError as error:
+        raise SourceError(
+            "Nodes cannot be listed (forbidden): GPU checks need them.", "Ask for list on nodes (cluster scope)."
+        ) from error
+    try:
+        view.pods = source.list("Pod", None)
+        view.node_pods_known = True
+    except ForbiddenError:
+        view.pods = source.list("Pod", namespace) if namespace else []
+        view.skipped.append("pods of other namespaces: forbidden; GPUs they hold are not counted as allocated")
+    if templates:
+        _load_workloads(source, view, namespace, "their templates were not checked")
+    return view
+
+
+def gather_rightsize(source: Source, namespace: str | None) -> ClusterView:
+    """What ``rightsize`` sizes: the pods of the namespace (None: all) and the workloads that own them."""
+    view = ClusterView(now=source.now())
+    view.pods = source.list("Pod", namespace)
+    _load_workloads(source, view, namespace, "their pods are grouped by ownerReferences and names only")
+    return view
 
 
 def _list_operator_objects(source: Source, view: ClusterView, namespace: str | None) -> None:
