@@ -32,5 +32,7 @@ echo "== mypy"
 .venv/bin/mypy
 echo "== import layers"
 .venv/bin/lint-imports
+echo "== dead code"
+.venv/bin/vulture
 echo "== pytest"
 .venv/bin/pytest "$@"

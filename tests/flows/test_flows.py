@@ -18,7 +18,7 @@ from kubectl_ml.flows.lint import lint_paths
 from kubectl_ml.flows.new import new_job
 from kubectl_ml.flows.snapshot import save_snapshot
 from kubectl_ml.rightsize.settings import RightsizeSettings
-from kubectl_ml.scaffold import JobParams
+from kubectl_ml.scaffold.training import JobParams
 from kubectl_ml.sources.metrics_file import MetricsFileSource
 from kubectl_ml.sources.snapshot import SnapshotSource
 from tests.conftest import FIXTURES

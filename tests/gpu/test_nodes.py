@@ -94,7 +94,6 @@ def test_gpu_label_without_resource_is_listed_with_no_resources() -> None:
     }
     [gpu] = gpu_nodes([node], [])
     assert gpu.resources == ()
-    assert not gpu.advertises
     assert platform_of(node) == "eks"
 
 

@@ -173,10 +173,6 @@ def test_forbidden_list_raises_forbidden_with_the_servers_message(apiserver: Api
     )
 
 
-def test_server_version(apiserver: ApiServer, kubeconfig: Path) -> None:
-    assert open_live(kubeconfig).server_version()["gitVersion"] == "v1.32.4"
-
-
 def test_the_bearer_token_is_sent(apiserver: ApiServer, kubeconfig: Path) -> None:
     open_live(kubeconfig).get("Pod", "ml-training", "notebook-0")
     assert [request.authorized for request in apiserver.requests] == [True]

@@ -9,7 +9,6 @@ from kubectl_ml.model.fit import (
     advertised_accelerators,
     evaluate,
     is_gpu_node,
-    largest_allocatable,
     unknown_resources,
 )
 from kubectl_ml.model.resources import pod_requests
@@ -139,13 +138,6 @@ def test_gpu_node_by_resource_or_label() -> None:
     ):
         assert is_gpu_node(_node("plugin-not-ready", {"cpu": "48"}, labels)), labels
     assert not is_gpu_node(_node("cpu", {"cpu": "8"}, {"karpenter.k8s.aws/instance-gpu-count": "0"}))
-
-
-def test_largest_allocatable() -> None:
-    big = _node("gpu-8", {"nvidia.com/gpu": "8"})
-    assert largest_allocatable("nvidia.com/gpu", [CPU_NODE, GPU_NODE]) == (Fraction(4), "gpu-1")
-    assert largest_allocatable("nvidia.com/gpu", [CPU_NODE, GPU_NODE, big]) == (Fraction(8), "gpu-8")
-    assert largest_allocatable("nvidia.com/gpu", [CPU_NODE]) == (Fraction(0), "")
 
 
 def test_advertised_accelerators() -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from kubectl_ml.sources.prometheus import (
-    duration,
     parse_headers,
+    promql_duration,
     rate_window,
     redacted,
     scrape_interval,
@@ -38,7 +38,7 @@ def test_token_from_a_file_or_an_environment_variable(tmp_path: Path) -> None:
     ("seconds", "literal"), [(604800, "7d"), (7200, "2h"), (300, "5m"), (90, "90s"), (1.5, "1500ms")]
 )
 def test_durations(seconds: float, literal: str) -> None:
-    assert duration(seconds) == literal
+    assert promql_duration(seconds) == literal
 
 
 def test_redacted_keeps_everything_but_the_password() -> None:

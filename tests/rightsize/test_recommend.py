@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kubectl_ml.model.usage import ContainerUsage, GpuUsage, Stats
-from kubectl_ml.rightsize.recommend import format_cpu, format_memory, recommend
+from kubectl_ml.rightsize.recommend import mebibytes, millicores, recommend
 from kubectl_ml.rightsize.settings import RightsizeSettings
 from kubectl_ml.rightsize.workloads import Workload
 
@@ -49,12 +49,12 @@ def test_request_is_the_request_quantile_and_limit_the_limit_quantile_plus_margi
     ("cores", "text"), [(0.4111, "412m"), (0.412, "412m"), (0.0000001, "1m"), (2.0, "2000m"), (0.1 + 0.2, "300m")]
 )
 def test_cpu_rounds_up_to_whole_millicores(cores: float, text: str) -> None:
-    assert format_cpu(cores) == text
+    assert millicores(cores) == text
 
 
 @pytest.mark.parametrize(("num_bytes", "text"), [(1536 * MIB, "1536Mi"), (1536 * MIB + 1, "1537Mi"), (1, "1Mi")])
 def test_memory_rounds_up_to_whole_mib(num_bytes: float, text: str) -> None:
-    assert format_memory(num_bytes) == text
+    assert mebibytes(num_bytes) == text
 
 
 def test_memory_limit_is_never_below_the_highest_sample() -> None:
@@ -69,14 +69,14 @@ def test_memory_limit_is_never_below_the_highest_sample() -> None:
 def test_an_oom_killed_container_gets_a_limit_above_the_one_it_hit() -> None:
     oom = usage("a", (0.1, 0.2, 0.3), (1 * GIB, 1.5 * GIB, 1.6 * GIB), oom_killed=True)
     result = recommend(DEPLOY, "server", spec(limits={"memory": "2Gi"}), [oom], RightsizeSettings())
-    assert result.recommended["limits"]["memory"] == format_memory(2 * GIB * 1.2)
+    assert result.recommended["limits"]["memory"] == mebibytes(2 * GIB * 1.2)
     assert any("OOMKilled" in note for note in result.notes)
 
 
 def test_an_oom_kill_does_not_lower_a_limit_that_usage_already_raises() -> None:
     oom = usage("a", (0.1, 0.2, 0.3), (1 * GIB, 3 * GIB, 3 * GIB), oom_killed=True)
     result = recommend(DEPLOY, "server", spec(limits={"memory": "2Gi"}), [oom], RightsizeSettings())
-    assert result.recommended["limits"]["memory"] == format_memory(3 * GIB * 1.2)
+    assert result.recommended["limits"]["memory"] == mebibytes(3 * GIB * 1.2)
 
 
 def test_per_pod_first_then_the_maximum_over_the_workloads_pods() -> None:

@@ -6,7 +6,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from kubectl_ml.scaffold import JobParams, ServingParams, build_job, build_serving
+from kubectl_ml.scaffold.job import build_job
+from kubectl_ml.scaffold.serving import ServingParams, build_serving
+from kubectl_ml.scaffold.training import JobParams
 
 PYTORCH = "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime"
 

@@ -14,7 +14,9 @@ from typing import Any
 import pytest
 
 from kubectl_ml.errors import ExitCode, UsageError
-from kubectl_ml.scaffold import JOB_KINDS, JobParams, Placement, build_job
+from kubectl_ml.scaffold.job import JOB_KINDS, build_job
+from kubectl_ml.scaffold.placement import Placement
+from kubectl_ml.scaffold.training import JobParams
 from tests.scaffold.cases import DISTRIBUTED_JOB, GPU_JOB
 
 DNS_1035 = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")

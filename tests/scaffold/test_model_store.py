@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from kubectl_ml.scaffold import ServingParams, build_serving
-from kubectl_ml.scaffold.serving import serving_notes
+from kubectl_ml.scaffold.serving import ServingParams, build_serving, serving_notes
 from tests.live.inprocess import run
 from tests.scaffold.schema import VERSIONS, schema_errors
 

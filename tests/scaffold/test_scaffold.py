@@ -8,15 +8,12 @@ from typing import Any
 import pytest
 
 from kubectl_ml.errors import ExitCode, UsageError
-from kubectl_ml.scaffold import (
-    RUNTIMES,
-    JobParams,
-    ServingParams,
-    build_job,
-    build_serving,
-    check_pinned_image,
-    fit_placement,
-)
+from kubectl_ml.scaffold.common import check_pinned_image
+from kubectl_ml.scaffold.job import build_job
+from kubectl_ml.scaffold.placement import fit_placement
+from kubectl_ml.scaffold.runtimes import RUNTIMES
+from kubectl_ml.scaffold.serving import ServingParams, build_serving
+from kubectl_ml.scaffold.training import JobParams
 from tests.conftest import FIXTURES
 
 DEMO_NODES = json.loads((FIXTURES / "demo" / "nodes.json").read_text())["items"]

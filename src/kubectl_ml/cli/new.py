@@ -13,6 +13,7 @@ import typer
 
 from kubectl_ml.cli._options import Context, Kubeconfig, Snapshot, parse_duration
 from kubectl_ml.errors import UsageError
+from kubectl_ml.scaffold.runtimes import RUNTIMES
 
 if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
     from kubectl_ml.sources.base import Source
@@ -148,8 +149,9 @@ def job(
       kubectl ml new job ddp --image my/trainer:1.2 --gpus 8 --workers 4 --kind pytorchjob -- torchrun train.py
     """
     from kubectl_ml.flows.new import new_job
-    from kubectl_ml.scaffold import JobParams, check_pinned_image
+    from kubectl_ml.scaffold.common import check_pinned_image
     from kubectl_ml.scaffold.inputs import MAX_WORKERS, check_common, check_count
+    from kubectl_ml.scaffold.training import JobParams
 
     shown_kind = {"job": "Job", "pytorchjob": "PyTorchJob", "jobset": "JobSet"}.get(kind.value, kind.value)
     pvcs = {"--dataset-pvc": dataset_pvc, "--checkpoint-pvc": checkpoint_pvc}
@@ -169,7 +171,14 @@ def job(
 def serving(
     name: Annotated[str, typer.Argument(metavar="NAME", help="Name of the Deployment and Service.")],
     image: Image,
-    runtime: Annotated[str, typer.Option("--runtime", help="triton, vllm, tgi, torchserve, tfserving or custom.")],
+    runtime: Annotated[
+        str,
+        typer.Option(
+            "--runtime",
+            metavar="NAME",
+            help=f"{', '.join(RUNTIMES)}: the server's ports, health endpoints and model-loading budget.",
+        ),
+    ],
     model: Annotated[
         str | None,
         typer.Option(
@@ -209,9 +218,9 @@ def serving(
         -f tgi.yaml --snapshot ./cluster
     """
     from kubectl_ml.flows.new import new_serving
-    from kubectl_ml.scaffold import ServingParams, check_pinned_image
-    from kubectl_ml.scaffold.common import check_dns_label
+    from kubectl_ml.scaffold.common import check_dns_label, check_pinned_image
     from kubectl_ml.scaffold.inputs import MAX_REPLICAS, check_common, check_count
+    from kubectl_ml.scaffold.serving import ServingParams
 
     check_common("Deployment", name, namespace, gpus, cpu, memory, {"--model-pvc": model_pvc})
     check_dns_label(name, "Service")  # the Service takes the name: RFC 1035, a letter first

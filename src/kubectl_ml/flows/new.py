@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubectl_ml.errors import KubectlMlError
-from kubectl_ml.scaffold import JobParams, Placement, ServingParams, build_job, build_serving, fit_placement
-from kubectl_ml.scaffold.serving import serving_notes
+from kubectl_ml.scaffold.job import build_job
+from kubectl_ml.scaffold.placement import Placement, fit_placement
+from kubectl_ml.scaffold.serving import ServingParams, build_serving, serving_notes
+from kubectl_ml.scaffold.training import JobParams
 from kubectl_ml.sources.base import Source
 
 

@@ -114,11 +114,6 @@ class GpuNode:
         """The resource named ``name``, or None."""
         return next((item for item in self.resources if item.name == name), None)
 
-    @property
-    def advertises(self) -> bool:
-        """True when the device plugin offers at least one device (allocatable above zero)."""
-        return any(item.allocatable > 0 for item in self.resources)
-
     def as_dict(self) -> dict[str, Any]:
         """The member of the ``nodes`` list of a GpuReport."""
         return {

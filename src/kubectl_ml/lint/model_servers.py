@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubectl_ml.lint._common import image_repository
-from kubectl_ml.scaffold.serving import RUNTIMES
+from kubectl_ml.scaffold.runtimes import RUNTIMES
 
 _SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh"})
 _PYTHON = re.compile(r"^python(\d+(\.\d+)?)?$")

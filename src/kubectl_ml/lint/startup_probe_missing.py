@@ -30,7 +30,7 @@ from kubectl_ml.lint import model_servers
 from kubectl_ml.lint._common import containers, gpu_resources, runs_to_completion, serves
 from kubectl_ml.model.findings import Evidence, Finding
 from kubectl_ml.model.subjects import Subject
-from kubectl_ml.scaffold.serving import STARTUP_PERIOD, STARTUP_SECONDS
+from kubectl_ml.scaffold.runtimes import STARTUP_PERIOD, STARTUP_SECONDS
 
 _HANDLERS = ("httpGet", "tcpSocket", "grpc", "exec")
 

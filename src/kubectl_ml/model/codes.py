@@ -548,8 +548,3 @@ def make_finding(
         commands=tuple(commands),
         workload=workload,
     )
-
-
-def code_info(code: str) -> CodeInfo:
-    """Look up a registered code; raises KeyError for an unregistered one (a programming error)."""
-    return CODES[code]

@@ -77,10 +77,6 @@ class PodContext:
         """The pod's name."""
         return str((self.pod.get("metadata") or {}).get("name", ""))
 
-    def container_events(self, container: str) -> list[Event]:
-        """Events whose fieldPath names ``container``, newest first."""
-        return [event for event in self.events if event.container == container]
-
 
 @dataclass(frozen=True)
 class WorkloadContext:

@@ -65,11 +65,6 @@ class Event:
     raw_message: str = ""
 
     @property
-    def is_warning(self) -> bool:
-        """True for ``Warning`` events."""
-        return self.type == "Warning"
-
-    @property
     def path(self) -> str:
         """The evidence path of this event's message."""
         return f"events/{self.name}.message"

@@ -136,16 +136,6 @@ def unknown_resources(requests: Resources, nodes: Iterable[Mapping[str, Any]]) -
     )
 
 
-def largest_allocatable(resource: str, nodes: Iterable[Mapping[str, Any]]) -> tuple[Fraction, str]:
-    """The largest allocatable amount of ``resource`` on any of ``nodes``, and that node's name."""
-    best, where = Fraction(0), ""
-    for node in nodes:
-        amount = node_resources(node).get(resource, Fraction(0))
-        if amount > best:
-            best, where = amount, str((node.get("metadata") or {}).get("name", ""))
-    return best, where
-
-
 def advertised_accelerators(nodes: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
     """Accelerator resource names the nodes offer (allocatable above zero), each with the nodes that do.
 

@@ -12,7 +12,7 @@ from rich.text import Text
 from kubectl_ml.model.quantity import format_cpu, format_memory, try_parse_quantity
 from kubectl_ml.model.workloads import WORKLOAD_KINDS
 from kubectl_ml.render.bars import ASCII, BLOCKS, Glyphs, ascii_only, usage_bar, usage_legend
-from kubectl_ml.rightsize.recommend import Recommendation, duration
+from kubectl_ml.rightsize.recommend import Recommendation, history_length
 from kubectl_ml.rightsize.report import RightsizeReport, set_resources_command, workload_patches
 
 _SHORT_KIND = {"Deployment": "deploy", "StatefulSet": "sts", "DaemonSet": "ds", "CronJob": "cj", "ReplicaSet": "rs"}
@@ -123,7 +123,7 @@ def _render_blocks(
         usage = _usage(item)
         if usage:
             console.print(
-                Text(f"  usage   {usage}  (p50/p99/max over {duration(item.history_seconds)})", style="dim"),
+                Text(f"  usage   {usage}  (p50/p99/max over {history_length(item.history_seconds)})", style="dim"),
                 overflow="fold",
             )
         for bar in _usage_bars(item, glyphs):
@@ -145,7 +145,7 @@ def _render_tail(
     span = (
         f"sampled for {report.source['sampleFor']}"
         if report.source.get("type") == "metrics-server"
-        else f"over {duration(report.window_seconds)}"
+        else f"over {history_length(report.window_seconds)}"
     )
     console.print(Text(f"Usage {span} from {origin}{queries}.", style="dim"), soft_wrap=piped)
     if report.source.get("confidence") == "low":
@@ -210,7 +210,7 @@ def _table(
             _change(item.current["limits"]["memory"], item.recommended["limits"]["memory"]),
         ]
         if wide:
-            cells += [_usage(item), duration(item.history_seconds)]
+            cells += [_usage(item), history_length(item.history_seconds)]
         cells.append(Text("\n").join(_usage_bars(item, glyphs)))
         table.add_row(*cells, _marks(item, footnotes))
         previous = workload

@@ -27,17 +27,17 @@ MIN_MEMORY_BYTES = 4 * MIB
 IDLE_GPU_UTILIZATION = 5.0
 
 
-def format_cpu(cores: float) -> str:
+def millicores(cores: float) -> str:
     """Cores rounded up to whole millicores: ``"412m"``."""
     return f"{max(1, math.ceil(round(cores * 1000, 6)))}m"
 
 
-def format_memory(num_bytes: float) -> str:
+def mebibytes(num_bytes: float) -> str:
     """Bytes rounded up to whole MiB: ``"1536Mi"``."""
     return f"{max(1, math.ceil(round(num_bytes / MIB, 6)))}Mi"
 
 
-def duration(seconds: float) -> str:
+def history_length(seconds: float) -> str:
     """``6d23h``, ``5h``, ``12m``: how people say a history length."""
     seconds = int(seconds)
     days, rest = divmod(seconds, 86400)
@@ -85,7 +85,7 @@ class Recommendation:
             "recommended": self.recommended,
             "usage": self.usage,
             "samples": self.samples,
-            "history": duration(self.history_seconds),
+            "history": history_length(self.history_seconds),
             "notes": list(self.notes),
         }
         if self.gpu is not None:
@@ -162,13 +162,13 @@ def recommend(
     }
     margin = 1 + settings.limit_margin
     if cpu is not None:
-        recommended["requests"]["cpu"] = format_cpu(max(cpu.request, MIN_CPU_CORES))
-        recommended["limits"]["cpu"] = format_cpu(max(cpu.limit * margin, cpu.request, MIN_CPU_CORES))
+        recommended["requests"]["cpu"] = millicores(max(cpu.request, MIN_CPU_CORES))
+        recommended["limits"]["cpu"] = millicores(max(cpu.limit * margin, cpu.request, MIN_CPU_CORES))
     if memory is not None:
         limit = max(memory.limit * margin, memory.request, MIN_MEMORY_BYTES)
         if limit < memory.max:
             # A limit below a sample that happened would have OOM-killed the container then.
-            notes.append(f"memory limit raised to the highest sample seen ({format_memory(memory.max)}).")
+            notes.append(f"memory limit raised to the highest sample seen ({mebibytes(memory.max)}).")
             limit = memory.max
         old_limit = try_parse_quantity(current["limits"]["memory"])
         if any(usage.oom_killed for usage in usages):
@@ -176,14 +176,15 @@ def recommend(
                 limit = max(limit, float(old_limit) * settings.oom_bump)
             at = f" at its {current['limits']['memory']} limit" if old_limit is not None else ""
             notes.append(f"OOMKilled in the window{at}: the new limit is above it.")
-        recommended["requests"]["memory"] = format_memory(max(memory.request, MIN_MEMORY_BYTES))
-        recommended["limits"]["memory"] = format_memory(limit)
+        recommended["requests"]["memory"] = mebibytes(max(memory.request, MIN_MEMORY_BYTES))
+        recommended["limits"]["memory"] = mebibytes(limit)
     if cpu is None and memory is None:
         notes.append("no usage data in the window: kept as it is.")
         recommended = {section: dict(values) for section, values in current.items()}
     elif history < settings.min_history_seconds:
         notes.append(
-            f"only {duration(history)} of history (less than {duration(settings.min_history_seconds)}): low confidence."
+            f"only {history_length(history)} of history "
+            f"(less than {history_length(settings.min_history_seconds)}): low confidence."
         )
     elif samples < settings.min_samples:
         notes.append(f"only {samples} samples: low confidence.")

@@ -8,7 +8,7 @@ from typing import Any
 
 from kubectl_ml.model.pods import spec_containers
 from kubectl_ml.model.workloads import WORKLOAD_KINDS, template_for_role
-from kubectl_ml.rightsize.recommend import Recommendation, duration
+from kubectl_ml.rightsize.recommend import Recommendation, history_length
 
 # A Job's pod template is immutable, so its figures go into the manifest of the next run: no patch.
 _UNPATCHABLE = ("Job", "Pod")
@@ -44,7 +44,7 @@ class RightsizeReport:
         return {
             "apiVersion": "kubectl-ml/v1",
             "kind": "RightsizeReport",
-            "window": duration(self.window_seconds),
+            "window": history_length(self.window_seconds),
             "source": self.source,
             "recommendations": [item.as_dict() for item in self.recommendations],
             "quantiles": self.quantiles,

@@ -44,10 +44,6 @@ def default_placement(gpus: int) -> Placement:
     return Placement([dict(GENERIC_GPU_TOLERATION)] if gpus else [])
 
 
-def _name(node: Mapping[str, Any]) -> str:
-    return str((node.get("metadata") or {}).get("name", ""))
-
-
 def _labels(node: Mapping[str, Any]) -> Mapping[str, str]:
     return (node.get("metadata") or {}).get("labels") or {}
 

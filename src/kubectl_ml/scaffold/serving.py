@@ -1,10 +1,9 @@
 """A model server (``kubectl ml new serving``): Deployment + Service, and a PodDisruptionBudget for replicas > 1.
 
-Each runtime preset carries its ports, its liveness and readiness endpoints (different ones where the
-runtime has a model-aware readiness endpoint), the way it takes ``--model``, and a startupProbe budget
-for model loading: 30 minutes for the LLM servers (vLLM, TGI; KServe's vLLM runtime gives ~30 min),
-10 minutes for the others. Liveness only starts once the startupProbe passes, so it stays tight
-(scaffold-gpu-lint-anchors §2.3, §2.4).
+Each runtime preset (``scaffold/runtimes.py``) carries its ports, its liveness and readiness endpoints
+(different ones where the runtime has a model-aware readiness endpoint), the way it takes ``--model``,
+and a startupProbe budget for model loading. Liveness only starts once the startupProbe passes, so it
+stays tight (scaffold-gpu-lint-anchors §2.3, §2.4).
 
 No HorizontalPodAutoscaler: the only metric an HPA can use without extra components is CPU utilization,
 which says nothing about a GPU server's load (scaling happens on queue depth or GPU utilization, through
@@ -13,9 +12,7 @@ a Prometheus adapter or KEDA that a scaffold cannot assume). An HPA on CPU would
 
 from __future__ import annotations
 
-import posixpath
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from kubectl_ml.errors import UsageError
@@ -33,143 +30,11 @@ from kubectl_ml.scaffold.common import (
     shm_volume,
 )
 from kubectl_ml.scaffold.placement import Placement, default_placement
+from kubectl_ml.scaffold.runtimes import RUNTIMES, STARTUP_PERIOD, Probe, Runtime, model_name
 
 CONTAINER = "server"
 GRACE_PERIOD = 120  # in-flight requests (LLM streams) finish after the readiness drop
 CACHE_MOUNT = "/cache"
-LLM_STARTUP_SECONDS = 30 * 60
-STARTUP_SECONDS = 10 * 60
-STARTUP_PERIOD = 10
-
-
-@dataclass(frozen=True)
-class Probe:
-    """An HTTP GET on a named port (``path`` may hold ``{model}``), or a TCP check when ``path`` is None."""
-
-    path: str | None
-    port: str
-
-
-@dataclass(frozen=True)
-class Runtime:
-    """One serving runtime's conventions.
-
-    Attributes:
-        ports: (name, port) pairs; the first serves the API.
-        liveness, readiness: the endpoints (readiness model-aware where the runtime has one).
-        startup_seconds: the startupProbe budget (failureThreshold × period).
-        command: the container command (None: the image's entrypoint).
-        args: the arguments, given the model and the GPU count.
-        model_env: the env var that carries the model instead of args (custom).
-        llm: an LLM server (downloads weights into the cache volume).
-    """
-
-    name: str
-    ports: Sequence[tuple[str, int]]
-    liveness: Probe
-    readiness: Probe
-    startup_seconds: int
-    command: Sequence[str] | None
-    args: Callable[[str, int], list[str]]
-    needs_model: bool = True
-    llm: bool = False
-    extra_env: dict[str, str] = field(default_factory=dict)
-
-
-def _model_name(model: str) -> str:
-    """TF Serving's model name: the last path segment of the base path."""
-    return posixpath.basename(model.rstrip("/")) or "model"
-
-
-def _vllm_args(model: str, gpus: int) -> list[str]:
-    args = [model, "--host", "0.0.0.0", "--port", "8000"]
-    return [*args, "--tensor-parallel-size", str(gpus)] if gpus > 1 else args
-
-
-def _tgi_args(model: str, gpus: int) -> list[str]:
-    # The image sets PORT=80, which a non-root user cannot bind: listen on 8080.
-    args = ["--model-id", model, "--port", "8080"]
-    return [*args, "--num-shard", str(gpus)] if gpus > 1 else args
-
-
-RUNTIMES: dict[str, Runtime] = {
-    runtime.name: runtime
-    for runtime in (
-        Runtime(
-            "triton",
-            (("http", 8000), ("grpc", 8001), ("metrics", 8002)),
-            Probe("/v2/health/live", "http"),
-            Probe("/v2/health/ready", "http"),
-            STARTUP_SECONDS,
-            ("tritonserver",),
-            lambda model, _gpus: [f"--model-repository={model}"],
-        ),
-        Runtime(
-            "vllm",
-            (("http", 8000),),
-            Probe("/health", "http"),
-            Probe("/v1/models", "http"),
-            LLM_STARTUP_SECONDS,
-            ("vllm", "serve"),
-            _vllm_args,
-            llm=True,
-        ),
-        Runtime(
-            "tgi",
-            (("http", 8080),),
-            # TGI has one health endpoint; the router only starts once the shards are ready.
-            Probe("/health", "http"),
-            Probe("/health", "http"),
-            LLM_STARTUP_SECONDS,
-            None,
-            _tgi_args,
-            llm=True,
-        ),
-        Runtime(
-            "torchserve",
-            (("http", 8080), ("management", 8081), ("metrics", 8082)),
-            # /ping, not the management API's /models/<m>: token authorization (0.11+) guards the latter.
-            Probe("/ping", "http"),
-            Probe("/ping", "http"),
-            STARTUP_SECONDS,
-            ("torchserve",),
-            lambda model, _gpus: [
-                "--start",
-                "--foreground",
-                "--ts-config",
-                "/home/model-server/config.properties",
-                "--model-store",
-                "/home/model-server/model-store",
-                "--models",
-                model,
-            ],
-        ),
-        Runtime(
-            "tfserving",
-            (("grpc", 8500), ("http", 8501)),
-            Probe(None, "grpc"),
-            Probe("/v1/models/{model}", "http"),
-            STARTUP_SECONDS,
-            ("tensorflow_model_server",),
-            lambda model, _gpus: [
-                f"--model_name={_model_name(model)}",
-                f"--model_base_path={model}",
-                "--port=8500",
-                "--rest_api_port=8501",
-            ],
-        ),
-        Runtime(
-            "custom",
-            (("http", 8080),),
-            Probe("/healthz", "http"),
-            Probe("/readyz", "http"),
-            STARTUP_SECONDS,
-            None,
-            lambda _model, _gpus: [],
-            needs_model=False,
-        ),
-    )
-}
 
 
 @dataclass(frozen=True)
@@ -216,7 +81,7 @@ def _probe(probe: Probe, model: str, *, period: int, failures: int, timeout: int
     check: dict[str, Any] = (
         {"tcpSocket": {"port": probe.port}}
         if probe.path is None
-        else {"httpGet": {"path": probe.path.format(model=_model_name(model)), "port": probe.port}}
+        else {"httpGet": {"path": probe.path.format(model=model_name(model)), "port": probe.port}}
     )
     return {
         **check,

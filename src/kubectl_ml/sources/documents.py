@@ -148,20 +148,6 @@ def _check_node_graph(root: Any, label: Path | str) -> None:
         sizes[key], depths[key] = size, depth
 
 
-def json_depth_ok(document: Any) -> bool:
-    """True when a decoded JSON value nests no deeper than MAX_DEPTH (checked without recursion)."""
-    stack: list[tuple[Any, int]] = [(document, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            return False
-        if isinstance(value, dict):
-            stack.extend((item, depth + 1) for item in value.values() if isinstance(item, dict | list))
-        elif isinstance(value, list):
-            stack.extend((item, depth + 1) for item in value if isinstance(item, dict | list))
-    return True
-
-
 def decode_json(body: bytes | str) -> Any:
     """A JSON answer from the network (API server, metrics-server, Prometheus, an exec plugin).
 

@@ -263,10 +263,6 @@ class LiveSource:
                 return None
             raise
 
-    def server_version(self) -> dict[str, Any]:
-        """``/version`` of the API server."""
-        return self._get_json("/version", {})
-
     def get_raw(self, path: str, query: Mapping[str, str] | None = None) -> bytes:
         """GET any path of the API server and return the body as it came.
 
@@ -418,12 +414,6 @@ class _Response(Protocol):
     headers: Mapping[str, str]
 
     def read(self) -> bytes: ...
-
-
-class _Transport(Protocol):
-    server: str
-
-    def send(self, path: str, query: Mapping[str, str], timeout: Any) -> _Response: ...
 
 
 def _import_transport_modules() -> tuple[Any, Any]:

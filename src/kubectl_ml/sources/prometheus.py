@@ -293,7 +293,7 @@ def token_from(file: str | None, env: str | None, environ: Mapping[str, str]) ->
     return None
 
 
-def duration(seconds: float) -> str:
+def promql_duration(seconds: float) -> str:
     """A PromQL duration literal for a number of seconds, in the largest unit that divides it.
 
     Args:
@@ -432,7 +432,7 @@ class PrometheusSource:
     # -- the queries -------------------------------------------------------------------------------------
 
     def _read_memory(self, selection: _Selection, query: UsageQuery, end: float, collected: _Collected) -> None:
-        series = f"{_MEMORY}{{{selection.matcher()},{_WORKLOAD_CONTAINERS}}}[{duration(query.window_seconds)}]"
+        series = f"{_MEMORY}{{{selection.matcher()},{_WORKLOAD_CONTAINERS}}}[{promql_duration(query.window_seconds)}]"
         parts = {
             "request": f"quantile_over_time({query.request_quantile!r}, {series})",
             "limit": f"quantile_over_time({query.limit_quantile!r}, {series})",
@@ -451,9 +451,9 @@ class PrometheusSource:
         # step (multiples of H in the window) that has a sample in the H before it; timestamp() of a function's
         # result is the step's time. That is the time between the first and the last sample to within H (or a
         # scrape interval, if longer); 1-minute steps would cost 3x as much for a figure compared with hours.
-        step = duration(max(query.step_seconds, HISTORY_STEP))
+        step = promql_duration(max(query.step_seconds, HISTORY_STEP))
         present = f"timestamp(count_over_time({_MEMORY}{{{selection.matcher()},{_WORKLOAD_CONTAINERS}}}[{step}]))"
-        window = f"[{duration(query.window_seconds)}:{step}]"
+        window = f"[{promql_duration(query.window_seconds)}:{step}]"
         first = f"min by ({_CONTAINER_LABELS}) (min_over_time({present}{window}))"
         last = f"max by ({_CONTAINER_LABELS}) (max_over_time({present}{window}))"
         for sample in self._query(f"{_tag(first, 'first')} or {_tag(last, 'last')}", end, "history"):
@@ -462,8 +462,8 @@ class PrometheusSource:
     def _read_cpu(
         self, selection: _Selection, query: UsageQuery, end: float, rate_seconds: float, collected: _Collected
     ) -> None:
-        rate = f"rate({_CPU}{{{selection.matcher()},{_WORKLOAD_CONTAINERS}}}[{duration(rate_seconds)}])"
-        series = f"{rate}[{duration(query.window_seconds)}:{duration(query.step_seconds)}]"
+        rate = f"rate({_CPU}{{{selection.matcher()},{_WORKLOAD_CONTAINERS}}}[{promql_duration(rate_seconds)}])"
+        series = f"{rate}[{promql_duration(query.window_seconds)}:{promql_duration(query.step_seconds)}]"
         parts = {
             "request": f"quantile_over_time({query.request_quantile!r}, {series})",
             "limit": f"quantile_over_time({query.limit_quantile!r}, {series})",
@@ -480,7 +480,7 @@ class PrometheusSource:
     def _read_kube_state(
         self, selection: _Selection, query: UsageQuery, end: float, collected: _Collected, data: UsageData
     ) -> None:
-        window = duration(query.window_seconds)
+        window = promql_duration(query.window_seconds)
         namespace = selection.matcher()
 
         def part(metric: str, labels: str, extra: str = "") -> str:
@@ -520,7 +520,7 @@ class PrometheusSource:
         data.pod_owners = {key: (kind, name) for key, (_rank, kind, name) in owners.items()}
 
     def _read_gpu(self, selection: _Selection, query: UsageQuery, end: float, collected: _Collected) -> None:
-        window = duration(query.window_seconds)
+        window = promql_duration(query.window_seconds)
         utilization: dict[str, Callable[[str], str]] = {
             "p50": lambda matchers: f"quantile_over_time(0.5, {_GPU_UTIL}{{{matchers}}}[{window}])",
             "max": lambda matchers: f"max_over_time({_GPU_UTIL}{{{matchers}}}[{window}])",
