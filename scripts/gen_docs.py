@@ -64,9 +64,12 @@ def codes_markdown() -> str:
     for lint_rule in LINT_RULES:
         for code in lint_rule.codes:
             emitted_by.setdefault(code, []).append((f"lint {lint_rule.id}", f"lint-{lint_rule.id}"))
+    # In the registries' order (doctor rules, GPU checks, lint rules), whatever order the modules that
+    # declare the codes were imported in; a code no entry emits still gets its row.
+    ordered = [*dict.fromkeys([*emitted_by, *CODES])]
     areas: dict[str, list[Any]] = {}
-    for info in CODES.values():
-        areas.setdefault(info.area, []).append(info)
+    for code in ordered:
+        areas.setdefault(CODES[code].area, []).append(CODES[code])
     for area, infos in areas.items():
         lines += [
             f"## {area[0].upper() + area[1:]}",

@@ -33,23 +33,17 @@ class GpuCheck:
     module: Any
 
 
-def _check(module: Any, *codes: str) -> GpuCheck:
+def _check(module: Any) -> GpuCheck:
+    """A check module's entry: its id from its name, its codes from its own ``CODES`` declaration."""
+    codes = tuple(info.code for info in module.CODES)
     return GpuCheck("gpu-" + module.__name__.rsplit(".", 1)[-1].replace("_", "-"), codes, module)
 
 
 CHECKS: tuple[GpuCheck, ...] = (
-    _check(node_untainted, "gpu-node-untainted"),
-    _check(squatter, "gpu-node-squatter"),
-    _check(limits, "gpu-limit-missing", "gpu-request-limit-mismatch"),
-    _check(
-        fit,
-        "gpu-resource-unknown",
-        "node-selector-mismatch",
-        "request-exceeds-node-capacity",
-        "untolerated-taint",
-        "insufficient-resources",
-        "gpu-placement",
-    ),
+    _check(node_untainted),
+    _check(squatter),
+    _check(limits),
+    _check(fit),
 )
 
 

@@ -30,12 +30,26 @@ from typing import Any
 
 from kubectl_ml.gpu._common import build, top_level_templates, top_workload, workload_index
 from kubectl_ml.gpu.nodes import platform_of, pods_by_node
+from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.findings import Finding, ObjectRef, Severity
 from kubectl_ml.model.fit import NodeFit, evaluate, is_gpu_node
-from kubectl_ml.model.placement import judge, resource_evidence
+from kubectl_ml.model.placement import SCHEDULING_CODES, judge, resource_evidence
 from kubectl_ml.model.quantity import format_quantity
 from kubectl_ml.model.resources import Resources, accelerator_requests, allocated_on, pod_requests
 from kubectl_ml.model.subjects import Subject, name_of, plural, pod_subject
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+CODES = SCHEDULING_CODES + declare(
+    CodeInfo(
+        "gpu-placement",
+        "gpu",
+        Severity.INFO,
+        "nodes a GPU workload fits",
+        "For information: the nodes a GPU pod or workload template could run on (taints, selectors and "
+        "capacity all allow it).",
+        "",  # nothing to fix: an information has no fix line
+    ),
+)
 
 
 def _placement(subject: Subject, total: int, nodes: Sequence[NodeFit], now: bool, assumed: str = "") -> Finding:

@@ -25,11 +25,34 @@ from typing import Any
 
 from kubectl_ml.gpu._common import build, top_level_templates, top_workload, workload_index
 from kubectl_ml.model.accelerators import looks_like_accelerator
-from kubectl_ml.model.findings import Evidence, Finding
+from kubectl_ml.model.codes import CodeInfo, declare
+from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.pods import spec_containers
 from kubectl_ml.model.quantity import try_parse_quantity
 from kubectl_ml.model.resources import container_resources
 from kubectl_ml.model.subjects import Subject, pod_subject
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+CODES = declare(
+    CodeInfo(
+        "gpu-limit-missing",
+        "gpu",
+        Severity.ERROR,
+        "GPU request without a limit",
+        "A container requests an accelerator without a limit; the API server rejects such a pod "
+        '("Limit must be set for non overcommitable resources"), so a controller never creates its pods.',
+        "Set limits to the GPU count (a limit alone is enough: the request defaults to it).",
+    ),
+    CodeInfo(
+        "gpu-request-limit-mismatch",
+        "gpu",
+        Severity.ERROR,
+        "GPU request and limit differ, or not an integer",
+        "A container's accelerator request differs from its limit, or the count is not a whole "
+        "number; the API server rejects both, so a controller never creates its pods.",
+        "Set the same whole number in requests and limits (or only in limits).",
+    ),
+)
 
 
 def _whole(value: Fraction | None) -> bool:

@@ -23,8 +23,23 @@ from collections.abc import Iterable, Iterator, Mapping
 from kubectl_ml.gpu._common import build
 from kubectl_ml.gpu.nodes import GpuNode
 from kubectl_ml.model.accelerators import is_system_taint
-from kubectl_ml.model.findings import Evidence, Finding, ObjectRef
+from kubectl_ml.model.codes import CodeInfo, declare
+from kubectl_ml.model.findings import Evidence, Finding, ObjectRef, Severity
 from kubectl_ml.model.tolerations import BLOCKING_EFFECTS, describe_taint
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+CODES = declare(
+    CodeInfo(
+        "gpu-node-untainted",
+        "gpu",
+        Severity.WARNING,
+        "GPU node without a GPU taint",
+        "A node that advertises GPUs has no NoSchedule or NoExecute taint, so any pod, with or "
+        "without a GPU request, can be scheduled there and hold its CPU and memory.",
+        "Taint the GPU node pool (the platform's usual taint) and give GPU workloads the matching toleration.",
+    ),
+)
+
 
 # The value GKE writes, and the one Karpenter's docs use; other vendors' keys follow the same pattern
 # (the resource name as key, so ExtendedResourceToleration can tolerate it where it is enabled).

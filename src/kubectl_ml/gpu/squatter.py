@@ -25,10 +25,26 @@ from kubectl_ml.gpu._common import build, owner_key
 from kubectl_ml.gpu.node_untainted import blocking_taints, recommended_taint
 from kubectl_ml.gpu.nodes import GpuNode
 from kubectl_ml.model.accelerators import looks_like_accelerator
-from kubectl_ml.model.findings import Evidence, Finding, ObjectRef
+from kubectl_ml.model.codes import CodeInfo, declare
+from kubectl_ml.model.findings import Evidence, Finding, ObjectRef, Severity
 from kubectl_ml.model.resources import accelerator_requests, pod_requests
 from kubectl_ml.model.subjects import name_of, ref_of
 from kubectl_ml.model.tolerations import describe_taint, tolerates
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+CODES = declare(
+    CodeInfo(
+        "gpu-node-squatter",
+        "gpu",
+        Severity.WARNING,
+        "pod without a GPU request on a GPU node",
+        "A running pod that requests no accelerator is bound to a GPU node: it takes CPU and memory "
+        "the GPU pods need, and may see every GPU of the node.",
+        "Remove the toleration that lets it on (an operator: Exists without a key tolerates everything), or "
+        "taint the node; give it a nodeSelector or affinity for the CPU pool.",
+    ),
+)
+
 
 # The kubelet marks the API copy of a static pod with this annotation (and owns it by the Node).
 _MIRROR_ANNOTATION = "kubernetes.io/config.mirror"

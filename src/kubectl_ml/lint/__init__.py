@@ -68,22 +68,24 @@ class LintRule:
     module: Any
 
 
-def _rule(module: Any, *codes: str) -> LintRule:
+def _rule(module: Any) -> LintRule:
+    """A lint rule module's entry: its id from its name, its codes from its own ``CODES`` declaration."""
+    codes = tuple(info.code for info in module.CODES)
     return LintRule(module.__name__.rsplit(".", 1)[-1].replace("_", "-"), codes, module)
 
 
 RULES: tuple[LintRule, ...] = (
-    _rule(invalid_manifest, "invalid-manifest"),
-    _rule(gpu_resource_unknown, "gpu-resource-unknown"),
-    _rule(gpu_limits, "gpu-limit-missing", "gpu-request-limit-mismatch"),
-    _rule(image_tag_latest, "image-tag-latest"),
-    _rule(resources_missing, "resources-missing"),
-    _rule(probes_missing, "probes-missing"),
-    _rule(startup_probe_missing, "startup-probe-missing"),
-    _rule(shm_missing, "shm-missing"),
-    _rule(run_as_root, "run-as-root"),
-    _rule(gpu_visible_devices_all, "gpu-visible-devices-all"),
-    _rule(gpu_image_without_gpu, "gpu-image-without-gpu"),
+    _rule(invalid_manifest),
+    _rule(gpu_resource_unknown),
+    _rule(gpu_limits),
+    _rule(image_tag_latest),
+    _rule(resources_missing),
+    _rule(probes_missing),
+    _rule(startup_probe_missing),
+    _rule(shm_missing),
+    _rule(run_as_root),
+    _rule(gpu_visible_devices_all),
+    _rule(gpu_image_without_gpu),
 )
 
 

@@ -35,8 +35,23 @@ from kubectl_ml.lint.gpu_visible_devices_all import requests_device, visible_dev
 from kubectl_ml.lint.model_servers import is_client_image
 from kubectl_ml.lint.run_as_root import is_node_agent
 from kubectl_ml.model.accelerators import is_gpu_node_agent_image
-from kubectl_ml.model.findings import Evidence, Finding
+from kubectl_ml.model.codes import CodeInfo, declare
+from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.subjects import Subject
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+CODES = declare(
+    CodeInfo(
+        "gpu-image-without-gpu",
+        "lint",
+        Severity.INFO,
+        "GPU-built image without a GPU request",
+        "A container runs an image built for GPUs (a CUDA or ROCm build) and requests no GPU: it needs one, "
+        "or, where nvidia is the default runtime, it sees every GPU of the node.",
+        "Request the GPU it needs, or use the image's CPU build, or set NVIDIA_VISIBLE_DEVICES=void.",
+    ),
+)
+
 
 # Tag words of GPU builds: gpu, cuda12.1, cu121, cudnn8, rocm6.0.
 _GPU_WORD = re.compile(r"^(gpu|cuda[\d.]*|cu\d{2,3}|cudnn[\d.]*|rocm[\d.]*)$")

@@ -21,6 +21,9 @@ from kubectl_ml.gpu import limits
 from kubectl_ml.model.findings import Finding
 from kubectl_ml.model.subjects import Subject
 
+# The same mistakes the gpu command finds in a cluster, found in manifests: the same codes.
+CODES = limits.CODES
+
 
 def check(subject: Subject) -> Iterator[Finding]:
     """Yield the GPU limit findings of one pod or pod template (``gpu.limits.check_subject``)."""

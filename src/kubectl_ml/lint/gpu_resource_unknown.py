@@ -41,7 +41,11 @@ from kubectl_ml.model.accelerators import (
     known_resource_names,
 )
 from kubectl_ml.model.findings import Evidence, Finding, Severity
+from kubectl_ml.model.placement import SCHEDULING_CODES
 from kubectl_ml.model.subjects import Subject
+
+# The code doctor and gpu give a resource no node advertises, given here to a name no plugin advertises.
+CODES = tuple(info for info in SCHEDULING_CODES if info.code == "gpu-resource-unknown")
 
 
 def closest_known(resource: str, cutoff: float) -> str | None:

@@ -42,8 +42,24 @@ from typing import Any
 from kubectl_ml.gpu._common import build
 from kubectl_ml.lint._common import ContainerSpec, containers, gpu_resources
 from kubectl_ml.lint.run_as_root import is_node_agent, is_privileged
+from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.subjects import Subject
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+CODES = declare(
+    CodeInfo(
+        "gpu-visible-devices-all",
+        "lint",
+        Severity.WARNING,
+        "NVIDIA_VISIBLE_DEVICES set in the pod spec",
+        "A container sets NVIDIA_VISIBLE_DEVICES itself: all (or a device list) exposes GPUs the scheduler "
+        "did not give it, to pods with or without a GPU request; void or none hides the GPU it requested.",
+        "Remove NVIDIA_VISIBLE_DEVICES and let the device plugin set it; set it to void only in containers "
+        "that request no GPU.",
+    ),
+)
+
 
 VARIABLE = "NVIDIA_VISIBLE_DEVICES"
 # Values that give the container no GPU (void, empty: no GPU, no driver; none: the driver's libraries).

@@ -36,8 +36,25 @@ from collections.abc import Iterator
 from kubectl_ml.gpu._common import build
 from kubectl_ml.lint._common import containers
 from kubectl_ml.lint.smoke_tests import idles
+from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.subjects import Subject
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+CODES = declare(
+    CodeInfo(
+        "image-tag-latest",
+        "lint",
+        Severity.WARNING,
+        "image tag :latest, moving, or none",
+        "The image has the tag latest, another moving tag (latest-gpu, nightly, main) or no tag (which means "
+        "latest): a restart or a new node may pull another version, and the running version cannot be told "
+        "from the manifest. An image that is a placeholder ($IMAGE, {{ .Values.image }}) is reported as not "
+        "checked (info).",
+        "Pin a version tag (vllm/vllm-openai:v0.6.3) or a digest (@sha256:...).",
+    ),
+)
+
 
 # Words of a tag that name a channel or branch: the image behind them is re-pushed.
 MOVING_WORDS = frozenset({"nightly", "main", "master", "dev", "develop", "edge", "unstable", "stable", "canary"})

@@ -16,10 +16,23 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from kubectl_ml.model.codes import make_finding
-from kubectl_ml.model.findings import Evidence, Finding
+from kubectl_ml.model.codes import CodeInfo, declare, make_finding
+from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.object_shapes import object_problem, pod_spec_problem
 from kubectl_ml.model.subjects import Subject, ref_of
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+CODES = declare(
+    CodeInfo(
+        "invalid-manifest",
+        "lint",
+        Severity.ERROR,
+        "field of the wrong type (the API server would reject it)",
+        "A field has a type the Kubernetes API does not accept there (limits as a list, containers as a "
+        "mapping, a port as a string): kubectl apply fails on it.",
+        "Write the field with the type its API reference gives (kubectl explain <kind>.<field>).",
+    ),
+)
 
 
 def check_object(obj: Mapping[str, Any]) -> Finding | None:

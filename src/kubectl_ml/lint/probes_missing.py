@@ -33,8 +33,22 @@ from typing import Any
 from kubectl_ml.gpu._common import build
 from kubectl_ml.lint import model_servers
 from kubectl_ml.lint._common import ContainerSpec, containers, serves, serves_traffic
-from kubectl_ml.model.findings import Evidence, Finding
+from kubectl_ml.model.codes import CodeInfo, declare
+from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.subjects import Subject
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+CODES = declare(
+    CodeInfo(
+        "probes-missing",
+        "lint",
+        Severity.WARNING,
+        "serving container without readinessProbe",
+        "A Deployment or StatefulSet container that serves on a port has no readinessProbe, so it gets "
+        "traffic before the model is loaded, and during rollouts.",
+        "Add a readinessProbe on the server's readiness endpoint (e.g. /health, /v2/health/ready).",
+    ),
+)
 
 
 def _ports(container: Mapping[str, Any]) -> list[Any]:

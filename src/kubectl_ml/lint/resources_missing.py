@@ -23,8 +23,23 @@ from collections.abc import Iterator
 from kubectl_ml.gpu._common import build
 from kubectl_ml.lint._common import containers, gpu_resources, resources_of
 from kubectl_ml.lint.smoke_tests import idles
-from kubectl_ml.model.findings import Evidence, Finding
+from kubectl_ml.model.codes import CodeInfo, declare
+from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.subjects import Subject
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+CODES = declare(
+    CodeInfo(
+        "resources-missing",
+        "lint",
+        Severity.WARNING,
+        "CPU or memory requests (or GPU memory limit) missing",
+        "A container has no CPU or memory request (a limit counts as one), or a GPU container has no "
+        "memory limit: the scheduler places it blind, and it is the first to be evicted.",
+        "Set requests.cpu and requests.memory (kubectl ml rightsize measures them), and limits.memory for "
+        "GPU containers.",
+    ),
+)
 
 
 def check(subject: Subject) -> Iterator[Finding]:

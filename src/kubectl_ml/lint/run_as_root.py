@@ -40,8 +40,23 @@ from typing import Any
 from kubectl_ml.gpu._common import build
 from kubectl_ml.lint._common import ContainerSpec, containers, image_repository
 from kubectl_ml.model.accelerators import is_gpu_node_agent_image
+from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.subjects import Subject
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+CODES = declare(
+    CodeInfo(
+        "run-as-root",
+        "lint",
+        Severity.WARNING,
+        "container may run as root",
+        "A container runs as user 0, or nothing (runAsNonRoot or a non-zero runAsUser) keeps it from running as root.",
+        "Set securityContext.runAsNonRoot: true with a non-zero runAsUser and runAsGroup (the kubelet "
+        "refuses runAsNonRoot alone when the image's user is root or not numeric).",
+    ),
+)
+
 
 # The uid and gid the patch gives: the first non-system user of most base images.
 NON_ROOT_ID = 1000

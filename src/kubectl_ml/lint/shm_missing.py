@@ -51,9 +51,24 @@ from kubectl_ml.gpu._common import build
 from kubectl_ml.lint import model_servers
 from kubectl_ml.lint._common import containers, gpu_resources, image_repository, resources_of
 from kubectl_ml.lint.smoke_tests import is_smoke_test
+from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.quantity import try_parse_quantity
 from kubectl_ml.model.subjects import Subject
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+CODES = declare(
+    CodeInfo(
+        "shm-missing",
+        "lint",
+        Severity.WARNING,
+        "GPU container without memory-backed /dev/shm",
+        "A GPU container has no emptyDir with medium: Memory at /dev/shm, so it gets the runtime's 64Mi "
+        "default; DataLoader workers and NCCL fail with bus errors.",
+        "Mount an emptyDir with medium: Memory (and a sizeLimit) at /dev/shm.",
+    ),
+)
+
 
 _SHM = "/dev/shm"
 

@@ -28,9 +28,25 @@ from typing import Any
 from kubectl_ml.gpu._common import build
 from kubectl_ml.lint import model_servers
 from kubectl_ml.lint._common import containers, gpu_resources, runs_to_completion, serves
-from kubectl_ml.model.findings import Evidence, Finding
+from kubectl_ml.model.codes import CodeInfo, declare
+from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.subjects import Subject
 from kubectl_ml.scaffold.runtimes import STARTUP_PERIOD, STARTUP_SECONDS
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+CODES = declare(
+    CodeInfo(
+        "startup-probe-missing",
+        "lint",
+        Severity.WARNING,
+        "model server with livenessProbe, no startupProbe",
+        "A model server has a livenessProbe but no startupProbe: the kubelet kills it while the model "
+        "is still loading, and it restarts forever.",
+        "Add a startupProbe on the same endpoint whose budget (periodSeconds x failureThreshold) covers "
+        "model loading, at least 10 minutes for LLMs.",
+    ),
+)
+
 
 _HANDLERS = ("httpGet", "tcpSocket", "grpc", "exec")
 

@@ -33,8 +33,8 @@ from kubectl_ml.model.accelerators import (
     is_system_taint,
     is_system_taint_key,
 )
-from kubectl_ml.model.codes import make_finding
-from kubectl_ml.model.findings import Evidence, Finding, ObjectRef
+from kubectl_ml.model.codes import CodeInfo, declare, make_finding
+from kubectl_ml.model.findings import Evidence, Finding, ObjectRef, Severity
 from kubectl_ml.model.fit import NodeFit, advertised_accelerators, unknown_resources
 from kubectl_ml.model.pods import spec_containers
 from kubectl_ml.model.quantity import format_quantity
@@ -42,6 +42,52 @@ from kubectl_ml.model.resources import Resources, container_resources, node_reso
 from kubectl_ml.model.selectors import selector_keys
 from kubectl_ml.model.subjects import Subject, name_of, plural
 from kubectl_ml.model.tolerations import describe_taint, toleration_for, tolerations_with
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+SCHEDULING_CODES = declare(
+    CodeInfo(
+        "insufficient-resources",
+        "scheduling",
+        Severity.ERROR,
+        "waiting for free capacity",
+        "A node could hold the pod, but none has enough free CPU, memory or GPUs now.",
+        "Wait for capacity, free it, lower the requests, or add nodes.",
+    ),
+    CodeInfo(
+        "request-exceeds-node-capacity",
+        "scheduling",
+        Severity.ERROR,
+        "no node could ever fit it",
+        "The pod requests more than the allocatable capacity of every node it may run on.",
+        "Lower the request to what one node has, or add a node pool with larger machines.",
+    ),
+    CodeInfo(
+        "untolerated-taint",
+        "scheduling",
+        Severity.ERROR,
+        "node taint not tolerated",
+        "The nodes the pod needs are tainted and the pod has no matching toleration.",
+        "Add the toleration for the named taint (only where the pod should run there).",
+    ),
+    CodeInfo(
+        "node-selector-mismatch",
+        "scheduling",
+        Severity.ERROR,
+        "no node matches selector/affinity",
+        "No node has the labels the pod's nodeSelector or required node affinity asks for.",
+        "Fix the selector to match real node labels, or label the nodes.",
+    ),
+    CodeInfo(
+        "gpu-resource-unknown",
+        "gpu",
+        Severity.ERROR,
+        "resource name no node has",
+        "The pod asks for an extended resource no node advertises (often a typo such as "
+        "nvidia.com/gpus, or a MIG/shared name the nodes do not use); in lint, without nodes, a name of no "
+        "known vendor or sharing scheduler is a warning.",
+        "Use a resource name the GPU nodes advertise (kubectl ml gpu lists them).",
+    ),
+)
 
 
 @dataclass(frozen=True)

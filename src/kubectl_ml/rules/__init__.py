@@ -58,58 +58,34 @@ class Rule:
     module: Any
 
 
-def _rule(module: Any, scope: str, *codes: str) -> Rule:
+def _rule(module: Any, scope: str) -> Rule:
+    """A rule module's entry: its id from its name, its codes from its own ``CODES`` declaration."""
+    codes = tuple(info.code for info in module.CODES)
     return Rule(module.__name__.rsplit(".", 1)[-1].replace("_", "-"), scope, codes, module.check, module)
 
 
 RULES: tuple[Rule, ...] = (
-    _rule(
-        image_pull,
-        "pod",
-        "image-not-found",
-        "image-pull-unauthorized",
-        "image-pull-rate-limited",
-        "registry-unreachable",
-        "invalid-image-name",
-        "image-pull-failed",
-    ),
-    _rule(config_missing, "pod", "config-missing"),
-    _rule(mount_failed, "pod", "volume-mount-failed"),
-    _rule(command_not_found, "pod", "command-not-found"),
-    _rule(exec_format, "pod", "exec-format-error"),
-    _rule(gpu_runtime, "pod", "gpu-runtime-error"),
-    _rule(oom_killed, "pod", "oom-killed"),
-    _rule(cuda_oom, "pod", "cuda-oom"),
-    _rule(shm_exhausted, "pod", "shm-exhausted"),
-    _rule(nccl_timeout, "pod", "nccl-timeout"),
-    _rule(liveness_probe, "pod", "liveness-probe-restarts"),
-    _rule(readiness_probe, "pod", "readiness-probe-failing"),
-    _rule(evicted, "pod", "evicted"),
-    _rule(crash_loop, "pod", "crash-loop"),
-    _rule(scheduling_gated, "pod", "scheduling-gated"),
-    _rule(
-        unschedulable,
-        "pod",
-        "insufficient-resources",
-        "request-exceeds-node-capacity",
-        "untolerated-taint",
-        "node-selector-mismatch",
-        "pvc-unbound",
-        "gpu-resource-unknown",
-        "scheduling-constraint",
-    ),
-    _rule(create_failed, "workload", "quota-exceeded", "admission-denied"),
-    _rule(job_suspended, "workload", "job-suspended"),
-    _rule(
-        operator_status,
-        "workload",
-        "workload-failed",
-        "workload-not-ready",
-        "workload-restarting",
-        "workload-no-pods",
-    ),
-    _rule(gang_not_formed, "workload", "gang-not-formed"),
-    _rule(queue_admission, "workload", "queue-quota-insufficient", "queue-missing", "workload-preempted"),
+    _rule(image_pull, "pod"),
+    _rule(config_missing, "pod"),
+    _rule(mount_failed, "pod"),
+    _rule(command_not_found, "pod"),
+    _rule(exec_format, "pod"),
+    _rule(gpu_runtime, "pod"),
+    _rule(oom_killed, "pod"),
+    _rule(cuda_oom, "pod"),
+    _rule(shm_exhausted, "pod"),
+    _rule(nccl_timeout, "pod"),
+    _rule(liveness_probe, "pod"),
+    _rule(readiness_probe, "pod"),
+    _rule(evicted, "pod"),
+    _rule(crash_loop, "pod"),
+    _rule(scheduling_gated, "pod"),
+    _rule(unschedulable, "pod"),
+    _rule(create_failed, "workload"),
+    _rule(job_suspended, "workload"),
+    _rule(operator_status, "workload"),
+    _rule(gang_not_formed, "workload"),
+    _rule(queue_admission, "workload"),
 )
 
 # Findings that say why a queued object waits: beside them, "it is suspended" is the symptom.

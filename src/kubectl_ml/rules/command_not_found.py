@@ -16,8 +16,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.context import PodContext
-from kubectl_ml.model.findings import Evidence, Finding
+from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.pods import ContainerView, containers
 from kubectl_ml.rules._common import (
     event_evidence,
@@ -28,6 +29,19 @@ from kubectl_ml.rules._common import (
     status_evidence,
     terminated_recently,
 )
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+CODES = declare(
+    CodeInfo(
+        "command-not-found",
+        "start",
+        Severity.ERROR,
+        "command not found in the image",
+        "The container's command or entrypoint does not exist in the image (or is not executable).",
+        "Fix command/args, or use an image that contains the program.",
+    ),
+)
+
 
 # The program may be empty: `exec: "": executable file not found in $PATH` is an empty command or
 # entrypoint (vdesabou/kafka-docker-playground#8515).

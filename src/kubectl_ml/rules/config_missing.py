@@ -18,10 +18,24 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.context import PodContext
-from kubectl_ml.model.findings import Evidence, Finding
+from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.pods import containers
 from kubectl_ml.rules._common import event_evidence, finding, status_evidence
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+CODES = declare(
+    CodeInfo(
+        "config-missing",
+        "start",
+        Severity.ERROR,
+        "ConfigMap, Secret or key missing",
+        "The container references a ConfigMap or Secret (or a key in one) that does not exist in the namespace.",
+        "Create the object or key, fix the name, or mark the reference optional.",
+    ),
+)
+
 
 _MISSING_KEY = re.compile(r"[Cc]ouldn't find key (\S+) in (ConfigMap|Secret) ([^/\s]+)/(\S+)")
 _MISSING_OBJECT = re.compile(r'(configmap|secret)s? "([^"]+)" not found')

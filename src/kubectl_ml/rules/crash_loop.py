@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.events import Event
 from kubectl_ml.model.findings import Evidence, Finding, Severity
@@ -30,6 +31,20 @@ from kubectl_ml.rules._common import (
     status_evidence,
     terminated_recently,
 )
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+CODES = declare(
+    CodeInfo(
+        "crash-loop",
+        "running",
+        Severity.ERROR,
+        "container keeps exiting",
+        "The application exits and Kubernetes restarts it with growing back-off.",
+        "Read the log tail and the exit code; fix the application error or its configuration.",
+        generic=True,
+    ),
+)
+
 
 # Graceful stops and node reboots are not crashes (noise the anchors report: kwatch filters them too).
 _NOT_CRASHES = {"Completed", "Unknown", "ContainerStatusUnknown"}

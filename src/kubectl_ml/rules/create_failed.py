@@ -19,11 +19,33 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.context import WorkloadContext
 from kubectl_ml.model.events import Event
-from kubectl_ml.model.findings import Evidence, Finding, ObjectRef
+from kubectl_ml.model.findings import Evidence, Finding, ObjectRef, Severity
 from kubectl_ml.model.pods import condition_index
 from kubectl_ml.rules._common import event_evidence, finding, status_evidence
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+CODES = declare(
+    CodeInfo(
+        "quota-exceeded",
+        "scheduling",
+        Severity.ERROR,
+        "ResourceQuota refused the pods",
+        "The namespace's ResourceQuota refused to admit the pods.",
+        "Lower the pods' requests/limits, raise the quota, or free quota by removing other workloads.",
+    ),
+    CodeInfo(
+        "admission-denied",
+        "start",
+        Severity.ERROR,
+        "pod rejected at creation",
+        "The API server refused to create the pods (PodSecurity, an admission webhook, or a missing ServiceAccount).",
+        "Change the pod template to satisfy the policy, or fix the named object.",
+    ),
+)
+
 
 # The reason of "cannot create the pod" events: FailedCreate (Kubernetes' controllers), FailedCreatePod
 # (the Kubeflow training operator's pod control).

@@ -20,10 +20,25 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.context import PodContext
-from kubectl_ml.model.findings import Finding
+from kubectl_ml.model.findings import Finding, Severity
 from kubectl_ml.model.pods import containers
 from kubectl_ml.rules._common import find_line, finding, log_evidence, logs_command
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+CODES = declare(
+    CodeInfo(
+        "cuda-oom",
+        "running",
+        Severity.ERROR,
+        "GPU memory exhausted (CUDA OOM)",
+        "The process ran out of GPU memory; raising the container's memory limit does not help.",
+        "Lower the batch size, use gradient accumulation or checkpointing, mixed precision, or "
+        "shard the model over more GPUs.",
+    ),
+)
+
 
 NEEDLES = (
     "CUDA out of memory",

@@ -17,9 +17,23 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.context import PodContext
-from kubectl_ml.model.findings import Finding
+from kubectl_ml.model.findings import Finding, Severity
 from kubectl_ml.rules._common import finding, status_evidence
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+CODES = declare(
+    CodeInfo(
+        "evicted",
+        "running",
+        Severity.WARNING,
+        "evicted by node pressure",
+        "The kubelet evicted the pod because the node ran short of memory, disk or another resource.",
+        "Set requests close to real usage so the pod is not the first to go; limit ephemeral storage; check the node.",
+    ),
+)
+
 
 _LOW_ON = re.compile(r"The node was low on resource: ([\w.-]+)")
 _USING = re.compile(r"Container (\S+) was using (\S+?),? (?:request is|which exceeds its request of) (\S+?)[,.]")

@@ -15,10 +15,25 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.context import PodContext
-from kubectl_ml.model.findings import Evidence, Finding
+from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.pods import ContainerView, containers
 from kubectl_ml.rules._common import find_line, finding, log_evidence, status_evidence
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+CODES = declare(
+    CodeInfo(
+        "exec-format-error",
+        "start",
+        Severity.ERROR,
+        "image built for another CPU",
+        "The image's binaries are for another CPU architecture than the node's (e.g. an amd64 image on an arm64 node).",
+        "Build a multi-arch image, or pin the pod to "
+        "nodes of the image's architecture with a kubernetes.io/arch nodeSelector.",
+    ),
+)
+
 
 _NEEDLE = ("exec format error",)
 # `exec /app/run.sh: exec format error` (runc ≥1.1) names the file the kernel refused.

@@ -20,11 +20,27 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.context import WorkloadContext
-from kubectl_ml.model.findings import Finding
+from kubectl_ml.model.findings import Finding, Severity
 from kubectl_ml.model.pods import condition_index
 from kubectl_ml.model.workloads import pod_rank, pod_role
 from kubectl_ml.rules._common import finding, status_evidence
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+CODES = declare(
+    CodeInfo(
+        "gang-not-formed",
+        "operator",
+        Severity.ERROR,
+        "some pods run, others never scheduled",
+        "A distributed job's pods start together or not at all: some of its pods are Pending while "
+        "the others run and wait for them, holding their GPUs.",
+        "Fix what keeps the Pending pods from scheduling (their finding says it), or use gang "
+        "scheduling (Kueue, Volcano, coscheduling) so no pod starts before all can.",
+    ),
+)
+
 
 # A LeaderWorkerSet's pods of one group (its leader and workers) share this label's value.
 _LWS_GROUP = "leaderworkerset.sigs.k8s.io/group-index"

@@ -30,10 +30,26 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from kubectl_ml.model.accelerators import looks_like_accelerator
+from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.context import PodContext
-from kubectl_ml.model.findings import Evidence, Finding
+from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.pods import ContainerView, containers, requests_gpu
 from kubectl_ml.rules._common import event_evidence, find_line, finding, log_evidence, status_evidence
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+CODES = declare(
+    CodeInfo(
+        "gpu-runtime-error",
+        "start",
+        Severity.ERROR,
+        "NVIDIA runtime or driver failure",
+        "The GPU could not be given to the container: NVIDIA container runtime not configured, "
+        "driver missing or mismatched, or the device plugin could not allocate the device.",
+        "Fix the node's NVIDIA driver/container toolkit (or move the pod to a healthy GPU node); "
+        "check the RuntimeClass.",
+    ),
+)
+
 
 _RUNTIME_NOT_CONFIGURED = 'no runtime for "nvidia" is configured'
 _CLI = "nvidia-container-cli"

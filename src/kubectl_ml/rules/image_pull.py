@@ -19,11 +19,70 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.events import Event
-from kubectl_ml.model.findings import Evidence, Finding
+from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.pods import ContainerView, containers
 from kubectl_ml.rules._common import container_patch, event_evidence, finding, status_evidence
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+CODES = declare(
+    CodeInfo(
+        "image-not-found",
+        "image pull",
+        Severity.ERROR,
+        "image or tag does not exist",
+        "The registry answered that the repository, tag or digest does not exist.",
+        "Correct the image name or tag; list the tags the registry has.",
+    ),
+    CodeInfo(
+        "image-pull-unauthorized",
+        "image pull",
+        Severity.ERROR,
+        "registry refused the credentials",
+        "The registry refused the pull: no credentials, wrong credentials, or no access to the "
+        "repository (a private repository also answers this way when the name is wrong).",
+        "Create a docker-registry Secret and list it in imagePullSecrets (or on the "
+        "ServiceAccount); check the repository name.",
+    ),
+    CodeInfo(
+        "image-pull-rate-limited",
+        "image pull",
+        Severity.ERROR,
+        "registry rate limit (429)",
+        "The registry throttled the node's pulls (HTTP 429, e.g. Docker Hub's pull limit).",
+        "Authenticate pulls with imagePullSecrets, or mirror the image to your own registry.",
+    ),
+    CodeInfo(
+        "registry-unreachable",
+        "image pull",
+        Severity.ERROR,
+        "registry cannot be reached",
+        "The node could not reach the registry: DNS failure, timeout, refused connection or a "
+        "TLS certificate it does not trust.",
+        "Check the registry host name, the node's DNS and egress, proxies, and the CA the node trusts.",
+    ),
+    CodeInfo(
+        "invalid-image-name",
+        "image pull",
+        Severity.ERROR,
+        "image reference is malformed",
+        "The image reference cannot be parsed (upper-case letters, bad characters, a stray space or colon).",
+        "Fix the image reference in the pod template.",
+    ),
+    CodeInfo(
+        "image-pull-failed",
+        "image pull",
+        Severity.ERROR,
+        "image pull failed, cause unknown",
+        "The image could not be pulled and the detailed error is no longer available (events "
+        "expire after about an hour).",
+        "Watch the next pull attempt's events, or pull the image by hand from a machine with the same access.",
+        generic=True,
+    ),
+)
+
 
 PULL_REASONS = (
     "ErrImagePull",

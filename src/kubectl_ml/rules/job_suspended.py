@@ -17,12 +17,25 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.context import WorkloadContext
-from kubectl_ml.model.findings import Finding
+from kubectl_ml.model.findings import Finding, Severity
 from kubectl_ml.model.pods import find_condition
 from kubectl_ml.model.shapes import mapping
 from kubectl_ml.model.workloads import QUEUE_LABEL, has_finished, is_suspended, queue_name
 from kubectl_ml.rules._common import finding, object_path, spec_evidence, status_evidence
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+CODES = declare(
+    CodeInfo(
+        "job-suspended",
+        "scheduling",
+        Severity.WARNING,
+        "Job suspended, no pods",
+        "The Job has suspend: true, so it creates no pods; a queue such as Kueue keeps it so until quota is available.",
+        "Check the queue's quota and the Job's workload status, or resume the Job.",
+    ),
+)
 
 
 def _patch(path: str) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.pods import ContainerView, containers
@@ -33,6 +34,19 @@ from kubectl_ml.rules._common import (
     status_evidence,
     terminated_recently,
 )
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+CODES = declare(
+    CodeInfo(
+        "liveness-probe-restarts",
+        "running",
+        Severity.ERROR,
+        "killed by its liveness probe",
+        "The kubelet restarted the container because its liveness probe failed.",
+        "Give slow starts a startupProbe, raise timeoutSeconds/failureThreshold, or fix the health endpoint.",
+    ),
+)
+
 
 # Terminations the kubelet did not see happen: the container was lost (node reboot, runtime restart).
 _UNOBSERVED = ("ContainerStatusUnknown", "Unknown")

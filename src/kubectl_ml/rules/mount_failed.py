@@ -18,9 +18,25 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.context import PodContext
-from kubectl_ml.model.findings import Finding
+from kubectl_ml.model.findings import Finding, Severity
 from kubectl_ml.rules._common import event_evidence, finding
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+CODES = declare(
+    CodeInfo(
+        "volume-mount-failed",
+        "start",
+        Severity.ERROR,
+        "volume cannot be attached or mounted",
+        "A volume of the pod could not be attached to the node or mounted (a ReadWriteOnce volume "
+        "still attached elsewhere, a missing hostPath, a CSI driver failure).",
+        "Follow the message: wait for or force the detach, fix the path or the driver, or use a volume "
+        "access mode that fits the pods.",
+    ),
+)
+
 
 _VOLUME = re.compile(r'(?:for volume|Multi-Attach error for volume) "([^"]+)"')
 _UNMOUNTED = re.compile(r"unmounted volumes=\[([^\]]*)\]")

@@ -15,10 +15,24 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.context import PodContext
-from kubectl_ml.model.findings import Finding
+from kubectl_ml.model.findings import Finding, Severity
 from kubectl_ml.model.pods import containers
 from kubectl_ml.rules._common import find_line, finding, log_evidence, logs_command
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+CODES = declare(
+    CodeInfo(
+        "nccl-timeout",
+        "running",
+        Severity.ERROR,
+        "distributed collective timed out",
+        "A NCCL collective did not complete: a peer rank died or hung, or the network between ranks failed.",
+        "Find the first rank that failed (its logs show the real error); check the network between nodes.",
+    ),
+)
+
 
 _WATCHDOG = "Watchdog caught collective operation timeout"
 _GENERIC = "Some NCCL operations have failed or timed out"

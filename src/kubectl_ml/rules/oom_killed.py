@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.findings import Finding, Severity
 from kubectl_ml.model.pods import ContainerView, containers
@@ -26,6 +27,18 @@ from kubectl_ml.rules._common import (
     spec_evidence,
     status_evidence,
     terminated_recently,
+)
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+CODES = declare(
+    CodeInfo(
+        "oom-killed",
+        "running",
+        Severity.ERROR,
+        "container memory limit hit",
+        "The kernel killed the container because it used more memory than its limit.",
+        "Raise limits.memory (kubectl ml rightsize gives a measured value), or use less memory.",
+    ),
 )
 
 

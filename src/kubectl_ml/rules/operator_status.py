@@ -31,12 +31,55 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.context import WorkloadContext
 from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.pods import find_condition, indexed_conditions
 from kubectl_ml.model.shapes import mapping, text
 from kubectl_ml.model.workloads import WorkloadKind, has_finished, is_suspended, queue_name
 from kubectl_ml.rules._common import event_evidence, finding, object_path, status_evidence
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+CODES = declare(
+    CodeInfo(
+        "workload-failed",
+        "operator",
+        Severity.ERROR,
+        "operator marked it failed",
+        "The operator that runs the workload (Kubeflow, JobSet, KubeRay, Volcano, Trainer) marked it "
+        "failed; its status says why, in the operator's words.",
+        "Fix what the message and the failed pods' findings name, then submit the workload again.",
+    ),
+    CodeInfo(
+        "workload-not-ready",
+        "operator",
+        Severity.ERROR,
+        "operator reports it not ready",
+        "A serving or cluster object (InferenceService, LeaderWorkerSet, RayCluster, RayService) is not "
+        "ready, by its own status conditions.",
+        "Follow the condition's message: it usually names the revision, pod or model that fails.",
+    ),
+    CodeInfo(
+        "workload-restarting",
+        "operator",
+        Severity.WARNING,
+        "operator restarts it",
+        "The operator restarted the workload's pods after a failure (Kubeflow Restarting, JobSet "
+        "restarts, RayJob retries): it will fail again for the same cause.",
+        "Read the failed pods' findings for the cause before the restart budget runs out.",
+    ),
+    CodeInfo(
+        "workload-no-pods",
+        "operator",
+        Severity.ERROR,
+        "no pods, and nothing says why",
+        "The workload should be running but has no pods: with no status at all, its operator is not "
+        "running or not watching this namespace; with a status, it could not create them.",
+        "Check that the operator's controller runs (kubectl get pods -A | grep the operator) and its "
+        "log, and the object's events.",
+    ),
+)
+
 
 _RAY_FAILED_APPLICATION = ("DEPLOY_FAILED", "UNHEALTHY")
 

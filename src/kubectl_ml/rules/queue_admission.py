@@ -29,11 +29,47 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.context import WorkloadContext
 from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.pods import find_condition
 from kubectl_ml.model.workloads import QUEUE_LABEL, queue_name
 from kubectl_ml.rules._common import finding, object_path, status_evidence
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+CODES = declare(
+    CodeInfo(
+        "queue-quota-insufficient",
+        "queue",
+        Severity.ERROR,
+        "Kueue cannot reserve quota",
+        "Kueue has not admitted the workload: its ClusterQueue has not enough quota (nominal, and what "
+        "it may borrow) for what the workload asks.",
+        "Lower the request, wait for running workloads to finish, or raise the ClusterQueue's "
+        "nominalQuota (or let it borrow from its cohort).",
+    ),
+    CodeInfo(
+        "queue-missing",
+        "queue",
+        Severity.ERROR,
+        "queue absent, stopped or inactive",
+        "The workload names a LocalQueue that does not exist, or whose ClusterQueue is missing, "
+        "stopped or inactive: Kueue will never admit it.",
+        "Create the LocalQueue (pointing at an active ClusterQueue), fix the queue-name label, or "
+        "start the ClusterQueue (spec.stopPolicy: None).",
+    ),
+    CodeInfo(
+        "workload-preempted",
+        "queue",
+        Severity.WARNING,
+        "evicted by Kueue",
+        "Kueue evicted the admitted workload (preempted by a higher-priority workload, or its pods "
+        "were not ready in time); it waits in the queue again.",
+        "Give it a higher WorkloadPriorityClass, or more quota; for PodsReady timeouts, find why pods "
+        "start slowly (image pulls, scheduling).",
+    ),
+)
+
 
 # Kueue's words for a queue it cannot use (workload_controller.go, scheduler.go), across releases.
 _MISSING = re.compile(

@@ -17,12 +17,25 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.events import parse_time
 from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.pods import ContainerView, containers
 from kubectl_ml.model.probes import HEALTH_ENDPOINTS, classify_probe_failure, undeclared_port
 from kubectl_ml.rules._common import event_evidence, finding, spec_evidence, status_evidence
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+CODES = declare(
+    CodeInfo(
+        "readiness-probe-failing",
+        "running",
+        Severity.ERROR,
+        "readiness probe failing",
+        "The container runs but its readiness probe fails, so it receives no traffic.",
+        "Check the probe's port and path against the server, and how long the model takes to load.",
+    ),
+)
 
 
 def _advice(message: str) -> str:

@@ -12,11 +12,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.context import PodContext
-from kubectl_ml.model.findings import Finding
+from kubectl_ml.model.findings import Finding, Severity
 from kubectl_ml.model.pods import condition_index
 from kubectl_ml.model.workloads import queue_name
 from kubectl_ml.rules._common import finding, spec_evidence, status_evidence
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+CODES = declare(
+    CodeInfo(
+        "scheduling-gated",
+        "scheduling",
+        Severity.WARNING,
+        "held by scheduling gates",
+        "The pod has schedulingGates, so the scheduler ignores it until a controller (e.g. Kueue) removes them.",
+        "Check the controller that owns the gate (its queue, quota or admission).",
+    ),
+)
 
 
 def check(context: PodContext) -> Iterator[Finding]:

@@ -17,10 +17,24 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.context import PodContext
-from kubectl_ml.model.findings import Evidence, Finding
+from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.pods import ContainerView, containers
 from kubectl_ml.rules._common import find_line, finding, log_evidence, status_evidence
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+CODES = declare(
+    CodeInfo(
+        "shm-exhausted",
+        "running",
+        Severity.ERROR,
+        "/dev/shm too small",
+        "Shared memory ran out (the container default is 64Mi); PyTorch DataLoader workers need more.",
+        "Mount an emptyDir with medium: Memory at /dev/shm (its size counts against the memory limit).",
+    ),
+)
+
 
 # The worker's own report first: it names shm; the main process's lines below come after it.
 _NEEDLES = (

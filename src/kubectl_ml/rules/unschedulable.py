@@ -30,12 +30,13 @@ from kubectl_ml.model.accelerators import (
     is_system_taint_key,
     looks_like_accelerator,
 )
+from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.events import Event, newest_first
 from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.fit import NodeFit, evaluate
+from kubectl_ml.model.placement import SCHEDULING_CODES, judge, resource_evidence
 from kubectl_ml.model.placement import insufficient as insufficient_finding
-from kubectl_ml.model.placement import judge, resource_evidence
 from kubectl_ml.model.pods import condition, condition_index
 from kubectl_ml.model.resources import Resources, pod_requests, rename_resources
 from kubectl_ml.model.scheduler_messages import (
@@ -48,6 +49,27 @@ from kubectl_ml.model.selectors import selector_keys
 from kubectl_ml.model.subjects import name_of, pod_subject
 from kubectl_ml.model.tolerations import toleration_for, tolerations_with
 from kubectl_ml.rules._common import event_evidence, finding, spec_evidence, status_evidence
+
+# The codes this module emits: their one declaration (docs/codes.md is generated from it).
+CODES = SCHEDULING_CODES + declare(
+    CodeInfo(
+        "pvc-unbound",
+        "scheduling",
+        Severity.ERROR,
+        "PersistentVolumeClaim not bound",
+        "A PersistentVolumeClaim the pod mounts is missing or not bound to a volume.",
+        "Create the claim, fix its StorageClass, or provision a volume.",
+    ),
+    CodeInfo(
+        "scheduling-constraint",
+        "scheduling",
+        Severity.ERROR,
+        "other scheduling constraint",
+        "The scheduler rejected every node for another reason: pod affinity or anti-affinity, "
+        "topology spread, host ports, volume zone or node name.",
+        "Relax the named constraint, or add nodes that satisfy it.",
+    ),
+)
 
 
 def _scheduler_message(context: PodContext) -> tuple[SchedulingMessage | None, Evidence | None, Event | None]:
