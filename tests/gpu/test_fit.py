@@ -13,7 +13,7 @@ KARPENTER = "ip-192-168-77-142.us-west-2.compute.internal"
 
 def _findings(scenario: str):
     cluster = load(scenario)
-    return list(fit.check(cluster.nodes, cluster.pods, cluster.workloads))
+    return list(fit.placement_findings(cluster.nodes, cluster.pods, cluster.workloads))
 
 
 def _codes(findings) -> dict[str, str]:
@@ -173,17 +173,17 @@ def test_lt_gt_tolerations_and_prefer_no_schedule() -> None:
         _node("score", "1", [{"key": "example.com/reliability", "value": "950", "effect": "NoSchedule"}]),
     ]
     tolerate_above = [{"key": "example.com/reliability", "operator": "Gt", "value": "900", "effect": "NoSchedule"}]
-    [placed] = fit.check(nodes, [], [_template(tolerations=tolerate_above)])
+    [placed] = fit.placement_findings(nodes, [], [_template(tolerations=tolerate_above)])
     assert "fits 2 nodes of 2" in placed.summary
     tolerate_below = [{"key": "example.com/reliability", "operator": "Lt", "value": "900", "effect": "NoSchedule"}]
-    [placed] = fit.check(nodes, [], [_template(tolerations=tolerate_below)])
+    [placed] = fit.placement_findings(nodes, [], [_template(tolerations=tolerate_below)])
     assert "fits 1 node of 2: soft" in placed.summary
 
 
 def test_typo_gets_a_rename_patch() -> None:
     template = _template()
     template["spec"]["template"]["spec"]["containers"][0]["resources"] = {"limits": {"nvidia.com/gpus": "1"}}
-    [finding] = fit.check([_node("n", "1")], [], [template])
+    [finding] = fit.placement_findings([_node("n", "1")], [], [template])
     assert finding.code == "gpu-resource-unknown"
     assert finding.patch == {
         "spec": {
@@ -217,19 +217,19 @@ def test_replicaset_of_a_listed_deployment_is_not_checked_twice() -> None:
         "spec": replica_set["spec"]["template"]["spec"],
         "status": {"phase": "Pending"},
     }
-    findings = list(fit.check([_node("n", "1", gpu="a100")], [pod], [deployment, replica_set]))
+    findings = list(fit.placement_findings([_node("n", "1", gpu="a100")], [pod], [deployment, replica_set]))
     assert [(item.code, item.object.kind) for item in findings] == [("node-selector-mismatch", "Deployment")]
 
 
 def test_cordoned_nodes_and_cpu_templates() -> None:
     cordoned = _node("n", "1")
     cordoned["spec"]["unschedulable"] = True
-    [finding] = fit.check([cordoned], [], [_template()])
+    [finding] = fit.placement_findings([cordoned], [], [_template()])
     assert finding.code == "insufficient-resources"
     assert finding.commands == ("kubectl uncordon n",)
     cpu_only = _template()
     cpu_only["spec"]["template"]["spec"]["containers"][0]["resources"] = {"requests": {"cpu": "1"}}
-    assert list(fit.check([_node("n", "1")], [], [cpu_only])) == []
+    assert list(fit.placement_findings([_node("n", "1")], [], [cpu_only])) == []
 
 
 def test_hami_memory_and_core_shares_are_not_unknown_resources() -> None:
@@ -240,6 +240,6 @@ def test_hami_memory_and_core_shares_are_not_unknown_resources() -> None:
     template["spec"]["template"]["spec"]["containers"][0]["resources"] = {
         "limits": {"nvidia.com/gpu": "1", "nvidia.com/gpumem": "3000", "nvidia.com/gpucores": "30"}
     }
-    [placed] = fit.check([_node("n", "1")], [], [template])
+    [placed] = fit.placement_findings([_node("n", "1")], [], [template])
     assert placed.code == "gpu-placement"
     assert "fits 1 node of 1: n" in placed.summary

@@ -9,7 +9,7 @@ from tests.gpu.scenarios import by_object, evidence, load
 
 def _findings(scenario: str):
     cluster = load(scenario)
-    return list(limits.check(cluster.pods, cluster.workloads))
+    return list(limits.limit_findings(cluster.pods, cluster.workloads))
 
 
 def test_request_without_limit_on_a_deployment_template() -> None:
@@ -94,8 +94,8 @@ def _pod(resources: dict[str, Any], owner: dict[str, Any] | None = None, init: b
 
 
 def test_bare_pod_limit_only_is_fine_and_typo_counts() -> None:
-    assert list(limits.check([_pod({"limits": {"nvidia.com/gpu": "2"}})], [])) == []
-    [finding] = limits.check([_pod({"requests": {"nvidia.com/gpus": "1"}})], [])
+    assert list(limits.limit_findings([_pod({"limits": {"nvidia.com/gpu": "2"}})], [])) == []
+    [finding] = limits.limit_findings([_pod({"requests": {"nvidia.com/gpus": "1"}})], [])
     assert finding.code == "gpu-limit-missing"
     assert finding.object == ObjectRef("Pod", "x", "p")
     assert finding.patch == {
@@ -109,7 +109,7 @@ def test_bare_pod_limit_only_is_fine_and_typo_counts() -> None:
 
 
 def test_init_container_and_cpu_resources() -> None:
-    [finding] = limits.check(
+    [finding] = limits.limit_findings(
         [_pod({"requests": {"nvidia.com/gpu": "1", "cpu": "1"}, "limits": {"cpu": "2"}}, init=True)], []
     )
     assert finding.code == "gpu-limit-missing"
@@ -125,5 +125,5 @@ def test_pods_of_a_listed_workload_are_left_to_its_template() -> None:
             "template": {"spec": {"containers": [{"name": "c", "resources": {"requests": {"nvidia.com/gpu": "1"}}}]}}
         },
     }
-    findings = list(limits.check([_pod({"requests": {"nvidia.com/gpu": "1"}}, owner)], [replica_set]))
+    findings = list(limits.limit_findings([_pod({"requests": {"nvidia.com/gpu": "1"}}, owner)], [replica_set]))
     assert [(item.code, item.object.kind) for item in findings] == [("gpu-limit-missing", "ReplicaSet")]

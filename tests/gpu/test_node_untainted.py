@@ -7,7 +7,7 @@ from tests.gpu.scenarios import by_object, evidence, load
 
 
 def _findings(scenario: str):
-    return list(node_untainted.check(load(scenario).table()))
+    return list(node_untainted.untainted_nodes(load(scenario).table()))
 
 
 def test_gke_nodes_tainted_automatically_are_not_reported() -> None:
@@ -61,7 +61,7 @@ def test_prefer_no_schedule_and_system_taints_do_not_count() -> None:
         _node("cordoned", [{"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}]),
         _node("dedicated", [{"key": "dedicated", "value": "ml", "effect": "NoExecute"}]),
     ]
-    findings = by_object(list(node_untainted.check(gpu_nodes(nodes, []))), "gpu-node-untainted")
+    findings = by_object(list(node_untainted.untainted_nodes(gpu_nodes(nodes, []))), "gpu-node-untainted")
     assert sorted(findings) == ["Node/cordoned", "Node/soft"]
     # GKE's own taint for a GKE node, and the soft taint named as only a preference.
     assert findings["Node/soft"].commands == ("kubectl taint nodes soft nvidia.com/gpu=present:NoSchedule",)
@@ -73,6 +73,6 @@ def test_other_vendors_and_platforms() -> None:
         _node("mi300", [], provider="", resource="amd.com/gpu"),
         _node("onprem", [], provider="", resource="nvidia.com/mig-1g.5gb"),
     ]
-    findings = by_object(list(node_untainted.check(gpu_nodes(nodes, []))), "gpu-node-untainted")
+    findings = by_object(list(node_untainted.untainted_nodes(gpu_nodes(nodes, []))), "gpu-node-untainted")
     assert findings["Node/mi300"].commands == ("kubectl taint nodes mi300 amd.com/gpu=true:NoSchedule",)
     assert findings["Node/onprem"].commands == ("kubectl taint nodes onprem nvidia.com/gpu=true:NoSchedule",)

@@ -13,7 +13,7 @@ GKE_B = "gke-ml-prod-a100-pool-0d6e2f1a-m2hd"
 
 def _findings(scenario: str):
     cluster = load(scenario)
-    return by_object(list(squatter.check(cluster.table(), cluster.pods)), "gpu-node-squatter")
+    return by_object(list(squatter.squatters(cluster.table(), cluster.pods)), "gpu-node-squatter")
 
 
 def test_cpu_pod_tolerating_everything_on_a_tainted_gpu_node() -> None:
@@ -77,10 +77,10 @@ def test_finished_pods_and_mirror_annotation_only() -> None:
     mirror = _pod("static")
     mirror["metadata"]["annotations"] = {"kubernetes.io/config.mirror": "abc"}
     done = _pod("done", "Succeeded", tolerations=[{"operator": "Exists"}])
-    assert list(squatter.check(gpu_nodes([NODE], [mirror, done]), [mirror, done])) == []
+    assert list(squatter.squatters(gpu_nodes([NODE], [mirror, done]), [mirror, done])) == []
 
 
 def test_toleration_with_key_and_empty_effect() -> None:
     pod = _pod("copy", tolerations=[{"key": "nvidia.com/gpu", "operator": "Exists"}])
-    [finding] = squatter.check(gpu_nodes([NODE], [pod]), [pod])
+    [finding] = squatter.squatters(gpu_nodes([NODE], [pod]), [pod])
     assert "tolerates nvidia.com/gpu=present:NoSchedule (spec.tolerations[0])" in finding.summary

@@ -89,7 +89,7 @@ def _doctor(nodes: list[dict[str, Any]], pod: dict[str, Any], bound: list[dict[s
 def test_doctor_and_gpu_give_the_same_finding(scenario: str) -> None:
     nodes, pod, bound, code = SCENARIOS[scenario]
     from_doctor = _doctor(copy.deepcopy(nodes), copy.deepcopy(pod), copy.deepcopy(bound))
-    from_gpu = list(gpu_fit.check(copy.deepcopy(nodes), [copy.deepcopy(pod), *copy.deepcopy(bound)], []))
+    from_gpu = list(gpu_fit.placement_findings(copy.deepcopy(nodes), [copy.deepcopy(pod), *copy.deepcopy(bound)], []))
     assert [item.code for item in from_doctor] == [code]
     assert [item.code for item in from_gpu] == [code]
     [doctor], [gpu] = from_doctor, from_gpu

@@ -11,10 +11,11 @@ from dataclasses import replace
 from typing import Any
 
 from kubectl_ml.errors import NotFoundError
+from kubectl_ml.model.checks import needs_of
 from kubectl_ml.model.findings import Finding, Report, Severity
 from kubectl_ml.model.pods import containers, controller_of, find_container, needs_diagnosis, pod_ref
 from kubectl_ml.model.replacement import failed_pod_outcome
-from kubectl_ml.rules import first_failure, run_pod_rules, run_workload_rules
+from kubectl_ml.rules import RULES, first_failure, run_pod_rules, run_workload_rules
 from kubectl_ml.sources.base import Source
 from kubectl_ml.sources.gather import check_namespace, gather_pod, gather_scan, gather_workload
 from kubectl_ml.sources.kinds import CONTROLLER_KINDS, OPERATOR_KINDS
@@ -67,7 +68,7 @@ def _filter_container(findings: list[Finding], container: str | None) -> list[Fi
 
 def doctor_pod(source: Source, namespace: str, name: str, container: str | None = None) -> Report:
     """Diagnose one pod, whatever its state."""
-    view, pod = gather_pod(source, namespace, name)
+    view, pod = gather_pod(source, namespace, name, needs_of(RULES))
     if container and find_container(pod, container) is None:
         names = [item.name for item in containers(pod)]
         raise NotFoundError(
@@ -81,14 +82,14 @@ def doctor_pod(source: Source, namespace: str, name: str, container: str | None 
 
 def doctor_workload(source: Source, namespace: str, kind: str, name: str) -> Report:
     """Diagnose a workload: its pods, and the controller itself (quota, admission, suspension)."""
-    view, _controller = gather_workload(source, namespace, kind, name)
+    view, _controller = gather_workload(source, namespace, kind, name, needs_of(RULES))
     findings, notes = _diagnose_view(view, kinds=(kind,))
     return _report(view, source, findings, len(view.pods), notes)
 
 
 def doctor_scan(source: Source, namespace: str | None) -> Report:
     """Scan a namespace (or all) for unhealthy pods and stuck controllers."""
-    view = gather_scan(source, namespace)
+    view = gather_scan(source, namespace, needs_of(RULES))
     notes = []
     if namespace and not view.pods and not any(view.controllers.values()):
         check_namespace(source, namespace)

@@ -29,6 +29,7 @@ from dataclasses import replace
 from typing import Any
 
 from kubectl_ml.gpu._common import build, top_level_templates, top_workload, workload_index
+from kubectl_ml.gpu.context import GpuContext
 from kubectl_ml.gpu.nodes import platform_of, pods_by_node
 from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.findings import Finding, ObjectRef, Severity
@@ -158,7 +159,7 @@ def _pending(pod: Mapping[str, Any]) -> bool:
     return not (pod.get("spec") or {}).get("nodeName") and (pod.get("status") or {}).get("phase") in (None, "Pending")
 
 
-def check(
+def placement_findings(
     nodes: Iterable[Mapping[str, Any]],
     pods: Iterable[Mapping[str, Any]],
     workloads: Iterable[Mapping[str, Any]],
@@ -202,3 +203,8 @@ def check(
             elif found.severity > Severity.INFO:
                 # The template's gpu-placement already says where the workload's pods fit.
                 yield replace(found, workload=ObjectRef(*owner))
+
+
+def check(context: GpuContext) -> Iterator[Finding]:
+    """The registry's entry point: :func:`placement_findings` over the context."""
+    return placement_findings(context.nodes, context.pods, context.workloads)

@@ -24,6 +24,7 @@ from fractions import Fraction
 from typing import Any
 
 from kubectl_ml.gpu._common import build, top_level_templates, top_workload, workload_index
+from kubectl_ml.gpu.context import GpuContext
 from kubectl_ml.model.accelerators import looks_like_accelerator
 from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.findings import Evidence, Finding, Severity
@@ -139,7 +140,7 @@ def check_subject(subject: Subject) -> Iterator[Finding]:
         yield from _container_findings(subject, key, index, container)
 
 
-def check(pods: Iterable[Mapping[str, Any]], workloads: Iterable[Mapping[str, Any]]) -> Iterator[Finding]:
+def limit_findings(pods: Iterable[Mapping[str, Any]], workloads: Iterable[Mapping[str, Any]]) -> Iterator[Finding]:
     """Yield ``gpu-limit-missing`` and ``gpu-request-limit-mismatch`` for pods and workload templates.
 
     A pod whose controller is among ``workloads`` is not checked on its own: its template carries the
@@ -160,3 +161,8 @@ def check(pods: Iterable[Mapping[str, Any]], workloads: Iterable[Mapping[str, An
     for pod in pods:
         if top_workload(pod, index) is None:
             yield from check_subject(pod_subject(pod))
+
+
+def check(context: GpuContext) -> Iterator[Finding]:
+    """The registry's entry point: :func:`limit_findings` over the context."""
+    return limit_findings(context.pods, context.workloads)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 
 from kubectl_ml.gpu._common import build
+from kubectl_ml.gpu.context import GpuContext
 from kubectl_ml.gpu.nodes import GpuNode
 from kubectl_ml.model.accelerators import is_system_taint
 from kubectl_ml.model.codes import CodeInfo, declare
@@ -71,7 +72,7 @@ def is_untainted(node: GpuNode) -> bool:
     return not blocking_taints(node)
 
 
-def check(nodes: Iterable[GpuNode]) -> Iterator[Finding]:
+def untainted_nodes(nodes: Iterable[GpuNode]) -> Iterator[Finding]:
     """Yield ``gpu-node-untainted`` for each GPU node without a blocking taint.
 
     Args:
@@ -111,3 +112,8 @@ def _platform_words(platform: str) -> str:
         "aks": "Azure's documented GPU taint; AKS never taints GPU pools itself",
         "eks": "the GPU taint of Karpenter's documentation; EKS never taints GPU nodes itself",
     }.get(platform, "a common GPU taint; nothing taints GPU nodes by default")
+
+
+def check(context: GpuContext) -> Iterator[Finding]:
+    """The registry's entry point: :func:`untainted_nodes` over the context."""
+    return untainted_nodes(context.table)

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from kubectl_ml.gpu._common import build, owner_key
+from kubectl_ml.gpu.context import GpuContext
 from kubectl_ml.gpu.node_untainted import blocking_taints, recommended_taint
 from kubectl_ml.gpu.nodes import GpuNode
 from kubectl_ml.model.accelerators import looks_like_accelerator
@@ -108,7 +109,7 @@ def _how(pod: Mapping[str, Any], node: GpuNode) -> tuple[str, list[Evidence], st
     return "; ".join(clauses) or "it tolerates the node's taints", evidence, remedy
 
 
-def check(nodes: Iterable[GpuNode], pods: Iterable[Mapping[str, Any]]) -> Iterator[Finding]:
+def squatters(nodes: Iterable[GpuNode], pods: Iterable[Mapping[str, Any]]) -> Iterator[Finding]:
     """Yield ``gpu-node-squatter`` for each running pod without an accelerator request on a GPU node.
 
     Args:
@@ -139,3 +140,8 @@ def check(nodes: Iterable[GpuNode], pods: Iterable[Mapping[str, Any]]) -> Iterat
             commands=[f"kubectl get pods -A --field-selector spec.nodeName={node_name} -o wide"],
             workload=ObjectRef(owner[0], owner[1], owner[2]) if owner else None,
         )
+
+
+def check(context: GpuContext) -> Iterator[Finding]:
+    """The registry's entry point: :func:`squatters` over the context."""
+    return squatters(context.table, context.pods)

@@ -37,6 +37,7 @@ from kubectl_ml.lint.suppression import (
     ignored_codes,
     unknown_annotation_notes,
 )
+from kubectl_ml.model.checks import Check, register
 from kubectl_ml.model.findings import Finding
 from kubectl_ml.model.workloads import is_unknown_workload, kind_key, not_checked_note
 
@@ -45,7 +46,6 @@ __all__ = [
     "LintConfig",
     "LintInput",
     "LintResult",
-    "LintRule",
     "field_line",
     "lint_manifests",
     "lint_objects",
@@ -53,39 +53,18 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class LintRule:
-    """A lint rule module and the codes it may emit.
-
-    Attributes:
-        id: kebab-case name: the module name with ``_`` replaced by ``-``.
-        codes: the finding codes it may emit.
-        module: the module, whose docstring documents the rule and whose ``check`` runs it.
-    """
-
-    id: str
-    codes: tuple[str, ...]
-    module: Any
-
-
-def _rule(module: Any) -> LintRule:
-    """A lint rule module's entry: its id from its name, its codes from its own ``CODES`` declaration."""
-    codes = tuple(info.code for info in module.CODES)
-    return LintRule(module.__name__.rsplit(".", 1)[-1].replace("_", "-"), codes, module)
-
-
-RULES: tuple[LintRule, ...] = (
-    _rule(invalid_manifest),
-    _rule(gpu_resource_unknown),
-    _rule(gpu_limits),
-    _rule(image_tag_latest),
-    _rule(resources_missing),
-    _rule(probes_missing),
-    _rule(startup_probe_missing),
-    _rule(shm_missing),
-    _rule(run_as_root),
-    _rule(gpu_visible_devices_all),
-    _rule(gpu_image_without_gpu),
+RULES: tuple[Check, ...] = (
+    register(invalid_manifest, "lint"),
+    register(gpu_resource_unknown, "lint"),
+    register(gpu_limits, "lint"),
+    register(image_tag_latest, "lint"),
+    register(resources_missing, "lint"),
+    register(probes_missing, "lint"),
+    register(startup_probe_missing, "lint"),
+    register(shm_missing, "lint"),
+    register(run_as_root, "lint"),
+    register(gpu_visible_devices_all, "lint"),
+    register(gpu_image_without_gpu, "lint"),
 )
 
 
@@ -207,7 +186,7 @@ def _lint_one(item: LintInput, config: LintConfig, known: set[str], tally: _Tall
     for subject in subjects:
         reasons = {**ignored_codes(item.object, middle), **ignored_codes({}, subject.pod.get("metadata"))}
         for rule in RULES:
-            for finding in rule.module.check(subject):
+            for finding in rule.check(subject):
                 outcome = _judged(_locate(finding, item), reasons, config)
                 if isinstance(outcome, Suppressed):
                     tally.suppressed.append(outcome)

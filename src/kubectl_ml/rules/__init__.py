@@ -7,10 +7,9 @@ regenerate docs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable
 
+from kubectl_ml.model.checks import Check, register
 from kubectl_ml.model.codes import CODES
 from kubectl_ml.model.context import PodContext, WorkloadContext
 from kubectl_ml.model.findings import Finding
@@ -38,54 +37,28 @@ from kubectl_ml.rules import (
     unschedulable,
 )
 
-
-@dataclass(frozen=True)
-class Rule:
-    """A registered rule.
-
-    Attributes:
-        id: kebab-case name, equal to the module name with ``_`` replaced by ``-``.
-        scope: ``pod`` or ``workload``: which context ``check`` takes.
-        codes: the finding codes it may emit.
-        check: the rule function.
-        module: the module, whose docstring documents the rule.
-    """
-
-    id: str
-    scope: str
-    codes: tuple[str, ...]
-    check: Callable[[Any], Iterable[Finding]]
-    module: Any
-
-
-def _rule(module: Any, scope: str) -> Rule:
-    """A rule module's entry: its id from its name, its codes from its own ``CODES`` declaration."""
-    codes = tuple(info.code for info in module.CODES)
-    return Rule(module.__name__.rsplit(".", 1)[-1].replace("_", "-"), scope, codes, module.check, module)
-
-
-RULES: tuple[Rule, ...] = (
-    _rule(image_pull, "pod"),
-    _rule(config_missing, "pod"),
-    _rule(mount_failed, "pod"),
-    _rule(command_not_found, "pod"),
-    _rule(exec_format, "pod"),
-    _rule(gpu_runtime, "pod"),
-    _rule(oom_killed, "pod"),
-    _rule(cuda_oom, "pod"),
-    _rule(shm_exhausted, "pod"),
-    _rule(nccl_timeout, "pod"),
-    _rule(liveness_probe, "pod"),
-    _rule(readiness_probe, "pod"),
-    _rule(evicted, "pod"),
-    _rule(crash_loop, "pod"),
-    _rule(scheduling_gated, "pod"),
-    _rule(unschedulable, "pod"),
-    _rule(create_failed, "workload"),
-    _rule(job_suspended, "workload"),
-    _rule(operator_status, "workload"),
-    _rule(gang_not_formed, "workload"),
-    _rule(queue_admission, "workload"),
+RULES: tuple[Check, ...] = (
+    register(image_pull, "pod"),
+    register(config_missing, "pod"),
+    register(mount_failed, "pod"),
+    register(command_not_found, "pod"),
+    register(exec_format, "pod"),
+    register(gpu_runtime, "pod"),
+    register(oom_killed, "pod"),
+    register(cuda_oom, "pod"),
+    register(shm_exhausted, "pod"),
+    register(nccl_timeout, "pod"),
+    register(liveness_probe, "pod"),
+    register(readiness_probe, "pod"),
+    register(evicted, "pod"),
+    register(crash_loop, "pod"),
+    register(scheduling_gated, "pod"),
+    register(unschedulable, "pod"),
+    register(create_failed, "workload"),
+    register(job_suspended, "workload"),
+    register(operator_status, "workload"),
+    register(gang_not_formed, "workload"),
+    register(queue_admission, "workload"),
 )
 
 # Findings that say why a queued object waits: beside them, "it is suspended" is the symptom.
@@ -112,7 +85,7 @@ def _drop_superseded(findings: list[Finding]) -> list[Finding]:
     return kept
 
 
-def run_pod_rules(context: PodContext, rules: Iterable[Rule] = RULES) -> list[Finding]:
+def run_pod_rules(context: PodContext, rules: Iterable[Check] = RULES) -> list[Finding]:
     """Run every pod rule on one pod and return its findings, catch-alls resolved."""
     findings: list[Finding] = []
     for rule in rules:
@@ -121,7 +94,7 @@ def run_pod_rules(context: PodContext, rules: Iterable[Rule] = RULES) -> list[Fi
     return _drop_superseded(findings)
 
 
-def run_workload_rules(context: WorkloadContext, rules: Iterable[Rule] = RULES) -> list[Finding]:
+def run_workload_rules(context: WorkloadContext, rules: Iterable[Check] = RULES) -> list[Finding]:
     """Run every workload rule on one controller."""
     findings: list[Finding] = []
     for rule in rules:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from kubectl_ml.model.checks import Need
 from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.findings import Evidence, Finding, Severity
@@ -28,6 +29,12 @@ from kubectl_ml.rules._common import (
     spec_evidence,
     status_evidence,
     terminated_recently,
+)
+
+# What this rule reads beyond the pod or workload itself (sources/gather.py fetches exactly that).
+NEEDS = (
+    Need("events"),
+    Need("logs"),
 )
 
 # The codes this module emits: their one declaration (docs/codes.md is generated from it).

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from kubectl_ml.model.checks import Need
 from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.events import Event
@@ -30,6 +31,12 @@ from kubectl_ml.rules._common import (
     logs_command,
     status_evidence,
     terminated_recently,
+)
+
+# What this rule reads beyond the pod or workload itself (sources/gather.py fetches exactly that).
+NEEDS = (
+    Need("events"),
+    Need("logs"),
 )
 
 # The codes this module emits: their one declaration (docs/codes.md is generated from it).

@@ -30,11 +30,18 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from kubectl_ml.model.accelerators import looks_like_accelerator
+from kubectl_ml.model.checks import Need
 from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.pods import ContainerView, containers, requests_gpu
 from kubectl_ml.rules._common import event_evidence, find_line, finding, log_evidence, status_evidence
+
+# What this rule reads beyond the pod or workload itself (sources/gather.py fetches exactly that).
+NEEDS = (
+    Need("events"),
+    Need("logs"),
+)
 
 # The codes this module emits: their one declaration (docs/codes.md is generated from it).
 CODES = declare(

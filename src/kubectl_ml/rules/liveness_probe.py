@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from kubectl_ml.model.checks import Need
 from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.findings import Evidence, Finding, Severity
@@ -34,6 +35,9 @@ from kubectl_ml.rules._common import (
     status_evidence,
     terminated_recently,
 )
+
+# What this rule reads beyond the pod or workload itself (sources/gather.py fetches exactly that).
+NEEDS = (Need("events"),)
 
 # The codes this module emits: their one declaration (docs/codes.md is generated from it).
 CODES = declare(

@@ -18,10 +18,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from kubectl_ml.model.checks import Need
 from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.findings import Finding, Severity
 from kubectl_ml.rules._common import event_evidence, finding
+
+# What this rule reads beyond the pod or workload itself (sources/gather.py fetches exactly that).
+NEEDS = (Need("events"),)
 
 # The codes this module emits: their one declaration (docs/codes.md is generated from it).
 CODES = declare(

@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from kubectl_ml.model.checks import Need
 from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.context import WorkloadContext
 from kubectl_ml.model.findings import Evidence, Finding, Severity
@@ -38,6 +39,9 @@ from kubectl_ml.model.pods import find_condition, indexed_conditions
 from kubectl_ml.model.shapes import mapping, text
 from kubectl_ml.model.workloads import WorkloadKind, has_finished, is_suspended, queue_name
 from kubectl_ml.rules._common import event_evidence, finding, object_path, status_evidence
+
+# What this rule reads beyond the pod or workload itself (sources/gather.py fetches exactly that).
+NEEDS = (Need("events"),)
 
 # The codes this module emits: their one declaration (docs/codes.md is generated from it).
 CODES = declare(

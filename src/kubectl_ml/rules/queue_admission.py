@@ -29,12 +29,16 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from kubectl_ml.model.checks import Need
 from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.context import WorkloadContext
 from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.pods import find_condition
 from kubectl_ml.model.workloads import QUEUE_LABEL, queue_name
 from kubectl_ml.rules._common import finding, object_path, status_evidence
+
+# What this rule reads beyond the pod or workload itself (sources/gather.py fetches exactly that).
+NEEDS = (Need("queues"),)
 
 # The codes this module emits: their one declaration (docs/codes.md is generated from it).
 CODES = declare(

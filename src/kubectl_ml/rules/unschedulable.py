@@ -30,6 +30,7 @@ from kubectl_ml.model.accelerators import (
     is_system_taint_key,
     looks_like_accelerator,
 )
+from kubectl_ml.model.checks import Need
 from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.events import Event, newest_first
@@ -49,6 +50,13 @@ from kubectl_ml.model.selectors import selector_keys
 from kubectl_ml.model.subjects import name_of, pod_subject
 from kubectl_ml.model.tolerations import toleration_for, tolerations_with
 from kubectl_ml.rules._common import event_evidence, finding, spec_evidence, status_evidence
+
+# What this rule reads beyond the pod or workload itself (sources/gather.py fetches exactly that).
+NEEDS = (
+    Need("events"),
+    Need("nodes"),
+    Need("claims"),
+)
 
 # The codes this module emits: their one declaration (docs/codes.md is generated from it).
 CODES = SCHEDULING_CODES + declare(

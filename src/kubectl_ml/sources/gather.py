@@ -14,11 +14,12 @@ import difflib
 import queue
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, TypeVar
 
 from kubectl_ml.errors import ApiError, ForbiddenError, NotFoundError, SourceError, UnreachableError
+from kubectl_ml.model.checks import Need
 from kubectl_ml.model.pods import controller_of, log_requests, needs_diagnosis
 from kubectl_ml.model.replacement import REPLACING_KINDS
 from kubectl_ml.model.scheduler_messages import parse_scheduling_message
@@ -29,6 +30,33 @@ from kubectl_ml.sources.kinds import CONTROLLER_KINDS, KINDS, NO_RESOURCE_TYPE, 
 from kubectl_ml.sources.view import ClusterView
 
 LOG_TAIL_LINES = 200
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Which optional reads the rules asked for (their ``NEEDS``): no rule, no request."""
+
+    events: bool
+    logs: bool
+    nodes: bool
+    claims: bool
+    queues: bool
+    node_when_log: tuple[str, ...]
+
+    @classmethod
+    def of(cls, needs: Iterable[Need]) -> _Plan:
+        wanted = list(needs)
+        data = {need.data for need in wanted if need.when_log_contains is None}
+        return cls(
+            events="events" in data,
+            logs="logs" in data,
+            nodes="nodes" in data,
+            claims="claims" in data,
+            queues="queues" in data,
+            node_when_log=tuple(
+                need.when_log_contains for need in wanted if need.data == "node" and need.when_log_contains
+            ),
+        )
 
 
 Items = list[dict[str, Any]]
@@ -69,6 +97,16 @@ def _optional(
         status = f"{error.status} {error.reason}".strip() if error.status else error.reason or "an error"
         view.skipped.append(f"{what}: the API server failed ({status}){after}")
     return [], False
+
+
+def _load_events(source: Source, view: ClusterView, plan: _Plan, namespace: str | None, **selector: str) -> None:
+    """The events of the namespace (or of one object, by ``field_selector``), when a rule reads events."""
+    if not plan.events:
+        view.available = replace(view.available, events=False)
+        return
+    view.events, ok = _optional(view, "events", _scope(namespace), lambda: source.list("Event", namespace, **selector))
+    if not ok:
+        view.available = replace(view.available, events=False)
 
 
 def _scope(namespace: str | None) -> str:
@@ -195,8 +233,9 @@ def suggest_pods(source: Source, namespace: str, name: str) -> list[str]:
     return close or [candidate for candidate in names if name in candidate][:3]
 
 
-def gather_pod(source: Source, namespace: str, name: str) -> tuple[ClusterView, dict[str, Any]]:
-    """Everything needed to diagnose one pod, in at most four requests in the usual cases."""
+def gather_pod(source: Source, namespace: str, name: str, needs: Iterable[Need]) -> tuple[ClusterView, dict[str, Any]]:
+    """Everything the rules' ``needs`` ask for to diagnose one pod: at most four requests in the usual cases."""
+    plan = _Plan.of(needs)
     try:
         pod = source.get("Pod", namespace, name)
     except NotFoundError as error:
@@ -206,24 +245,17 @@ def gather_pod(source: Source, namespace: str, name: str) -> tuple[ClusterView, 
     view = ClusterView(pods=[pod], now=source.now())
     uid = str((pod.get("metadata") or {}).get("uid", ""))
     selector = f"involvedObject.uid={uid}" if uid else f"involvedObject.name={name}"
-    events, ok = _optional(
-        view,
-        "events",
-        _scope(namespace),
-        lambda: source.list("Event", namespace, field_selector=selector),
-    )
-    view.events = events
-    if not ok:
-        view.available = replace(view.available, events=False)
+    _load_events(source, view, plan, namespace, field_selector=selector)
     if _waits_for_scheduling(pod):
-        volume_only = _load_claims_if_named(source, view, pod, events)
-        if not volume_only:
+        volume_only = plan.claims and _load_claims_if_named(source, view, pod, view.events)
+        if plan.nodes and not volume_only:
             _load_nodes(source, view)
-    _fetch_logs(source, view, [pod])
+    if plan.logs:
+        _fetch_logs(source, view, [pod])
     _load_replacements(source, view, pod)
     node_name = (pod.get("spec") or {}).get("nodeName")
     logs = list(view.previous_logs.values()) + list(view.current_logs.values())
-    if node_name and any("exec format error" in text for text in logs):
+    if node_name and any(trigger in text for trigger in plan.node_when_log for text in logs):
         try:
             node, _ok = _optional(
                 view, "nodes", "cluster-wide", lambda: [source.get("Node", None, node_name)], not_found_raises=True
@@ -375,27 +407,27 @@ def _submission_failed(obj: dict[str, Any]) -> bool:
 
 
 def _gather_operator(
-    source: Source, view: ClusterView, entry: WorkloadKind, obj: dict[str, Any], namespace: str
+    source: Source, view: ClusterView, entry: WorkloadKind, obj: dict[str, Any], namespace: str, plan: _Plan
 ) -> None:
     """An operator object's pods (by the label its operator sets), events, queue state, nodes, logs."""
     selector = pods_selector(entry, obj)
     if selector and not is_suspended(entry, obj):
         view.pods = source.list("Pod", namespace, label_selector=selector)
-    view.events, ok = _optional(view, "events", _scope(namespace), lambda: source.list("Event", namespace))
-    if not ok:
-        view.available = replace(view.available, events=False)
+    _load_events(source, view, plan, namespace)
     # One more read at most (five in all, besides logs): the nodes for pods that wait for scheduling,
     # Kueue's state for a suspended object (Kueue keeps what it has not admitted suspended), or the
     # controller that should have made the pods, when there are none.
     if any(_waits_for_scheduling(pod) for pod in view.pods):
-        _load_nodes(source, view)
+        if plan.nodes:
+            _load_nodes(source, view)
     elif entry.kind == "RayJob" and _submission_failed(obj):
         # The submitter, a batch Job named after the RayJob, runs `ray job submit`: when submission
         # failed, its pods' crash is the cause, and they carry the Job's label, not the cluster's.
         submitter = f"batch.kubernetes.io/job-name={text(mapping(obj.get('metadata')).get('name'))}"
         view.pods = view.pods + source.list("Pod", namespace, label_selector=submitter)
     elif is_suspended(entry, obj):
-        _load_queue_state(source, view, namespace, obj)
+        if plan.queues:
+            _load_queue_state(source, view, namespace, obj)
     elif not view.pods and entry.children and selector:
         children, _ok = _optional(
             view,
@@ -404,17 +436,21 @@ def _gather_operator(
             partial(source.list, entry.children, namespace, label_selector=selector),
         )
         view.controllers[entry.children] = children
-    _fetch_logs(source, view, [pod for pod in view.pods if needs_diagnosis(pod)])
+    if plan.logs:
+        _fetch_logs(source, view, [pod for pod in view.pods if needs_diagnosis(pod)])
 
 
-def gather_workload(source: Source, namespace: str, kind: str, name: str) -> tuple[ClusterView, dict[str, Any]]:
-    """A controller, its ReplicaSets or Jobs (or an operator object), its pods, events, nodes if needed, logs."""
+def gather_workload(
+    source: Source, namespace: str, kind: str, name: str, needs: Iterable[Need]
+) -> tuple[ClusterView, dict[str, Any]]:
+    """A controller, its ReplicaSets or Jobs (or an operator object), its pods, and what the ``needs`` ask for."""
+    plan = _Plan.of(needs)
     controller = _get_workload(source, namespace, kind, name)
     view = ClusterView(now=source.now())
     view.controllers[kind] = [controller]
     entry = WORKLOAD_KINDS.get(kind)
     if entry is not None and not entry.builtin:
-        _gather_operator(source, view, entry, controller, namespace)
+        _gather_operator(source, view, entry, controller, namespace, plan)
         return view, controller
     spec = controller.get("spec") or {}
     selector = _selector_string(spec.get("selector") or {}) if kind != "CronJob" else ""
@@ -444,14 +480,14 @@ def gather_workload(source: Source, namespace: str, kind: str, name: str) -> tup
         for pod in pods
         if any(str(o.get("uid")) in owner_uids for o in (pod.get("metadata") or {}).get("ownerReferences") or [])
     ]
-    view.events, ok = _optional(view, "events", _scope(namespace), lambda: source.list("Event", namespace))
-    if not ok:
-        view.available = replace(view.available, events=False)
+    _load_events(source, view, plan, namespace)
     if any(_waits_for_scheduling(pod) for pod in view.pods):
-        _load_nodes(source, view)
-    elif kind == "Job" and not view.pods and spec.get("suspend") is True:
+        if plan.nodes:
+            _load_nodes(source, view)
+    elif kind == "Job" and not view.pods and spec.get("suspend") is True and plan.queues:
         _load_queue_state(source, view, namespace, controller)
-    _fetch_logs(source, view, [pod for pod in view.pods if needs_diagnosis(pod)])
+    if plan.logs:
+        _fetch_logs(source, view, [pod for pod in view.pods if needs_diagnosis(pod)])
     return view, controller
 
 
@@ -510,8 +546,8 @@ def gather_rightsize(source: Source, namespace: str | None) -> ClusterView:
     return view
 
 
-def _list_operator_objects(source: Source, view: ClusterView, namespace: str | None) -> None:
-    """The operator kinds the server serves (one discovery request says which), and Kueue's objects."""
+def _list_operator_objects(source: Source, view: ClusterView, namespace: str | None, queues: bool) -> None:
+    """The operator kinds the server serves (one discovery request says which), and (``queues``) Kueue's."""
     for kind in OPERATOR_KINDS:
         if not source.serves(kind):
             continue
@@ -527,7 +563,7 @@ def _list_operator_objects(source: Source, view: ClusterView, namespace: str | N
             continue  # the group is served, but not this kind (an older operator release)
         if items:
             view.controllers[kind] = items
-    if not source.serves("Workload"):
+    if not queues or not source.serves("Workload"):
         return
     scopes = (("Workload", namespace), ("LocalQueue", namespace), ("ClusterQueue", None))
     for kind, scope in scopes:
@@ -563,29 +599,31 @@ def check_namespace(source: Source, namespace: str) -> None:
         raise NotFoundError(f'namespace "{namespace}" not found.', hint, status=404) from error
 
 
-def gather_scan(source: Source, namespace: str | None) -> ClusterView:
-    """A namespace (or, with None, every namespace): pods, events, controllers, nodes if needed, logs."""
+def gather_scan(source: Source, namespace: str | None, needs: Iterable[Need]) -> ClusterView:
+    """A namespace (or, with None, every namespace): pods, controllers, and what the ``needs`` ask for."""
+    plan = _Plan.of(needs)
     view = ClusterView(now=source.now())
     view.pods = source.list("Pod", namespace)
-    view.events, ok = _optional(view, "events", _scope(namespace), lambda: source.list("Event", namespace))
-    if not ok:
-        view.available = replace(view.available, events=False)
+    _load_events(source, view, plan, namespace)
     for kind in CONTROLLER_KINDS:
         plural = KINDS[kind].plural
         items, _ok = _optional(view, plural, _scope(namespace), partial(source.list, kind, namespace))
         view.controllers[kind] = items
-    _list_operator_objects(source, view, namespace)
+    _list_operator_objects(source, view, namespace, queues=plan.queues)
     unhealthy = [pod for pod in view.pods if needs_diagnosis(pod)]
     if any(_waits_for_scheduling(pod) for pod in unhealthy):
-        _load_nodes(source, view)
-        # With every pod of the cluster loaded we also know what each node already holds.
-        view.node_pods_known = namespace is None
-        claims, _ok = _optional(
-            view,
-            "persistentvolumeclaims",
-            _scope(namespace),
-            lambda: source.list("PersistentVolumeClaim", namespace),
-        )
-        view.claims = claims
-    _fetch_logs(source, view, unhealthy)
+        if plan.nodes:
+            _load_nodes(source, view)
+            # With every pod of the cluster loaded we also know what each node already holds.
+            view.node_pods_known = namespace is None
+        if plan.claims:
+            claims, _ok = _optional(
+                view,
+                "persistentvolumeclaims",
+                _scope(namespace),
+                lambda: source.list("PersistentVolumeClaim", namespace),
+            )
+            view.claims = claims
+    if plan.logs:
+        _fetch_logs(source, view, unhealthy)
     return view
