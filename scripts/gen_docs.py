@@ -55,6 +55,8 @@ def codes_markdown() -> str:
         "",
         "Codes are stable: scripts may match on them. Severity is the usual one; a rule may lower it when the",
         "evidence says the workload still runs (for example an OOM kill long ago on a container that is ready now).",
+        "Each fix links the Kubernetes or vendor page behind it; `-o json` gives the same link as each finding's",
+        "`docs`. The texts and links are declared by the module that emits the code (`CODES = declare(...)`).",
         "",
     ]
     emitted_by: dict[str, list[tuple[str, str]]] = {}
@@ -81,6 +83,7 @@ def codes_markdown() -> str:
             emitters = emitted_by.get(info.code, [])
             rule_link = ", ".join(f"[{name}](#{anchor})" for name, anchor in emitters) or "(planned)"
             fix = info.fix or "none (information)"
+            fix += f" [Docs]({info.docs})" if info.docs else ""
             lines.append(f"| `{info.code}` | {info.severity.label} | {info.meaning} | {fix} | {rule_link} |")
         lines.append("")
     lines += [

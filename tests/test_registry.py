@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 from pathlib import Path
@@ -10,15 +11,32 @@ import pytest
 
 from kubectl_ml.gpu import CHECKS
 from kubectl_ml.lint import RULES as LINT_RULES
+from kubectl_ml.model.checks import Check
 from kubectl_ml.model.codes import CODES
 from kubectl_ml.rules import RULES
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
-def test_rule_id_matches_its_module(rule) -> None:
-    assert rule.id == rule.module.__name__.rsplit(".", 1)[-1].replace("_", "-")
+@pytest.mark.parametrize(
+    ("package", "registry"), [("rules", RULES), ("gpu", CHECKS), ("lint", LINT_RULES)], ids=["rules", "gpu", "lint"]
+)
+def test_every_module_that_declares_codes_is_registered(package: str, registry: tuple[Check, ...]) -> None:
+    """A rule written but not added to its registry never runs: its codes would be documented and dead."""
+    registered = {entry.module.__name__ for entry in registry}
+    declaring = set()
+    for path in sorted((ROOT / "src" / "kubectl_ml" / package).glob("*.py")):
+        name = f"kubectl_ml.{package}.{path.stem}"
+        module = importlib.import_module(name)
+        if "CODES" in vars(module) and callable(vars(module).get("check")):
+            declaring.add(name)
+    assert declaring == registered, f"not registered: {declaring - registered}; not rules: {registered - declaring}"
+    assert len({entry.id for entry in registry}) == len(registry), "two entries share an id"
+
+
+@pytest.mark.parametrize("code", sorted(CODES))
+def test_every_code_links_its_docs(code: str) -> None:
+    assert CODES[code].docs.startswith("https://"), code
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)

@@ -71,7 +71,9 @@ def test_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
         "patch",
         "commands",
         "line",
+        "docs",
     } == set(finding)
+    assert finding["docs"].startswith("https://")
 
 
 def test_helm_create_deployment(capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,7 +12,8 @@ from kubectl_ml.render.data import render_json, render_yaml
 from kubectl_ml.sources.snapshot import SnapshotSource
 from tests.conftest import FIXTURES
 
-FINDING_KEYS = {"code", "severity", "object", "container", "summary", "evidence", "remedy", "patch", "commands"}
+# DESIGN §2's keys, and ``docs`` (the page behind the code, added in issue 14).
+FINDING_KEYS = {"code", "severity", "object", "container", "summary", "evidence", "remedy", "patch", "commands", "docs"}
 
 
 def _demo_document() -> dict:
@@ -35,6 +36,7 @@ def test_every_finding_has_exactly_the_contract_keys() -> None:
     assert findings
     for finding in findings:
         assert set(finding) == FINDING_KEYS
+        assert finding["docs"].startswith("https://"), finding["code"]
         assert finding["severity"] in ("error", "warning", "info")
         assert set(finding["object"]) == {"kind", "namespace", "name"}
         assert all(set(item) == {"source", "path", "value"} for item in finding["evidence"])

@@ -49,6 +49,7 @@ CODES = SCHEDULING_CODES + declare(
         "For information: the nodes a GPU pod or workload template could run on (taints, selectors and "
         "capacity all allow it).",
         "",  # nothing to fix: an information has no fix line
+        docs="https://kubernetes.io/docs/tasks/manage-gpus/scheduling-gpus/",
     ),
 )
 

@@ -43,6 +43,7 @@ CODES = declare(
         "A container requests an accelerator without a limit; the API server rejects such a pod "
         '("Limit must be set for non overcommitable resources"), so a controller never creates its pods.',
         "Set limits to the GPU count (a limit alone is enough: the request defaults to it).",
+        docs="https://kubernetes.io/docs/tasks/manage-gpus/scheduling-gpus/",
     ),
     CodeInfo(
         "gpu-request-limit-mismatch",
@@ -52,6 +53,7 @@ CODES = declare(
         "A container's accelerator request differs from its limit, or the count is not a whole "
         "number; the API server rejects both, so a controller never creates its pods.",
         "Set the same whole number in requests and limits (or only in limits).",
+        docs="https://kubernetes.io/docs/tasks/manage-gpus/scheduling-gpus/",
     ),
 )
 

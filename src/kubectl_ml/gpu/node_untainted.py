@@ -38,6 +38,7 @@ CODES = declare(
         "A node that advertises GPUs has no NoSchedule or NoExecute taint, so any pod, with or "
         "without a GPU request, can be scheduled there and hold its CPU and memory.",
         "Taint the GPU node pool (the platform's usual taint) and give GPU workloads the matching toleration.",
+        docs="https://kubernetes.io/docs/concepts/scheduling-eviction/taint-and-toleration/#example-use-cases",
     ),
 )
 

@@ -43,6 +43,7 @@ CODES = declare(
         "the GPU pods need, and may see every GPU of the node.",
         "Remove the toleration that lets it on (an operator: Exists without a key tolerates everything), or "
         "taint the node; give it a nodeSelector or affinity for the CPU pool.",
+        docs="https://kubernetes.io/docs/concepts/scheduling-eviction/taint-and-toleration/#example-use-cases",
     ),
 )
 

@@ -49,6 +49,7 @@ CODES = declare(
         "A container runs an image built for GPUs (a CUDA or ROCm build) and requests no GPU: it needs one, "
         "or, where nvidia is the default runtime, it sees every GPU of the node.",
         "Request the GPU it needs, or use the image's CPU build, or set NVIDIA_VISIBLE_DEVICES=void.",
+        docs="https://kubernetes.io/docs/tasks/manage-gpus/scheduling-gpus/",
     ),
 )
 

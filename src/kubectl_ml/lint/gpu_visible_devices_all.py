@@ -57,6 +57,7 @@ CODES = declare(
         "did not give it, to pods with or without a GPU request; void or none hides the GPU it requested.",
         "Remove NVIDIA_VISIBLE_DEVICES and let the device plugin set it; set it to void only in containers "
         "that request no GPU.",
+        docs="https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/docker-specialized.html",
     ),
 )
 

@@ -52,6 +52,7 @@ CODES = declare(
         "from the manifest. An image that is a placeholder ($IMAGE, {{ .Values.image }}) is reported as not "
         "checked (info).",
         "Pin a version tag (vllm/vllm-openai:v0.6.3) or a digest (@sha256:...).",
+        docs="https://kubernetes.io/docs/concepts/containers/images/#updating-images",
     ),
 )
 

@@ -31,6 +31,7 @@ CODES = declare(
         "A field has a type the Kubernetes API does not accept there (limits as a list, containers as a "
         "mapping, a port as a string): kubectl apply fails on it.",
         "Write the field with the type its API reference gives (kubectl explain <kind>.<field>).",
+        docs="https://kubernetes.io/docs/reference/kubernetes-api/",
     ),
 )
 

@@ -47,6 +47,7 @@ CODES = declare(
         "A Deployment or StatefulSet container that serves on a port has no readinessProbe, so it gets "
         "traffic before the model is loaded, and during rollouts.",
         "Add a readinessProbe on the server's readiness endpoint (e.g. /health, /v2/health/ready).",
+        docs="https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/",
     ),
 )
 

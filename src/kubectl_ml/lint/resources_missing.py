@@ -38,6 +38,7 @@ CODES = declare(
         "memory limit: the scheduler places it blind, and it is the first to be evicted.",
         "Set requests.cpu and requests.memory (kubectl ml rightsize measures them), and limits.memory for "
         "GPU containers.",
+        docs="https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/",
     ),
 )
 

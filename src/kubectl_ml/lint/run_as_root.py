@@ -54,6 +54,7 @@ CODES = declare(
         "A container runs as user 0, or nothing (runAsNonRoot or a non-zero runAsUser) keeps it from running as root.",
         "Set securityContext.runAsNonRoot: true with a non-zero runAsUser and runAsGroup (the kubelet "
         "refuses runAsNonRoot alone when the image's user is root or not numeric).",
+        docs="https://kubernetes.io/docs/tasks/configure-pod-container/security-context/",
     ),
 )
 

@@ -66,6 +66,7 @@ CODES = declare(
         "A GPU container has no emptyDir with medium: Memory at /dev/shm, so it gets the runtime's 64Mi "
         "default; DataLoader workers and NCCL fail with bus errors.",
         "Mount an emptyDir with medium: Memory (and a sizeLimit) at /dev/shm.",
+        docs="https://kubernetes.io/docs/concepts/storage/volumes/#emptydir",
     ),
 )
 

@@ -44,6 +44,7 @@ CODES = declare(
         "is still loading, and it restarts forever.",
         "Add a startupProbe on the same endpoint whose budget (periodSeconds x failureThreshold) covers "
         "model loading, at least 10 minutes for LLMs.",
+        docs="https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#define-startup-probes",
     ),
 )
 

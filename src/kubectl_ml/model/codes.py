@@ -28,6 +28,8 @@ class CodeInfo:
         meaning: one or two sentences: what went wrong.
         fix: one or two imperative sentences: what to change.
         generic: a catch-all that gives way to a more specific finding on the same container.
+        docs: the Kubernetes or vendor page that explains the mechanism and its fix (in ``-o json`` as
+            each finding's ``docs``, and in docs/codes.md).
     """
 
     code: str
@@ -37,6 +39,7 @@ class CodeInfo:
     meaning: str
     fix: str
     generic: bool = False
+    docs: str = ""
 
 
 CODES: dict[str, CodeInfo] = {}
@@ -81,4 +84,5 @@ def make_finding(
         patch=dict(patch) if patch is not None else None,
         commands=tuple(commands),
         workload=workload,
+        docs=info.docs or None,
     )

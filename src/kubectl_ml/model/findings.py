@@ -94,7 +94,8 @@ class Finding:
     not part of a finding's JSON, where ``object`` names the pod or controller itself.
 
     ``line`` is, for a manifest, the 1-based line of the offending field (``object.line`` is where the
-    object starts); it appears in JSON only when set.
+    object starts); it appears in JSON only when set. ``docs`` is the page that explains the code's
+    mechanism and fix (its ``CodeInfo.docs``).
     """
 
     code: str
@@ -108,6 +109,7 @@ class Finding:
     commands: tuple[str, ...] = ()
     workload: ObjectRef | None = None
     line: int | None = None
+    docs: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON form of DESIGN §2."""
@@ -122,6 +124,8 @@ class Finding:
             "patch": self.patch,
             "commands": list(self.commands),
         }
+        if self.docs:
+            document["docs"] = self.docs
         if self.line is not None:
             document["line"] = self.line
         return document

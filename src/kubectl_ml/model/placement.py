@@ -52,6 +52,7 @@ SCHEDULING_CODES = declare(
         "waiting for free capacity",
         "A node could hold the pod, but none has enough free CPU, memory or GPUs now.",
         "Wait for capacity, free it, lower the requests, or add nodes.",
+        docs="https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/",
     ),
     CodeInfo(
         "request-exceeds-node-capacity",
@@ -60,6 +61,7 @@ SCHEDULING_CODES = declare(
         "no node could ever fit it",
         "The pod requests more than the allocatable capacity of every node it may run on.",
         "Lower the request to what one node has, or add a node pool with larger machines.",
+        docs="https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/",
     ),
     CodeInfo(
         "untolerated-taint",
@@ -68,6 +70,7 @@ SCHEDULING_CODES = declare(
         "node taint not tolerated",
         "The nodes the pod needs are tainted and the pod has no matching toleration.",
         "Add the toleration for the named taint (only where the pod should run there).",
+        docs="https://kubernetes.io/docs/concepts/scheduling-eviction/taint-and-toleration/",
     ),
     CodeInfo(
         "node-selector-mismatch",
@@ -76,6 +79,7 @@ SCHEDULING_CODES = declare(
         "no node matches selector/affinity",
         "No node has the labels the pod's nodeSelector or required node affinity asks for.",
         "Fix the selector to match real node labels, or label the nodes.",
+        docs="https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/",
     ),
     CodeInfo(
         "gpu-resource-unknown",
@@ -86,6 +90,7 @@ SCHEDULING_CODES = declare(
         "nvidia.com/gpus, or a MIG/shared name the nodes do not use); in lint, without nodes, a name of no "
         "known vendor or sharing scheduler is a warning.",
         "Use a resource name the GPU nodes advertise (kubectl ml gpu lists them).",
+        docs="https://kubernetes.io/docs/tasks/manage-gpus/scheduling-gpus/",
     ),
 )
 

@@ -46,6 +46,7 @@ CODES = declare(
         "command not found in the image",
         "The container's command or entrypoint does not exist in the image (or is not executable).",
         "Fix command/args, or use an image that contains the program.",
+        docs="https://kubernetes.io/docs/tasks/inject-data-application/define-command-argument-container/",
     ),
 )
 

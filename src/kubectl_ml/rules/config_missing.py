@@ -37,6 +37,7 @@ CODES = declare(
         "ConfigMap, Secret or key missing",
         "The container references a ConfigMap or Secret (or a key in one) that does not exist in the namespace.",
         "Create the object or key, fix the name, or mark the reference optional.",
+        docs="https://kubernetes.io/docs/concepts/configuration/configmap/",
     ),
 )
 

@@ -49,6 +49,7 @@ CODES = declare(
         "The application exits and Kubernetes restarts it with growing back-off.",
         "Read the log tail and the exit code; fix the application error or its configuration.",
         generic=True,
+        docs="https://kubernetes.io/docs/tasks/debug/debug-application/debug-running-pod/",
     ),
 )
 

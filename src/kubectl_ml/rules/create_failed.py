@@ -39,6 +39,7 @@ CODES = declare(
         "ResourceQuota refused the pods",
         "The namespace's ResourceQuota refused to admit the pods.",
         "Lower the pods' requests/limits, raise the quota, or free quota by removing other workloads.",
+        docs="https://kubernetes.io/docs/concepts/policy/resource-quotas/",
     ),
     CodeInfo(
         "admission-denied",
@@ -47,6 +48,7 @@ CODES = declare(
         "pod rejected at creation",
         "The API server refused to create the pods (PodSecurity, an admission webhook, or a missing ServiceAccount).",
         "Change the pod template to satisfy the policy, or fix the named object.",
+        docs="https://kubernetes.io/docs/reference/access-authn-authz/admission-controllers/",
     ),
 )
 

@@ -40,6 +40,7 @@ CODES = declare(
         "The process ran out of GPU memory; raising the container's memory limit does not help.",
         "Lower the batch size, use gradient accumulation or checkpointing, mixed precision, or "
         "shard the model over more GPUs.",
+        docs="https://pytorch.org/docs/stable/notes/cuda.html#memory-management",
     ),
 )
 

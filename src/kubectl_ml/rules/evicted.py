@@ -31,6 +31,7 @@ CODES = declare(
         "evicted by node pressure",
         "The kubelet evicted the pod because the node ran short of memory, disk or another resource.",
         "Set requests close to real usage so the pod is not the first to go; limit ephemeral storage; check the node.",
+        docs="https://kubernetes.io/docs/concepts/scheduling-eviction/node-pressure-eviction/",
     ),
 )
 

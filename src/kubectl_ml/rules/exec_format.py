@@ -39,6 +39,7 @@ CODES = declare(
         "The image's binaries are for another CPU architecture than the node's (e.g. an amd64 image on an arm64 node).",
         "Build a multi-arch image, or pin the pod to "
         "nodes of the image's architecture with a kubernetes.io/arch nodeSelector.",
+        docs="https://kubernetes.io/docs/reference/labels-annotations-taints/#kubernetes-io-arch",
     ),
 )
 

@@ -38,6 +38,7 @@ CODES = declare(
         "the others run and wait for them, holding their GPUs.",
         "Fix what keeps the Pending pods from scheduling (their finding says it), or use gang "
         "scheduling (Kueue, Volcano, coscheduling) so no pod starts before all can.",
+        docs="https://volcano.sh/en/docs/podgroup/",
     ),
 )
 

@@ -54,6 +54,7 @@ CODES = declare(
         "driver missing or mismatched, or the device plugin could not allocate the device.",
         "Fix the node's NVIDIA driver/container toolkit (or move the pod to a healthy GPU node); "
         "check the RuntimeClass.",
+        docs="https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/troubleshooting.html",
     ),
 )
 

@@ -39,6 +39,7 @@ CODES = declare(
         "image or tag does not exist",
         "The registry answered that the repository, tag or digest does not exist.",
         "Correct the image name or tag; list the tags the registry has.",
+        docs="https://kubernetes.io/docs/concepts/containers/images/#imagepullbackoff",
     ),
     CodeInfo(
         "image-pull-unauthorized",
@@ -49,6 +50,7 @@ CODES = declare(
         "repository (a private repository also answers this way when the name is wrong).",
         "Create a docker-registry Secret and list it in imagePullSecrets (or on the "
         "ServiceAccount); check the repository name.",
+        docs="https://kubernetes.io/docs/tasks/configure-pod-container/pull-image-private-registry/",
     ),
     CodeInfo(
         "image-pull-rate-limited",
@@ -57,6 +59,7 @@ CODES = declare(
         "registry rate limit (429)",
         "The registry throttled the node's pulls (HTTP 429, e.g. Docker Hub's pull limit).",
         "Authenticate pulls with imagePullSecrets, or mirror the image to your own registry.",
+        docs="https://docs.docker.com/docker-hub/usage/",
     ),
     CodeInfo(
         "registry-unreachable",
@@ -66,6 +69,7 @@ CODES = declare(
         "The node could not reach the registry: DNS failure, timeout, refused connection or a "
         "TLS certificate it does not trust.",
         "Check the registry host name, the node's DNS and egress, proxies, and the CA the node trusts.",
+        docs="https://kubernetes.io/docs/concepts/containers/images/",
     ),
     CodeInfo(
         "invalid-image-name",
@@ -74,6 +78,7 @@ CODES = declare(
         "image reference is malformed",
         "The image reference cannot be parsed (upper-case letters, bad characters, a stray space or colon).",
         "Fix the image reference in the pod template.",
+        docs="https://kubernetes.io/docs/concepts/containers/images/#image-names",
     ),
     CodeInfo(
         "image-pull-failed",
@@ -84,6 +89,7 @@ CODES = declare(
         "expire after about an hour).",
         "Watch the next pull attempt's events, or pull the image by hand from a machine with the same access.",
         generic=True,
+        docs="https://kubernetes.io/docs/concepts/containers/images/#imagepullbackoff",
     ),
 )
 

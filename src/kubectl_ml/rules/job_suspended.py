@@ -34,6 +34,7 @@ CODES = declare(
         "Job suspended, no pods",
         "The Job has suspend: true, so it creates no pods; a queue such as Kueue keeps it so until quota is available.",
         "Check the queue's quota and the Job's workload status, or resume the Job.",
+        docs="https://kubernetes.io/docs/concepts/workloads/controllers/job/#suspending-a-job",
     ),
 )
 

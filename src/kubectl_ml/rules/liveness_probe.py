@@ -48,6 +48,7 @@ CODES = declare(
         "killed by its liveness probe",
         "The kubelet restarted the container because its liveness probe failed.",
         "Give slow starts a startupProbe, raise timeoutSeconds/failureThreshold, or fix the health endpoint.",
+        docs="https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/",
     ),
 )
 

@@ -38,6 +38,7 @@ CODES = declare(
         "still attached elsewhere, a missing hostPath, a CSI driver failure).",
         "Follow the message: wait for or force the detach, fix the path or the driver, or use a volume "
         "access mode that fits the pods.",
+        docs="https://kubernetes.io/docs/concepts/storage/volumes/",
     ),
 )
 

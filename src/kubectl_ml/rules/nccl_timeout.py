@@ -34,6 +34,7 @@ CODES = declare(
         "distributed collective timed out",
         "A NCCL collective did not complete: a peer rank died or hung, or the network between ranks failed.",
         "Find the first rank that failed (its logs show the real error); check the network between nodes.",
+        docs="https://docs.nvidia.com/deeplearning/nccl/user-guide/docs/troubleshooting.html",
     ),
 )
 

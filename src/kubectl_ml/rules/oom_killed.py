@@ -38,6 +38,7 @@ CODES = declare(
         "container memory limit hit",
         "The kernel killed the container because it used more memory than its limit.",
         "Raise limits.memory (kubectl ml rightsize gives a measured value), or use less memory.",
+        docs="https://kubernetes.io/docs/tasks/configure-pod-container/assign-memory-resource/",
     ),
 )
 

@@ -53,6 +53,7 @@ CODES = declare(
         "The operator that runs the workload (Kubeflow, JobSet, KubeRay, Volcano, Trainer) marked it "
         "failed; its status says why, in the operator's words.",
         "Fix what the message and the failed pods' findings name, then submit the workload again.",
+        docs="https://kubernetes.io/docs/tasks/debug/debug-application/",
     ),
     CodeInfo(
         "workload-not-ready",
@@ -62,6 +63,7 @@ CODES = declare(
         "A serving or cluster object (InferenceService, LeaderWorkerSet, RayCluster, RayService) is not "
         "ready, by its own status conditions.",
         "Follow the condition's message: it usually names the revision, pod or model that fails.",
+        docs="https://kubernetes.io/docs/tasks/debug/debug-application/",
     ),
     CodeInfo(
         "workload-restarting",
@@ -71,6 +73,7 @@ CODES = declare(
         "The operator restarted the workload's pods after a failure (Kubeflow Restarting, JobSet "
         "restarts, RayJob retries): it will fail again for the same cause.",
         "Read the failed pods' findings for the cause before the restart budget runs out.",
+        docs="https://kubernetes.io/docs/tasks/debug/debug-application/",
     ),
     CodeInfo(
         "workload-no-pods",
@@ -81,6 +84,7 @@ CODES = declare(
         "running or not watching this namespace; with a status, it could not create them.",
         "Check that the operator's controller runs (kubectl get pods -A | grep the operator) and its "
         "log, and the object's events.",
+        docs="https://kubernetes.io/docs/concepts/extend-kubernetes/operator/",
     ),
 )
 

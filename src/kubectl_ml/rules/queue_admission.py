@@ -51,6 +51,7 @@ CODES = declare(
         "it may borrow) for what the workload asks.",
         "Lower the request, wait for running workloads to finish, or raise the ClusterQueue's "
         "nominalQuota (or let it borrow from its cohort).",
+        docs="https://kueue.sigs.k8s.io/docs/concepts/cluster_queue/",
     ),
     CodeInfo(
         "queue-missing",
@@ -61,6 +62,7 @@ CODES = declare(
         "stopped or inactive: Kueue will never admit it.",
         "Create the LocalQueue (pointing at an active ClusterQueue), fix the queue-name label, or "
         "start the ClusterQueue (spec.stopPolicy: None).",
+        docs="https://kueue.sigs.k8s.io/docs/concepts/local_queue/",
     ),
     CodeInfo(
         "workload-preempted",
@@ -71,6 +73,7 @@ CODES = declare(
         "were not ready in time); it waits in the queue again.",
         "Give it a higher WorkloadPriorityClass, or more quota; for PodsReady timeouts, find why pods "
         "start slowly (image pulls, scheduling).",
+        docs="https://kueue.sigs.k8s.io/docs/concepts/preemption/",
     ),
 )
 

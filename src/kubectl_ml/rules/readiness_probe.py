@@ -38,6 +38,7 @@ CODES = declare(
         "readiness probe failing",
         "The container runs but its readiness probe fails, so it receives no traffic.",
         "Check the probe's port and path against the server, and how long the model takes to load.",
+        docs="https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/",
     ),
 )
 

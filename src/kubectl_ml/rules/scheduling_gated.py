@@ -28,6 +28,7 @@ CODES = declare(
         "held by scheduling gates",
         "The pod has schedulingGates, so the scheduler ignores it until a controller (e.g. Kueue) removes them.",
         "Check the controller that owns the gate (its queue, quota or admission).",
+        docs="https://kubernetes.io/docs/concepts/scheduling-eviction/pod-scheduling-readiness/",
     ),
 )
 

@@ -36,6 +36,7 @@ CODES = declare(
         "/dev/shm too small",
         "Shared memory ran out (the container default is 64Mi); PyTorch DataLoader workers need more.",
         "Mount an emptyDir with medium: Memory at /dev/shm (its size counts against the memory limit).",
+        docs="https://kubernetes.io/docs/concepts/storage/volumes/#emptydir",
     ),
 )
 

@@ -67,6 +67,7 @@ CODES = SCHEDULING_CODES + declare(
         "PersistentVolumeClaim not bound",
         "A PersistentVolumeClaim the pod mounts is missing or not bound to a volume.",
         "Create the claim, fix its StorageClass, or provision a volume.",
+        docs="https://kubernetes.io/docs/concepts/storage/persistent-volumes/",
     ),
     CodeInfo(
         "scheduling-constraint",
@@ -76,6 +77,7 @@ CODES = SCHEDULING_CODES + declare(
         "The scheduler rejected every node for another reason: pod affinity or anti-affinity, "
         "topology spread, host ports, volume zone or node name.",
         "Relax the named constraint, or add nodes that satisfy it.",
+        docs="https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#affinity-and-anti-affinity",
     ),
 )
 
