@@ -9,11 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from kubectl_ml.flows import gpu as gpu_flow
+from kubectl_ml.flows.lint import lint_paths
 from kubectl_ml.gpu import CHECKS
 from kubectl_ml.lint import RULES as LINT_RULES
 from kubectl_ml.model.checks import Check
 from kubectl_ml.model.codes import CODES
 from kubectl_ml.rules import RULES
+from kubectl_ml.sources.snapshot import SnapshotSource
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,7 +81,6 @@ def test_generated_docs_are_up_to_date() -> None:
 
 
 DOCTOR_CODES = sorted({code for rule in RULES for code in rule.codes})
-GPU_ONLY_CODES = sorted({code for check in CHECKS for code in check.codes} - set(DOCTOR_CODES))
 
 
 @pytest.mark.parametrize("code", DOCTOR_CODES)
@@ -88,12 +90,28 @@ def test_every_code_has_fires_and_passes_fixtures(code: str) -> None:
     assert list((folder / "passes").glob("*/expect.json")), f"no passes case for {code}"
 
 
-@pytest.mark.parametrize("code", GPU_ONLY_CODES)
-def test_every_gpu_code_is_asserted_on_the_gpu_fixtures(code: str) -> None:
-    # The GPU checks are tested on whole clusters (fixtures/gpu/<scenario>/) by tests/gpu/.
-    assert (ROOT / "fixtures" / "gpu").is_dir()
-    tests = "".join(path.read_text() for path in (ROOT / "tests" / "gpu").glob("test_*.py"))
-    assert f'"{code}"' in tests, f"no test in tests/gpu asserts {code}"
+GPU_CODES = sorted({code for check in CHECKS for code in check.codes})
+GPU_CASES = ROOT / "fixtures" / "gpu-cases"
+
+
+def _gpu_codes(folder: Path) -> set[str]:
+    report = gpu_flow.gpu_report(SnapshotSource(folder), None)
+    assert report.checked >= 1, f"{folder}: nothing was checked"
+    assert report.extra["nodes"], f"{folder}: no GPU node"
+    return {finding.code for finding in report.findings}
+
+
+@pytest.mark.parametrize("code", GPU_CODES)
+def test_every_gpu_code_fires_and_passes_on_its_cluster_cases(code: str) -> None:
+    """fixtures/gpu-cases/<code>/fires/* report the code; passes/* (the same, corrected) do not."""
+    fires = sorted(path for path in (GPU_CASES / code / "fires").glob("*") if path.is_dir())
+    passes = sorted(path for path in (GPU_CASES / code / "passes").glob("*") if path.is_dir())
+    assert fires, f"no fires case for {code}"
+    assert passes, f"no passes case for {code}"
+    for folder in fires:
+        assert code in _gpu_codes(folder), folder
+    for folder in passes:
+        assert code not in _gpu_codes(folder), folder
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda check: check.id)
@@ -114,10 +132,22 @@ def test_every_rule_has_a_test_module() -> None:
 LINT_CODES = sorted({code for rule in LINT_RULES for code in rule.codes})
 
 
+LINT_CASES = ROOT / "fixtures" / "lint-cases"
+
+
 @pytest.mark.parametrize("code", LINT_CODES)
-def test_every_lint_code_is_asserted_by_the_lint_tests(code: str) -> None:
-    tests = "".join(path.read_text() for path in (ROOT / "tests" / "lint").glob("test_*.py"))
-    assert f'"{code}"' in tests, f"no test in tests/lint asserts {code}"
+def test_every_lint_code_fires_and_passes_on_its_manifests(code: str) -> None:
+    """fixtures/lint-cases/<code>/fires/*.yaml give the code; passes/*.yaml (the same, fixed) do not."""
+    fires = sorted((LINT_CASES / code / "fires").glob("*.yaml"))
+    passes = sorted((LINT_CASES / code / "passes").glob("*.yaml"))
+    assert fires, f"no fires case for {code}"
+    assert passes, f"no passes case for {code}"
+    for path in [*fires, *passes]:
+        outcome = lint_paths([str(path)], None, ROOT)
+        assert outcome.report.checked >= 1, f"{path}: nothing was linted ({outcome.report.skipped})"
+        assert not outcome.incomplete, f"{path}: {outcome.report.skipped}"
+        codes = {finding.code for finding in outcome.report.findings}
+        assert (code in codes) == (path.parent.name == "fires"), f"{path}: {sorted(codes)}"
 
 
 @pytest.mark.parametrize("rule", LINT_RULES, ids=lambda rule: rule.id)

@@ -1,8 +1,8 @@
 """Diagnosis rules: one module per rule, registered in one explicit tuple.
 
-A rule is a pure function of a context (``PodContext`` or ``WorkloadContext``) that yields findings.
-To add one, follow ``docs/architecture.md`` ("Adding a rule"): module, fixtures, test, registry entry,
-regenerate docs.
+A rule is a module with ``CODES``, ``NEEDS`` and a pure ``check`` of a context (``PodContext`` or
+``WorkloadContext``) that yields findings (``model/checks.py``). To add one, follow the first recipe of
+``docs/contributing.md``: fixtures, module, registry entry, test, regenerated docs.
 """
 
 from __future__ import annotations
