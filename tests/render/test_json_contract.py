@@ -71,3 +71,19 @@ def test_demo_shows_every_headline_failure() -> None:
         "queue-quota-insufficient",
     }
     assert headline <= codes
+
+
+def test_a_deployment_patch_comes_with_its_kubectl_patch_command_in_json() -> None:
+    """issue 14: the text output computed the command, so -o json never had it."""
+    findings = _demo_document()["findings"]
+    patched = [item for item in findings if item["patch"] and item["object"]["name"].startswith("llm-server-")]
+    assert patched
+    for finding in patched:
+        body = json.dumps({"spec": {"template": finding["patch"]}}, separators=(",", ":"))
+        assert finding["commands"][0] == (
+            f"kubectl patch deployment llm-server -n ml-serving --type=strategic -p '{body}'"
+        )
+    # A Job's template cannot change: its patch is the change to make, with no command to apply it.
+    jobs = [item for item in findings if item["patch"] and item["object"]["name"].startswith("vit-train-")]
+    assert jobs
+    assert not any(command.startswith("kubectl patch") for item in jobs for command in item["commands"])

@@ -231,7 +231,12 @@ def test_image_pull_rate_limited_fires_when_pod_already_has_pull_secret_without_
 def test_image_pull_rate_limited_fires_when_pod_has_no_pull_secret_and_proposes_one() -> None:
     _report, finding = _run("image-pull-rate-limited", "fires", "crio-toomanyrequests")
     assert finding.patch == {"spec": {"imagePullSecrets": [{"name": "regcred"}]}}
-    assert finding.commands[0].startswith(
+    # The StatefulSet's patch, ready to run (issue 14: in -o json too), then the Secret it names.
+    assert finding.commands[0] == (
+        "kubectl patch statefulset mlflow-db -n mlops --type=strategic "
+        """-p '{"spec":{"template":{"spec":{"imagePullSecrets":[{"name":"regcred"}]}}}}'"""
+    )
+    assert finding.commands[1].startswith(
         "kubectl create secret docker-registry regcred -n mlops --docker-server=docker.io"
     )
 

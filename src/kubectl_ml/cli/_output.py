@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kubectl_ml.cli._options import FailOn, OutputFormat
 from kubectl_ml.errors import ExitCode
 from kubectl_ml.model.findings import Report, Severity
+
+if TYPE_CHECKING:  # rich is imported only when text is printed, to keep start-up fast
+    from rich.console import Console
+
+
+def text_console(piped_width: int | None = None) -> Console:
+    """The console for a command's text output; piped, ``piped_width`` columns wide when given.
+
+    A pipe has no width (rich assumes 80): a table of names and values is laid out wider rather than
+    cut, since what reads it is ``grep`` or a file. The renderers never change a console's width.
+    """
+    from rich.console import Console
+
+    console = Console(highlight=False)
+    if piped_width and not console.is_terminal:
+        return Console(highlight=False, width=max(console.width, piped_width))
+    return console
 
 
 def exit_code(report: Report, fail_on: FailOn) -> int:

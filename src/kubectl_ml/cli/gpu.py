@@ -19,7 +19,7 @@ from kubectl_ml.cli._options import (
     RequestTimeout,
     Snapshot,
 )
-from kubectl_ml.cli._output import emit_document, exit_code
+from kubectl_ml.cli._output import emit_document, exit_code, text_console
 from kubectl_ml.cli._source import ClusterOptions, namespace_of, open_source, progress
 
 
@@ -54,9 +54,9 @@ def gpu(
     with progress("Reading GPU nodes…"):
         report = gpu_flow.gpu_report(source, scope, filename)
     if not emit_document(report.as_dict(), output.value):
-        from rich.console import Console
-
         from kubectl_ml.render.gpu import render_gpu
 
-        render_gpu(report, Console(highlight=False), "GPU nodes: " + ("all namespaces" if scope is None else scope))
+        render_gpu(
+            report, text_console(piped_width=160), "GPU nodes: " + ("all namespaces" if scope is None else scope)
+        )
     raise typer.Exit(exit_code(report, fail_on))

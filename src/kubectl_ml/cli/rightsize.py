@@ -20,7 +20,7 @@ from kubectl_ml.cli._options import (
     parse_duration,
     parse_timeout,
 )
-from kubectl_ml.cli._output import emit_document
+from kubectl_ml.cli._output import emit_document, text_console
 from kubectl_ml.cli._source import ClusterOptions, namespace_of, open_source, progress
 
 if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
@@ -190,8 +190,6 @@ def _emit(report: RightsizeReport, output: RightsizeOutput, title: str) -> None:
 
         render_commands(report, sys.stdout)
     else:
-        from rich.console import Console
-
         from kubectl_ml.render.rightsize import render_table
 
-        render_table(report, Console(highlight=False), title)
+        render_table(report, text_console(piped_width=200), title)

@@ -31,7 +31,7 @@ from typing import Any
 from kubectl_ml.gpu._common import build, top_level_templates, top_workload, workload_index
 from kubectl_ml.gpu.context import GpuContext
 from kubectl_ml.gpu.nodes import platform_of, pods_by_node
-from kubectl_ml.model.codes import CodeInfo, declare
+from kubectl_ml.model.codes import CodeInfo, declare, with_workload
 from kubectl_ml.model.findings import Finding, ObjectRef, Severity
 from kubectl_ml.model.fit import NodeFit, evaluate, is_gpu_node
 from kubectl_ml.model.placement import SCHEDULING_CODES, judge, resource_evidence
@@ -203,7 +203,7 @@ def placement_findings(
                 yield found
             elif found.severity > Severity.INFO:
                 # The template's gpu-placement already says where the workload's pods fit.
-                yield replace(found, workload=ObjectRef(*owner))
+                yield with_workload(found, ObjectRef(*owner))
 
 
 def check(context: GpuContext) -> Iterator[Finding]:

@@ -9,11 +9,13 @@ the registries by ``scripts/gen_docs.py`` and a test fails when the two differ.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from kubectl_ml.model.findings import Evidence, Finding, ObjectRef, Severity
+from kubectl_ml.model.workloads import WORKLOAD_KINDS
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,29 @@ def declare(*infos: CodeInfo) -> tuple[CodeInfo, ...]:
     return infos
 
 
+def patch_command(patch: Mapping[str, Any] | None, workload: ObjectRef | None) -> str | None:
+    """A ready ``kubectl patch`` of the owning workload for a pod-template patch, when it can be applied as is.
+
+    Only for the built-in controllers whose template takes a strategic-merge patch and rolls out
+    (Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController); a Job's template is
+    immutable, and custom resources take no strategic merge, so their patch is the change to make.
+    """
+    entry = WORKLOAD_KINDS.get(workload.kind) if workload is not None else None
+    if not patch or workload is None or entry is None:
+        return None
+    if not entry.builtin or entry.finishes or [slot.path for slot in entry.templates] != ["spec.template"]:
+        return None
+    body = json.dumps({"spec": {"template": patch}}, separators=(",", ":"))
+    return f"kubectl patch {entry.kind.lower()} {workload.name} -n {workload.namespace} --type=strategic -p '{body}'"
+
+
+def with_workload(finding: Finding, workload: ObjectRef) -> Finding:
+    """``finding`` grouped under ``workload``, with the ``kubectl patch`` of that workload when it has one."""
+    apply = None if finding.workload is not None else patch_command(finding.patch, workload)
+    commands = (apply, *finding.commands) if apply else finding.commands
+    return replace(finding, workload=workload, commands=commands)
+
+
 def make_finding(
     code: str,
     subject: ObjectRef,
@@ -71,8 +96,13 @@ def make_finding(
     severity: Severity | None = None,
     workload: ObjectRef | None = None,
 ) -> Finding:
-    """A finding with the code's registered severity and fix, unless the rule or check has better words."""
+    """A finding with the code's registered severity and fix, unless the rule or check has better words.
+
+    A pod-template patch that the owning workload takes as is comes with its ``kubectl patch`` command
+    first among ``commands``, so ``-o json`` has it as the text output does.
+    """
     info = CODES[code]
+    apply = patch_command(patch, workload)
     return Finding(
         code=code,
         severity=severity or info.severity,
@@ -82,7 +112,7 @@ def make_finding(
         container=container,
         evidence=tuple(evidence),
         patch=dict(patch) if patch is not None else None,
-        commands=tuple(commands),
+        commands=(apply, *commands) if apply else tuple(commands),
         workload=workload,
         docs=info.docs or None,
     )

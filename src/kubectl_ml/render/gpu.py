@@ -10,14 +10,16 @@ from rich.text import Text
 from kubectl_ml.model.findings import Report
 from kubectl_ml.model.tolerations import describe_taint
 from kubectl_ml.render.bars import ascii_only
+from kubectl_ml.render.layout import print_piped_table
 from kubectl_ml.render.text import render_report
 
 
 def render_gpu(report: Report, console: Console, title: str) -> None:
-    """Print a GpuReport: one row per node and accelerator resource, tainted nodes included."""
+    """Print a GpuReport: one row per node and accelerator resource, tainted nodes included.
+
+    Piped, the table is printed at its natural width (names and taints whole, for grep and files).
+    """
     nodes = report.extra.get("nodes") or []
-    if not console.is_terminal:
-        console.width = max(console.width, 160)  # piped: whole names rather than ellipses
     console.print(Text(title, style="bold"))
     if not nodes:
         console.print("No node advertises an accelerator (nvidia.com/gpu, MIG, AMD, Intel, TPU, Neuron...).")
@@ -59,8 +61,10 @@ def render_gpu(report: Report, console: Console, title: str) -> None:
         natural = console.measure(table, options=console.options.update_width(10_000)).maximum
         if console.is_terminal and natural > console.width:
             _render_node_blocks(nodes, console)  # too narrow for the table: never cut a node's name
-        else:
+        elif console.is_terminal:
             console.print(table)
+        else:
+            print_piped_table(console, table, natural)
     console.print()
     what = "pod or workload" if report.checked == 1 else "pods and workloads"
     gpu_nodes = f"{len(nodes)} GPU node{'' if len(nodes) == 1 else 's'}"

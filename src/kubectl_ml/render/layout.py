@@ -8,7 +8,7 @@ it is printed as one line and the terminal wraps it, which copies back as one li
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from rich.console import Console
 from rich.table import Table
@@ -34,3 +34,19 @@ def print_line(console: Console, line: Line) -> None:
     grid.add_column(overflow="fold")
     grid.add_row(prefix, body)
     console.print(grid, highlight=False)
+
+
+def print_piped_table(console: Console, table: Any, natural: int) -> None:
+    """Print a table on a pipe at its natural width (at least the console's), so no cell is cut.
+
+    A pipe has no width: rich assumes 80 and would cut names and values with an ellipsis. The table is
+    laid out by a console of its own on the same file; the caller's console keeps its width.
+    """
+    wide = Console(
+        file=console.file,
+        width=max(console.width, natural),
+        highlight=False,
+        no_color=console.no_color,
+        color_system=None,
+    )
+    wide.print(table)

@@ -12,6 +12,7 @@ from rich.text import Text
 from kubectl_ml.model.quantity import format_cpu, format_memory, try_parse_quantity
 from kubectl_ml.model.workloads import WORKLOAD_KINDS
 from kubectl_ml.render.bars import ASCII, BLOCKS, Glyphs, ascii_only, usage_bar, usage_legend
+from kubectl_ml.render.layout import print_piped_table
 from kubectl_ml.rightsize.recommend import Recommendation, history_length
 from kubectl_ml.rightsize.report import RightsizeReport, set_resources_command, workload_patches
 
@@ -162,8 +163,6 @@ def render_table(report: RightsizeReport, console: Console, title: str) -> None:
     values are the answer and are never cut; prose is wrapped at words.
     """
     piped = not console.is_terminal
-    if piped:
-        console.width = max(console.width, 200)
     console.print(Text(title, style="bold"))
     with_usage = [item for item in report.recommendations if item.samples or item.usage.get("cpu")]
     without = [item for item in report.recommendations if item not in with_usage]
@@ -172,10 +171,10 @@ def render_table(report: RightsizeReport, console: Console, title: str) -> None:
     glyphs = ASCII if ascii_only(console) else BLOCKS
     table = _table(with_usage, with_namespace, footnotes, glyphs, wide=piped or console.width >= 140)
     natural = console.measure(table, options=console.options.update_width(10_000)).maximum
-    if piped:
-        console.width = max(console.width, natural)  # a pipe has no width: the whole table, never cut
     if with_usage and not piped and natural > console.width:
         _render_blocks(with_usage, with_namespace, footnotes, console, glyphs)
+    elif with_usage and piped:
+        print_piped_table(console, table, natural)
     elif with_usage:
         console.print(table)
     else:

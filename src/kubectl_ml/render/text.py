@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
 
 from rich import box
 from rich.console import Console
@@ -16,31 +15,10 @@ from rich.table import Table
 from rich.text import Text
 
 from kubectl_ml.model.findings import Finding, ObjectRef, Report, Severity
-from kubectl_ml.model.workloads import WORKLOAD_KINDS
 from kubectl_ml.render.layout import Line, print_line
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 _MARK = {Severity.ERROR: "✖", Severity.WARNING: "▲", Severity.INFO: "●"}
-
-
-def _patch_command(finding: Finding) -> str | None:
-    """A ready ``kubectl patch`` for the owning workload, when the patch is a change of its pod template.
-
-    Only for the built-in controllers whose template takes a strategic-merge patch and rolls out
-    (Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController); a Job's template is immutable,
-    and custom resources take no strategic merge, so their patch is shown as the change to make.
-    """
-    entry = WORKLOAD_KINDS.get(finding.workload.kind) if finding.workload is not None else None
-    if not finding.patch or finding.workload is None or entry is None:
-        return None
-    if not entry.builtin or entry.finishes or [slot.path for slot in entry.templates] != ["spec.template"]:
-        return None
-    body: dict[str, Any] = {"spec": {"template": finding.patch}}
-    workload = finding.workload
-    return (
-        f"kubectl patch {entry.kind.lower()} {workload.name} -n {workload.namespace} "
-        f"--type=strategic -p '{json.dumps(body, separators=(',', ':'))}'"
-    )
 
 
 def _line(label: str, value: str, indent: int = 4, *, whole: bool = False) -> Line:
@@ -76,13 +54,13 @@ def _finding_block(finding: Finding, others: Sequence[Finding], current: str | N
     lines.extend(_evidence_lines(finding))
     if finding.remedy:  # an information has nothing to fix
         lines.append(_line("fix", finding.remedy))
-    command = _patch_command(finding)
-    if command:
-        lines.append(_line("apply", command, whole=True))
+    commands = list(finding.commands)
+    if finding.patch and commands and commands[0].startswith("kubectl patch "):
+        lines.append(_line("apply", commands.pop(0), whole=True))  # the finding's own patch, ready to run
     elif finding.patch:
         lines.append(_line("patch", json.dumps(finding.patch, separators=(",", ":")), whole=True))
     # A command never suggests itself (`kubectl ml gpu -n x` under `kubectl ml gpu -A`).
-    commands = [item for item in finding.commands if not (current and item.startswith(current))]
+    commands = [item for item in commands if not (current and item.startswith(current))]
     for index, item in enumerate(commands):
         lines.append(_line("next" if index == 0 else "", item, whole=True))
     if others:
