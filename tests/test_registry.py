@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import subprocess
 import sys
@@ -156,3 +157,12 @@ def test_lint_rule_documents_what_why_and_remedy(rule) -> None:
     doc = rule.module.__doc__ or ""
     for section in ("What:", "Why it matters:", "Remedy:"):
         assert section in doc, f"{rule.id} lacks {section}"
+
+
+def test_no_module_over_500_lines_unless_it_says_why() -> None:
+    """issue 14: a long module is split, or its docstring gives the reason it must be one."""
+    for path in sorted((ROOT / "src" / "kubectl_ml").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if text.count("\n") > 500:
+            doc = ast.get_docstring(ast.parse(text)) or ""
+            assert "Why one module of this size:" in doc, f"{path.relative_to(ROOT)} has {text.count(chr(10))} lines"

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from kubectl_ml.flows import gpu as gpu_flow
 from kubectl_ml.gpu import fit
 from kubectl_ml.model.findings import ObjectRef, Severity
-from tests.gpu.scenarios import by_object, evidence, load
+from kubectl_ml.sources.snapshot import SnapshotSource
+from tests.gpu.scenarios import GPU_FIXTURES, by_object, evidence, load
 
 GKE_A = "gke-ml-prod-a100-pool-0d6e2f1a-7qzc"
 GKE_B = "gke-ml-prod-a100-pool-0d6e2f1a-m2hd"
@@ -243,3 +245,11 @@ def test_hami_memory_and_core_shares_are_not_unknown_resources() -> None:
     [placed] = fit.placement_findings([_node("n", "1")], [], [template])
     assert placed.code == "gpu-placement"
     assert "fits 1 node of 1: n" in placed.summary
+
+
+def test_one_pod_holds_the_gpus_in_the_singular() -> None:
+    """A helper's review (issue 14): "1 pod hold the 4 nvidia.com/gpu"."""
+    folder = GPU_FIXTURES.parent / "gpu-cases" / "insufficient-resources" / "fires" / "gke-gpus-held-by-trainer"
+    report = gpu_flow.gpu_report(SnapshotSource(folder), None)
+    [summary] = [finding.summary for finding in report.findings if finding.code == "insufficient-resources"]
+    assert " 1 pod holds the 4 nvidia.com/gpu of the 1 node it may use." in summary

@@ -39,7 +39,6 @@ from kubectl_ml.model.quantity import format_quantity
 from kubectl_ml.model.resources import Resources, accelerator_requests, allocated_on, pod_requests
 from kubectl_ml.model.subjects import Subject, name_of, plural, pod_subject
 
-# The codes this module emits: their one declaration (docs/codes.md is generated from it).
 CODES = SCHEDULING_CODES + declare(
     CodeInfo(
         "gpu-placement",

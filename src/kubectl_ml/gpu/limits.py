@@ -33,7 +33,6 @@ from kubectl_ml.model.quantity import try_parse_quantity
 from kubectl_ml.model.resources import container_resources
 from kubectl_ml.model.subjects import Subject, pod_subject
 
-# The codes this module emits: their one declaration (docs/codes.md is generated from it).
 CODES = declare(
     CodeInfo(
         "gpu-limit-missing",

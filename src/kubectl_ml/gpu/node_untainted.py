@@ -28,7 +28,6 @@ from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.findings import Evidence, Finding, ObjectRef, Severity
 from kubectl_ml.model.tolerations import BLOCKING_EFFECTS, describe_taint
 
-# The codes this module emits: their one declaration (docs/codes.md is generated from it).
 CODES = declare(
     CodeInfo(
         "gpu-node-untainted",

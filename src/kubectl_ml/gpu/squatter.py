@@ -32,7 +32,6 @@ from kubectl_ml.model.resources import accelerator_requests, pod_requests
 from kubectl_ml.model.subjects import name_of, ref_of
 from kubectl_ml.model.tolerations import describe_taint, tolerates
 
-# The codes this module emits: their one declaration (docs/codes.md is generated from it).
 CODES = declare(
     CodeInfo(
         "gpu-node-squatter",

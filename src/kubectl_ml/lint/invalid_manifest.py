@@ -21,7 +21,6 @@ from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.object_shapes import object_problem, pod_spec_problem
 from kubectl_ml.model.subjects import Subject, ref_of
 
-# The codes this module emits: their one declaration (docs/codes.md is generated from it).
 CODES = declare(
     CodeInfo(
         "invalid-manifest",

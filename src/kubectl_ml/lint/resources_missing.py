@@ -27,7 +27,6 @@ from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.subjects import Subject
 
-# The codes this module emits: their one declaration (docs/codes.md is generated from it).
 CODES = declare(
     CodeInfo(
         "resources-missing",

@@ -56,7 +56,6 @@ from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.quantity import try_parse_quantity
 from kubectl_ml.model.subjects import Subject
 
-# The codes this module emits: their one declaration (docs/codes.md is generated from it).
 CODES = declare(
     CodeInfo(
         "shm-missing",

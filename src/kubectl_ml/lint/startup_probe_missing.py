@@ -33,7 +33,6 @@ from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.subjects import Subject
 from kubectl_ml.scaffold.runtimes import STARTUP_PERIOD, STARTUP_SECONDS
 
-# The codes this module emits: their one declaration (docs/codes.md is generated from it).
 CODES = declare(
     CodeInfo(
         "startup-probe-missing",

@@ -17,6 +17,9 @@ The blockers are weighed in the order the scheduler can never get past them:
    taint is a barrier for pods without GPUs, never something to tolerate; a system taint means a sick
    node, never something to tolerate either);
 5. ``insufficient-resources``: a node could hold it, none has it free now (or the nodes are cordoned).
+
+Why one module of this size: the five blockers are weighed in one order and each verdict rules out the
+ones after it; ``doctor`` and ``gpu`` must read the same words, which one module guarantees.
 """
 
 from __future__ import annotations
@@ -43,7 +46,6 @@ from kubectl_ml.model.selectors import selector_keys
 from kubectl_ml.model.subjects import Subject, name_of, plural
 from kubectl_ml.model.tolerations import describe_taint, toleration_for, tolerations_with
 
-# The codes this module emits: their one declaration (docs/codes.md is generated from it).
 SCHEDULING_CODES = declare(
     CodeInfo(
         "insufficient-resources",
@@ -427,7 +429,8 @@ def _holders(case: _Case, resource: str, candidates: Sequence[NodeFit]) -> str:
         and pod_requests(pod).get(resource, Fraction(0)) > 0
     ]
     return (
-        f" {plural(len(holders), 'pod')} hold the {format_quantity(resource, total)} {resource} of the "
+        f" {plural(len(holders), 'pod')} {'holds' if len(holders) == 1 else 'hold'} the "
+        f"{format_quantity(resource, total)} {resource} of the "
         f"{plural(len(candidates), 'node')} it may use."
     )
 

@@ -33,6 +33,9 @@ Field paths follow the operators' own CRDs and examples (fixtures/operators/mani
   ReplicationController -> Pod.
 * Kueue (kueue.x-k8s.io/v1beta1 Workload): ``spec.podSets[].template``, a copy of its job's templates
   (owned by the job, so never checked twice).
+
+Why one module of this size: it is the one table of workload kinds (a row per kind and its readers);
+the point of it is that no other module knows where a kind keeps its pod templates.
 """
 
 from __future__ import annotations

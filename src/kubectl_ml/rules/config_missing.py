@@ -25,10 +25,8 @@ from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.pods import containers
 from kubectl_ml.rules._common import event_evidence, finding, status_evidence
 
-# What this rule reads beyond the pod or workload itself (sources/gather.py fetches exactly that).
 NEEDS = (Need("events"),)
 
-# The codes this module emits: their one declaration (docs/codes.md is generated from it).
 CODES = declare(
     CodeInfo(
         "config-missing",

@@ -27,10 +27,8 @@ from kubectl_ml.model.findings import Finding, Severity
 from kubectl_ml.model.pods import containers
 from kubectl_ml.rules._common import find_line, finding, log_evidence, logs_command
 
-# What this rule reads beyond the pod or workload itself (sources/gather.py fetches exactly that).
 NEEDS = (Need("logs"),)
 
-# The codes this module emits: their one declaration (docs/codes.md is generated from it).
 CODES = declare(
     CodeInfo(
         "cuda-oom",

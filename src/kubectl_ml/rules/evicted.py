@@ -22,7 +22,6 @@ from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.findings import Finding, Severity
 from kubectl_ml.rules._common import finding, status_evidence
 
-# The codes this module emits: their one declaration (docs/codes.md is generated from it).
 CODES = declare(
     CodeInfo(
         "evicted",

@@ -27,7 +27,6 @@ from kubectl_ml.model.pods import condition_index
 from kubectl_ml.model.workloads import pod_rank, pod_role
 from kubectl_ml.rules._common import finding, status_evidence
 
-# The codes this module emits: their one declaration (docs/codes.md is generated from it).
 CODES = declare(
     CodeInfo(
         "gang-not-formed",

@@ -37,13 +37,8 @@ from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.pods import ContainerView, containers, requests_gpu
 from kubectl_ml.rules._common import event_evidence, find_line, finding, log_evidence, status_evidence
 
-# What this rule reads beyond the pod or workload itself (sources/gather.py fetches exactly that).
-NEEDS = (
-    Need("events"),
-    Need("logs"),
-)
+NEEDS = (Need("events"), Need("logs"))
 
-# The codes this module emits: their one declaration (docs/codes.md is generated from it).
 CODES = declare(
     CodeInfo(
         "gpu-runtime-error",

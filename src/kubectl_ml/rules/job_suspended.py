@@ -25,7 +25,6 @@ from kubectl_ml.model.shapes import mapping
 from kubectl_ml.model.workloads import QUEUE_LABEL, has_finished, is_suspended, queue_name
 from kubectl_ml.rules._common import finding, object_path, spec_evidence, status_evidence
 
-# The codes this module emits: their one declaration (docs/codes.md is generated from it).
 CODES = declare(
     CodeInfo(
         "job-suspended",

@@ -36,10 +36,8 @@ from kubectl_ml.rules._common import (
     terminated_recently,
 )
 
-# What this rule reads beyond the pod or workload itself (sources/gather.py fetches exactly that).
 NEEDS = (Need("events"),)
 
-# The codes this module emits: their one declaration (docs/codes.md is generated from it).
 CODES = declare(
     CodeInfo(
         "liveness-probe-restarts",

@@ -24,10 +24,8 @@ from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.findings import Finding, Severity
 from kubectl_ml.rules._common import event_evidence, finding
 
-# What this rule reads beyond the pod or workload itself (sources/gather.py fetches exactly that).
 NEEDS = (Need("events"),)
 
-# The codes this module emits: their one declaration (docs/codes.md is generated from it).
 CODES = declare(
     CodeInfo(
         "volume-mount-failed",

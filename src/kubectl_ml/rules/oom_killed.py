@@ -29,7 +29,6 @@ from kubectl_ml.rules._common import (
     terminated_recently,
 )
 
-# The codes this module emits: their one declaration (docs/codes.md is generated from it).
 CODES = declare(
     CodeInfo(
         "oom-killed",

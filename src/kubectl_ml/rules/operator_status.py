@@ -40,10 +40,8 @@ from kubectl_ml.model.shapes import mapping, text
 from kubectl_ml.model.workloads import WorkloadKind, has_finished, is_suspended, queue_name
 from kubectl_ml.rules._common import event_evidence, finding, object_path, status_evidence
 
-# What this rule reads beyond the pod or workload itself (sources/gather.py fetches exactly that).
 NEEDS = (Need("events"),)
 
-# The codes this module emits: their one declaration (docs/codes.md is generated from it).
 CODES = declare(
     CodeInfo(
         "workload-failed",

@@ -37,10 +37,8 @@ from kubectl_ml.model.pods import find_condition
 from kubectl_ml.model.workloads import QUEUE_LABEL, queue_name
 from kubectl_ml.rules._common import finding, object_path, status_evidence
 
-# What this rule reads beyond the pod or workload itself (sources/gather.py fetches exactly that).
 NEEDS = (Need("queues"),)
 
-# The codes this module emits: their one declaration (docs/codes.md is generated from it).
 CODES = declare(
     CodeInfo(
         "queue-quota-insufficient",

@@ -26,10 +26,8 @@ from kubectl_ml.model.pods import ContainerView, containers
 from kubectl_ml.model.probes import HEALTH_ENDPOINTS, classify_probe_failure, undeclared_port
 from kubectl_ml.rules._common import event_evidence, finding, spec_evidence, status_evidence
 
-# What this rule reads beyond the pod or workload itself (sources/gather.py fetches exactly that).
 NEEDS = (Need("events"),)
 
-# The codes this module emits: their one declaration (docs/codes.md is generated from it).
 CODES = declare(
     CodeInfo(
         "readiness-probe-failing",

@@ -19,7 +19,6 @@ from kubectl_ml.model.pods import condition_index
 from kubectl_ml.model.workloads import queue_name
 from kubectl_ml.rules._common import finding, spec_evidence, status_evidence
 
-# The codes this module emits: their one declaration (docs/codes.md is generated from it).
 CODES = declare(
     CodeInfo(
         "scheduling-gated",

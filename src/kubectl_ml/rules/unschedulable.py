@@ -51,14 +51,8 @@ from kubectl_ml.model.subjects import name_of, pod_subject
 from kubectl_ml.model.tolerations import toleration_for, tolerations_with
 from kubectl_ml.rules._common import event_evidence, finding, spec_evidence, status_evidence
 
-# What this rule reads beyond the pod or workload itself (sources/gather.py fetches exactly that).
-NEEDS = (
-    Need("events"),
-    Need("nodes"),
-    Need("claims"),
-)
+NEEDS = (Need("events"), Need("nodes"), Need("claims"))
 
-# The codes this module emits: their one declaration (docs/codes.md is generated from it).
 CODES = SCHEDULING_CODES + declare(
     CodeInfo(
         "pvc-unbound",

@@ -14,6 +14,9 @@ through :mod:`kubectl_ml.sources.auth_provider`; ``as``/``as-groups`` become ``I
 
 The client is imported here and nowhere else, and only when a live source is created, so ``--help``
 stays fast.
+
+Why one module of this size: it is the only place the kubernetes client is imported; paging, the
+deadline, the transport and the error mapping share that one import and must not leak it.
 """
 
 from __future__ import annotations

@@ -27,6 +27,9 @@ at the same time ``T`` (``time=``), so the statistics describe the same window.
 The transport is a seam, :class:`PrometheusHttp`: :class:`RequestsHttp` for a URL (``--prometheus``), and an
 implementation through the API server's service proxy for the in-cluster Prometheus. Both hand back the raw
 status and body; :class:`PrometheusSource` turns them into data or into one error with a hint.
+
+Why one module of this size: the six queries, the parsing of their answers and the errors with hints
+are one contract with one Prometheus; the transport is already a seam (``PrometheusHttp``).
 """
 
 from __future__ import annotations
