@@ -86,6 +86,12 @@ def codes_markdown() -> str:
             fix += f" [Docs]({info.docs})" if info.docs else ""
             lines.append(f"| `{info.code}` | {info.severity.label} | {info.meaning} | {fix} | {rule_link} |")
         lines.append("")
+        for info in infos:
+            if info.variants:
+                # Every fix a user can read: the case-by-case texts, with their placeholders.
+                lines += [f"Fixes of `{info.code}` by case:", ""]
+                lines += [f"- {name}: {text}" for name, text in info.variants.items()]
+                lines.append("")
     lines += [
         "## Rules",
         "",

@@ -43,6 +43,16 @@ CODES = declare(
         '("Limit must be set for non overcommitable resources"), so a controller never creates its pods.',
         "Set limits to the GPU count (a limit alone is enough: the request defaults to it).",
         docs="https://kubernetes.io/docs/tasks/manage-gpus/scheduling-gpus/",
+        variants={
+            "set-limit": (
+                "Set limits.{resource} to {fixed} (the request may stay, equal, or go: it defaults to the limit)."
+            ),
+            "set-limit-fraction": (
+                "Set limits.{resource} to {fixed} (the request may stay, equal, or go: it defaults to the "
+                "limit). A share of a GPU is not a fraction: use time-slicing (nvidia.com/gpu.shared) or a MIG "
+                "profile (nvidia.com/mig-1g.5gb) where the nodes offer them."
+            ),
+        },
     ),
     CodeInfo(
         "gpu-request-limit-mismatch",
@@ -53,6 +63,15 @@ CODES = declare(
         "number; the API server rejects both, so a controller never creates its pods.",
         "Set the same whole number in requests and limits (or only in limits).",
         docs="https://kubernetes.io/docs/tasks/manage-gpus/scheduling-gpus/",
+        variants={
+            "whole": "Ask for whole devices ({fixed} {resource}).",
+            "whole-fraction": (
+                "Ask for whole devices ({fixed} {resource}). A share of a GPU is not a fraction: use "
+                "time-slicing (nvidia.com/gpu.shared) or a MIG profile (nvidia.com/mig-1g.5gb) where the nodes "
+                "offer them."
+            ),
+            "equal": "Set requests.{resource} equal to the limit ({fixed}), or remove it.",
+        },
     ),
 )
 
@@ -97,8 +116,8 @@ def _container_findings(subject: Subject, key: str, index: int, container: Mappi
                 "(Limit must be set for non overcommitable resources)" + outcome,
                 container=name,
                 evidence=evidence,
-                remedy=f"Set limits.{resource} to {fixed} (the request may stay, equal, or go: it defaults to "
-                "the limit)." + _fraction_note(wanted),
+                fix="set-limit" if wanted.denominator == 1 else "set-limit-fraction",
+                values={"resource": resource, "fixed": fixed},
                 patch=patch,
             )
         elif not (_whole(request) or raw_request is None) or not _whole(limit):
@@ -110,7 +129,8 @@ def _container_findings(subject: Subject, key: str, index: int, container: Mappi
                 "it (must be an integer)" + outcome,
                 container=name,
                 evidence=evidence,
-                remedy=f"Ask for whole devices ({fixed} {resource})." + _fraction_note(wanted),
+                fix="whole" if wanted.denominator == 1 else "whole-fraction",
+                values={"resource": resource, "fixed": fixed},
                 patch=patch,
             )
         elif raw_request is not None and request != limit:
@@ -121,18 +141,10 @@ def _container_findings(subject: Subject, key: str, index: int, container: Mappi
                 f"rejects it (must be equal to {resource} limit of {raw_limit})" + outcome,
                 container=name,
                 evidence=evidence,
-                remedy=f"Set requests.{resource} equal to the limit ({fixed}), or remove it.",
+                fix="equal",
+                values={"resource": resource, "fixed": fixed},
                 patch=patch,
             )
-
-
-def _fraction_note(value: Fraction) -> str:
-    if value.denominator == 1:
-        return ""
-    return (
-        " A share of a GPU is not a fraction: use time-slicing (nvidia.com/gpu.shared) or a MIG profile "
-        "(nvidia.com/mig-1g.5gb) where the nodes offer them."
-    )
 
 
 def check_subject(subject: Subject) -> Iterator[Finding]:

@@ -38,6 +38,31 @@ CODES = declare(
         "without a GPU request, can be scheduled there and hold its CPU and memory.",
         "Taint the GPU node pool (the platform's usual taint) and give GPU workloads the matching toleration.",
         docs="https://kubernetes.io/docs/concepts/scheduling-eviction/taint-and-toleration/#example-use-cases",
+        variants={
+            "gke": (
+                "Taint the node pool {taint} (the taint GKE adds to GPU pools, tolerated automatically for pods"
+                " requesting nvidia.com/gpu), on the pool so that new nodes get it too (kubectl taint fixes "
+                "today's nodes only), and add the matching toleration to GPU workloads; pods already running "
+                "stay (NoSchedule does not evict)."
+            ),
+            "aks": (
+                "Taint the node pool {taint} (Azure's documented GPU taint; AKS never taints GPU pools itself),"
+                " on the pool so that new nodes get it too (kubectl taint fixes today's nodes only), and add "
+                "the matching toleration to GPU workloads; pods already running stay (NoSchedule does not "
+                "evict)."
+            ),
+            "eks": (
+                "Taint the node pool {taint} (the GPU taint of Karpenter's documentation; EKS never taints GPU "
+                "nodes itself), on the pool so that new nodes get it too (kubectl taint fixes today's nodes "
+                "only), and add the matching toleration to GPU workloads; pods already running stay (NoSchedule"
+                " does not evict)."
+            ),
+            "other": (
+                "Taint the node pool {taint} (a common GPU taint; nothing taints GPU nodes by default), on the "
+                "pool so that new nodes get it too (kubectl taint fixes today's nodes only), and add the "
+                "matching toleration to GPU workloads; pods already running stay (NoSchedule does not evict)."
+            ),
+        },
     ),
 )
 
@@ -99,19 +124,10 @@ def untainted_nodes(nodes: Iterable[GpuNode]) -> Iterator[Finding]:
             ObjectRef("Node", "", node.name),
             f"GPU node {node.name} ({advertised}) has no NoSchedule taint{note}: any pod can be scheduled there.",
             evidence=evidence,
-            remedy=f"Taint the node pool {written} ({_platform_words(node.platform)}), on the pool so that new "
-            "nodes get it too (kubectl taint fixes today's nodes only), and add the matching toleration to GPU "
-            "workloads; pods already running stay (NoSchedule does not evict).",
+            fix=node.platform if node.platform in ("gke", "aks", "eks") else "other",
+            values={"taint": written},
             commands=[f"kubectl taint nodes {node.name} {written}"],
         )
-
-
-def _platform_words(platform: str) -> str:
-    return {
-        "gke": "the taint GKE adds to GPU pools, tolerated automatically for pods requesting nvidia.com/gpu",
-        "aks": "Azure's documented GPU taint; AKS never taints GPU pools itself",
-        "eks": "the GPU taint of Karpenter's documentation; EKS never taints GPU nodes itself",
-    }.get(platform, "a common GPU taint; nothing taints GPU nodes by default")
 
 
 def check(context: GpuContext) -> Iterator[Finding]:

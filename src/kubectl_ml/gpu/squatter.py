@@ -43,6 +43,22 @@ CODES = declare(
         "Remove the toleration that lets it on (an operator: Exists without a key tolerates everything), or "
         "taint the node; give it a nodeSelector or affinity for the CPU pool.",
         docs="https://kubernetes.io/docs/concepts/scheduling-eviction/taint-and-toleration/#example-use-cases",
+        variants={
+            "untainted-node": (
+                "Taint the GPU node ({taint}, see gpu-node-untainted) and give this pod a nodeSelector or node "
+                "affinity for the CPU pool."
+            ),
+            "toleration": (
+                "Remove the toleration that lets it on GPU nodes (narrow an operator: Exists without a key to "
+                "the taints the pod really needs) in its workload's pod template, and give it a nodeSelector or"
+                " node affinity for the CPU pool."
+            ),
+            "zero-request": (
+                "Drop the zero {zero} request; remove the toleration that lets it on GPU nodes (narrow an "
+                "operator: Exists without a key to the taints the pod really needs) in its workload's pod "
+                "template, and give it a nodeSelector or node affinity for the CPU pool."
+            ),
+        },
     ),
 )
 
@@ -68,16 +84,16 @@ def _zero_accelerators(pod: Mapping[str, Any]) -> list[str]:
     return sorted(name for name, value in pod_requests(pod).items() if looks_like_accelerator(name) and value == 0)
 
 
-def _how(pod: Mapping[str, Any], node: GpuNode) -> tuple[str, list[Evidence], str]:
-    """How the pod got past the node's taints: a clause for the summary, evidence, and the remedy."""
+def _how(pod: Mapping[str, Any], node: GpuNode) -> tuple[str, list[Evidence], str, dict[str, str]]:
+    """How the pod got past the node's taints: a clause for the summary, evidence, the fix and its values."""
     taints = blocking_taints(node)
     if not taints:
         written = describe_taint(recommended_taint(node))
         return (
             "the node has no taint to keep such pods off",
             [Evidence("node", f"nodes/{node.name}.spec.taints", [dict(item) for item in node.taints] or None)],
-            f"Taint the GPU node ({written}, see gpu-node-untainted) and give this pod a nodeSelector or node "
-            "affinity for the CPU pool.",
+            "untainted-node",
+            {"taint": written},
         )
     tolerations = list((pod.get("spec") or {}).get("tolerations") or [])
     evidence: list[Evidence] = []
@@ -99,14 +115,8 @@ def _how(pod: Mapping[str, Any], node: GpuNode) -> tuple[str, list[Evidence], st
             f"requests {', '.join(zero)}: 0, which makes the ExtendedResourceToleration admission plugin add "
             "the GPU toleration without giving it a GPU"
         )
-    remedy = (
-        "Remove the toleration that lets it on GPU nodes (narrow an operator: Exists without a key to the "
-        "taints the pod really needs) in its workload's pod template, and give it a nodeSelector or node "
-        "affinity for the CPU pool."
-    )
-    if zero:
-        remedy = f"Drop the zero {', '.join(zero)} request; " + remedy[0].lower() + remedy[1:]
-    return "; ".join(clauses) or "it tolerates the node's taints", evidence, remedy
+    fix, values = ("zero-request", {"zero": ", ".join(zero)}) if zero else ("toleration", {})
+    return "; ".join(clauses) or "it tolerates the node's taints", evidence, fix, values
 
 
 def squatters(nodes: Iterable[GpuNode], pods: Iterable[Mapping[str, Any]]) -> Iterator[Finding]:
@@ -125,7 +135,7 @@ def squatters(nodes: Iterable[GpuNode], pods: Iterable[Mapping[str, Any]]) -> It
         node = by_name.get(node_name)
         if node is None or _finished(pod) or is_node_agent(pod) or accelerator_requests(pod):
             continue
-        how, evidence, remedy = _how(pod, node)
+        how, evidence, fix, values = _how(pod, node)
         offered = ", ".join(
             f"{item.as_dict()['allocatable']} {item.name}" for item in node.resources if item.allocatable > 0
         )
@@ -136,7 +146,8 @@ def squatters(nodes: Iterable[GpuNode], pods: Iterable[Mapping[str, Any]]) -> It
             f"Pod {name_of(pod)} requests no GPU but runs on GPU node {node_name} "
             f"({offered or 'no GPU allocatable now'}): {how}.",
             evidence=[Evidence("spec", "spec.nodeName", node_name), *evidence],
-            remedy=remedy,
+            fix=fix,
+            values=values,
             commands=[f"kubectl get pods -A --field-selector spec.nodeName={node_name} -o wide"],
             workload=ObjectRef(owner[0], owner[1], owner[2]) if owner else None,
         )

@@ -49,6 +49,12 @@ CODES = declare(
         "or, where nvidia is the default runtime, it sees every GPU of the node.",
         "Request the GPU it needs, or use the image's CPU build, or set NVIDIA_VISIBLE_DEVICES=void.",
         docs="https://kubernetes.io/docs/tasks/manage-gpus/scheduling-gpus/",
+        variants={
+            "in-manifest": (
+                "Request the GPU it needs (limits nvidia.com/gpu: 1); if it runs on CPU, use the image's CPU "
+                "build or set NVIDIA_VISIBLE_DEVICES=void in its env."
+            ),
+        },
     ),
 )
 
@@ -115,6 +121,5 @@ def check(subject: Subject) -> Iterator[Finding]:
             "GPU of the node without the scheduler counting them.",
             container=container.name,
             evidence=[Evidence("spec", container.path(subject, "image"), image)],
-            remedy="Request the GPU it needs (limits nvidia.com/gpu: 1); if it runs on CPU, use the image's CPU "
-            "build or set NVIDIA_VISIBLE_DEVICES=void in its env.",
+            fix="in-manifest",
         )

@@ -94,7 +94,8 @@ def check(subject: Subject) -> Iterator[Finding]:
                     f"Did you mean {typo}?",
                     container=container.name,
                     evidence=evidence,
-                    remedy=f"Rename {resource} to {typo} (kubectl ml gpu lists the names the nodes advertise).",
+                    fix="rename",
+                    values={"resource": resource, "typo": typo},
                     patch=_rename_patch(subject, container, resource, typo, requests, limits),
                 )
                 continue
@@ -108,8 +109,8 @@ def check(subject: Subject) -> Iterator[Finding]:
                     "resource for containers)." + hint,
                     container=container.name,
                     evidence=evidence,
-                    remedy=(f"Use {close}" if close else "Use the vendor's name (nvidia.com/gpu, amd.com/gpu, ...)")
-                    + " (kubectl ml gpu lists the names the nodes advertise).",
+                    fix="no-domain-close" if close else "no-domain",
+                    values={"close": close},
                 )
                 continue
             yield build(
@@ -119,7 +120,7 @@ def check(subject: Subject) -> Iterator[Finding]:
                 "nodes advertise it (or a sharing scheduler reads it), the pod would stay Pending." + hint,
                 container=container.name,
                 evidence=evidence,
-                remedy="Check that the GPU nodes advertise it (kubectl ml gpu, or kubectl describe node), or use "
-                + (f"{close}." if close else "the name they advertise."),
+                fix="unknown-vendor-close" if close else "unknown-vendor",
+                values={"close": close},
                 severity=Severity.WARNING,
             )

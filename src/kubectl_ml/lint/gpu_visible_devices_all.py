@@ -57,6 +57,14 @@ CODES = declare(
         "Remove NVIDIA_VISIBLE_DEVICES and let the device plugin set it; set it to void only in containers "
         "that request no GPU.",
         docs="https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/docker-specialized.html",
+        variants={
+            "hidden": "Remove {variable} from the container's env: the device plugin sets it to the allocated GPU.",
+            "shared": "Remove {variable} from the container's env: the device plugin sets it to the allocated GPUs.",
+            "no-request": (
+                "Request the GPUs it uses (limits nvidia.com/gpu) and remove {variable}; if it needs none, set "
+                "{variable}=void."
+            ),
+        },
     ),
 )
 
@@ -110,7 +118,8 @@ def check(subject: Subject) -> Iterator[Finding]:
                 "none: the GPU is allocated to it and hidden from it (CUDA finds no device).",
                 container=container.name,
                 evidence=evidence,
-                remedy=f"Remove {VARIABLE} from the container's env: the device plugin sets it to the allocated GPU.",
+                fix="hidden",
+                values={"variable": VARIABLE},
                 patch=_delete_patch(subject, container),
                 severity=Severity.ERROR,
             )
@@ -122,7 +131,7 @@ def check(subject: Subject) -> Iterator[Finding]:
                 f"from this variable (the device plugin's default), it sees {every}, not the GPU it was allocated, "
                 "and shares them with the pods they were given to."
             )
-            remedy = f"Remove {VARIABLE} from the container's env: the device plugin sets it to the allocated GPUs."
+            fix = "shared"
             patch = _delete_patch(subject, container)
         else:
             on = f"with runtimeClassName {runtime}" if runtime else "on a node where nvidia is the default runtime"
@@ -130,10 +139,7 @@ def check(subject: Subject) -> Iterator[Finding]:
                 f"{where} requests no GPU but sets {VARIABLE}={value}: {on}, it uses {every} without the "
                 "scheduler counting them."
             )
-            remedy = (
-                f"Request the GPUs it uses (limits nvidia.com/gpu) and remove {VARIABLE}; if it needs none, set "
-                f"{VARIABLE}=void."
-            )
+            fix = "no-request"
             patch = None  # requesting a GPU or hiding all of them: the author must choose
         yield build(
             "gpu-visible-devices-all",
@@ -141,6 +147,7 @@ def check(subject: Subject) -> Iterator[Finding]:
             summary,
             container=container.name,
             evidence=evidence,
-            remedy=remedy,
+            fix=fix,
+            values={"variable": VARIABLE},
             patch=patch,
         )

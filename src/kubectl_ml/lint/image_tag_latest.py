@@ -52,6 +52,13 @@ CODES = declare(
         "checked (info).",
         "Pin a version tag (vllm/vllm-openai:v0.6.3) or a digest (@sha256:...).",
         docs="https://kubernetes.io/docs/concepts/containers/images/#updating-images",
+        variants={
+            "placeholder": (
+                "Lint the manifest as it is applied (helm template, kustomize build, envsubst), and pin a "
+                "version tag or a digest there."
+            ),
+            "pin": "Pin a version tag or a digest for {repository}.",
+        },
     ),
 )
 
@@ -144,8 +151,7 @@ def check(subject: Subject) -> Iterator[Finding]:
                 "checked: its tag is decided where it is filled in.",
                 container=container.name,
                 evidence=evidence,
-                remedy="Lint the manifest as it is applied (helm template, kustomize build, envsubst), and pin a "
-                "version tag or a digest there.",
+                fix="placeholder",
                 severity=Severity.INFO,
             )
             continue
@@ -165,5 +171,6 @@ def check(subject: Subject) -> Iterator[Finding]:
             "change on any restart.",
             container=container.name,
             evidence=evidence,
-            remedy=f"Pin a version tag or a digest for {repository}.",
+            fix="pin",
+            values={"repository": repository},
         )

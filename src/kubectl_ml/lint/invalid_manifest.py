@@ -31,6 +31,13 @@ CODES = declare(
         "mapping, a port as a string): kubectl apply fails on it.",
         "Write the field with the type its API reference gives (kubectl explain <kind>.<field>).",
         docs="https://kubernetes.io/docs/reference/kubernetes-api/",
+        variants={
+            "builtin": "Write the field with the type the API expects (kubectl explain {resource}.{field}).",
+            "custom": (
+                "Write the field with the type the API expects (the {kind} reference, or kubectl explain "
+                "{resource}.{field} where its CRD is installed)."
+            ),
+        },
     ),
 )
 
@@ -49,7 +56,8 @@ def check_object(obj: Mapping[str, Any]) -> Finding | None:
         ref,
         f"{ref.kind} {ref.name or '(unnamed)'} would be rejected by the API server: {problem}.",
         evidence=[Evidence("spec", field, _value_at(obj, field))],
-        remedy=f"Write the field with the type the API expects (kubectl explain {kind}.{_explain_path(field)}).",
+        fix="builtin",
+        values={"resource": kind, "field": _explain_path(field)},
     )
 
 
@@ -69,8 +77,12 @@ def check_subject(obj: Mapping[str, Any], subject: Subject) -> Finding | None:
         subject.ref,
         f"{subject.noun} would be rejected by the API server: {problem}.",
         evidence=[Evidence("spec", where, _value_at(obj, where))],
-        remedy=f"Write the field with the type the API expects (the {subject.ref.kind} reference, or kubectl explain "
-        f"{subject.ref.kind.split('.', 1)[0].lower()}.{_explain_path(where)} where its CRD is installed).",
+        fix="custom",
+        values={
+            "kind": subject.ref.kind,
+            "resource": subject.ref.kind.split(".", 1)[0].lower(),
+            "field": _explain_path(where),
+        },
     )
 
 

@@ -47,6 +47,9 @@ CODES = declare(
         "traffic before the model is loaded, and during rollouts.",
         "Add a readinessProbe on the server's readiness endpoint (e.g. /health, /v2/health/ready).",
         docs="https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/",
+        variants={
+            "server-endpoint": "Add a readinessProbe on {server}'s readiness endpoint: GET {path} on port {port}.",
+        },
     ),
 )
 
@@ -64,11 +67,11 @@ def _server_finding(
         f"{subject.noun}, container {container.name} runs {match.server.name} ({match.by}){where} without a "
         "readinessProbe: it gets traffic before the model is loaded."
     )
-    remedy = None
+    fix = None
     patch = None
     if path is not None and match.port is not None:
         probe = {"httpGet": {"path": path, "port": match.port}, "periodSeconds": 5, "failureThreshold": 3}
-        remedy = f"Add a readinessProbe on {match.server.name}'s readiness endpoint: GET {path} on port {match.port}."
+        fix = "server-endpoint"
         patch = subject.patch({"containers": [{"name": container.name, "readinessProbe": probe}]})
     inner = "ports" if container.body.get("ports") else "image"
     value = container.body.get(inner)
@@ -78,7 +81,8 @@ def _server_finding(
         summary,
         container=container.name,
         evidence=[Evidence("spec", container.path(subject, inner), value)],
-        remedy=remedy,
+        fix=fix,
+        values={"server": match.server.name, "path": path, "port": match.port},
         patch=patch,
     )
 

@@ -38,6 +38,13 @@ CODES = declare(
         "Set requests.cpu and requests.memory (kubectl ml rightsize measures them), and limits.memory for "
         "GPU containers.",
         docs="https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/",
+        variants={
+            "set": "Set {missing}; kubectl ml rightsize recommends values from usage.",
+            "set-gpu": (
+                "Set {missing} (for a GPU container, a memory limit equal to the request); kubectl ml rightsize"
+                " recommends values from usage."
+            ),
+        },
     ),
 )
 
@@ -67,8 +74,7 @@ def check(subject: Subject) -> Iterator[Finding]:
             f"{subject.noun}, container {container.name} has no {', '.join(missing)}{why}.",
             container=container.name,
             evidence=[Evidence("spec", container.path(subject, "resources"), container.body.get("resources") or None)],
-            remedy=f"Set {', '.join(missing)}"
-            + (" (for a GPU container, a memory limit equal to the request)" if why else "")
-            + "; kubectl ml rightsize recommends values from usage.",
+            fix="set-gpu" if why else "set",
+            values={"missing": ", ".join(missing)},
             commands=["kubectl ml rightsize"],
         )

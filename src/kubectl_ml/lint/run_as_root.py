@@ -54,6 +54,29 @@ CODES = declare(
         "Set securityContext.runAsNonRoot: true with a non-zero runAsUser and runAsGroup (the kubelet "
         "refuses runAsNonRoot alone when the image's user is root or not numeric).",
         docs="https://kubernetes.io/docs/tasks/configure-pod-container/security-context/",
+        variants={
+            "root-on-purpose": (
+                "runAsUser: 0 is set on purpose, so no patch: make the image work as another user first, then "
+                "set runAsNonRoot: true with runAsUser and runAsGroup (e.g. {uid})."
+            ),
+            "own-user": (
+                "Set runAsNonRoot: true: {image} runs as a non-root user of its own, and the kubelet then "
+                "refuses to start it should that ever change; keep the image's uid."
+            ),
+            "root-image": (
+                "Set runAsNonRoot: true with runAsUser and runAsGroup {uid} ({image} has no USER (root), so "
+                "runAsNonRoot: true alone would make the kubelet refuse to start it). User {uid} must be able "
+                "to read the image's files and write its caches: set HOME and HF_HOME to a writable volume "
+                "(this image keeps them under /root); if the image has a non-root user of its own, use its uid "
+                "({inspect})."
+            ),
+            "any-image": (
+                "Set runAsNonRoot: true with runAsUser and runAsGroup {uid} (runAsNonRoot: true alone makes the"
+                " kubelet refuse an image whose user is root or not numeric). User {uid} must be able to read "
+                "the image's files and write its caches: set HOME (and HF_HOME for Hugging Face caches) to a "
+                "writable volume; if the image has a non-root user of its own, use its uid ({inspect})."
+            ),
+        },
     ),
 )
 
@@ -247,36 +270,15 @@ def check(subject: Subject) -> Iterator[Finding]:
             evidence = Evidence("spec", path, dict(own or pod) or None)
         if user == 0:
             patch = None
-            remedy = (
-                "runAsUser: 0 is set on purpose, so no patch: make the image work as another user first, then set "
-                f"runAsNonRoot: true with runAsUser and runAsGroup (e.g. {NON_ROOT_ID})."
-            )
+            fix = "root-on-purpose"
         elif isinstance(image, str) and has_own_non_root_user(image):
             # Its own USER is not root: declaring runAsNonRoot makes the kubelet enforce it; a uid of ours
             # would not own the image's writable folders.
             patch = subject.patch({"securityContext": {"runAsNonRoot": True}})
-            remedy = (
-                f"Set runAsNonRoot: true: {image_repository(image)} runs as a non-root user of its own, and "
-                "the kubelet then refuses to start it should that ever change; keep the image's uid."
-            )
+            fix = "own-user"
         else:
             patch = _patch(subject, container, own)
-            image_says = (
-                f"{image_repository(str(image))} has no USER (root), so runAsNonRoot: true alone would make the "
-                "kubelet refuse to start it"
-                if root_image
-                else "runAsNonRoot: true alone makes the kubelet refuse an image whose user is root or not numeric"
-            )
-            caches = (
-                "set HOME and HF_HOME to a writable volume (this image keeps them under /root)"
-                if root_image
-                else "set HOME (and HF_HOME for Hugging Face caches) to a writable volume"
-            )
-            remedy = (
-                f"Set runAsNonRoot: true with runAsUser and runAsGroup {NON_ROOT_ID} ({image_says}). User "
-                f"{NON_ROOT_ID} must be able to read the image's files and write its caches: {caches}; if the "
-                "image has a non-root user of its own, use its uid (docker inspect -f '{{.Config.User}}' IMAGE)."
-            )
+            fix = "root-image" if root_image else "any-image"
         own_user = user != 0 and isinstance(image, str) and has_own_non_root_user(image)
         yield build(
             "run-as-root",
@@ -284,7 +286,12 @@ def check(subject: Subject) -> Iterator[Finding]:
             f"{subject.noun}, container {container.name} {summary}.",
             container=container.name,
             evidence=[evidence],
-            remedy=remedy,
+            fix=fix,
+            values={
+                "uid": NON_ROOT_ID,
+                "image": image_repository(str(image)),
+                "inspect": "docker inspect -f '{{.Config.User}}' IMAGE",
+            },
             patch=patch,
             severity=Severity.INFO if own_user else None,
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kubectl_ml.model.findings import Evidence, Finding, ObjectRef, Severity
@@ -32,6 +32,9 @@ class CodeInfo:
         generic: a catch-all that gives way to a more specific finding on the same container.
         docs: the Kubernetes or vendor page that explains the mechanism and its fix (in ``-o json`` as
             each finding's ``docs``, and in docs/codes.md).
+        variants: the fixes for particular cases, by name, beside the usual one: templates whose
+            ``{placeholders}`` the emitting module fills (``make_finding(fix=name, values=...)``), so
+            docs/codes.md shows every fix a user can read.
     """
 
     code: str
@@ -42,6 +45,12 @@ class CodeInfo:
     fix: str
     generic: bool = False
     docs: str = ""
+    variants: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+    def fix_text(self, variant: str | None = None, values: Mapping[str, object] | None = None) -> str:
+        """The usual fix, or the named variant, with ``values`` in its placeholders."""
+        template = self.variants[variant] if variant else self.fix
+        return template.format_map(values) if values else template
 
 
 CODES: dict[str, CodeInfo] = {}
@@ -91,12 +100,17 @@ def make_finding(
     container: str | None = None,
     evidence: Iterable[Evidence] = (),
     remedy: str | None = None,
+    fix: str | None = None,
+    values: Mapping[str, object] | None = None,
     patch: Mapping[str, Any] | None = None,
     commands: Sequence[str] = (),
     severity: Severity | None = None,
     workload: ObjectRef | None = None,
 ) -> Finding:
-    """A finding with the code's registered severity and fix, unless the rule or check has better words.
+    """A finding with the code's registered severity and fix: the usual one, or the variant ``fix`` names.
+
+    ``values`` fill the fix's placeholders. ``remedy`` (a text written at the call) is being retired:
+    the modules that still pass one are listed in tests/test_registry.py, and the list only shrinks.
 
     A pod-template patch that the owning workload takes as is comes with its ``kubectl patch`` command
     first among ``commands``, so ``-o json`` has it as the text output does.
@@ -108,7 +122,7 @@ def make_finding(
         severity=severity or info.severity,
         object=subject,
         summary=summary,
-        remedy=remedy or info.fix,
+        remedy=remedy or info.fix_text(fix, values),
         container=container,
         evidence=tuple(evidence),
         patch=dict(patch) if patch is not None else None,

@@ -93,6 +93,21 @@ SCHEDULING_CODES = declare(
         "known vendor or sharing scheduler is a warning.",
         "Use a resource name the GPU nodes advertise (kubectl ml gpu lists them).",
         docs="https://kubernetes.io/docs/tasks/manage-gpus/scheduling-gpus/",
+        variants={
+            "rename": "Rename {resource} to {typo} (kubectl ml gpu lists the names the nodes advertise).",
+            "no-domain-close": "Use {close} (kubectl ml gpu lists the names the nodes advertise).",
+            "no-domain": (
+                "Use the vendor's name (nvidia.com/gpu, amd.com/gpu, ...) (kubectl ml gpu lists the names the "
+                "nodes advertise)."
+            ),
+            "unknown-vendor-close": (
+                "Check that the GPU nodes advertise it (kubectl ml gpu, or kubectl describe node), or use {close}."
+            ),
+            "unknown-vendor": (
+                "Check that the GPU nodes advertise it (kubectl ml gpu, or kubectl describe node), or use the "
+                "name they advertise."
+            ),
+        },
     ),
 )
 
