@@ -68,14 +68,9 @@ INLINE_REMEDIES = {
     "rules/exec_format.py",
     "rules/gpu_runtime.py",
     "rules/image_pull.py",
-    "rules/job_suspended.py",
     "rules/liveness_probe.py",
     "rules/mount_failed.py",
-    "rules/nccl_timeout.py",
-    "rules/oom_killed.py",
     "rules/readiness_probe.py",
-    "rules/scheduling_gated.py",
-    "rules/shm_exhausted.py",
     "rules/unschedulable.py",
 }
 

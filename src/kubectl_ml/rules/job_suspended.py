@@ -34,6 +34,12 @@ CODES = declare(
         "The Job has suspend: true, so it creates no pods; a queue such as Kueue keeps it so until quota is available.",
         "Check the queue's quota and the Job's workload status, or resume the Job.",
         docs="https://kubernetes.io/docs/concepts/workloads/controllers/job/#suspending-a-job",
+        variants={
+            "kueue": (
+                "Check the Workload's QuotaReserved condition and the ClusterQueue's quota (GPUs are the usual limit)."
+            ),
+            "resume": "Resume it when it should run.",
+        },
     ),
 )
 
@@ -58,14 +64,14 @@ def check(context: WorkloadContext) -> Iterator[Finding]:
     kind, resource = context.entry.kind, context.entry.resource
     if queue:
         summary = f"{kind} {name} is suspended by Kueue, waiting in queue {queue}: it has no pods until admitted."
-        remedy = "Check the Workload's QuotaReserved condition and the ClusterQueue's quota (GPUs are the usual limit)."
+        fix = "kueue"
         commands = [
             f"kubectl get workloads -n {namespace}",
             f"kubectl describe localqueue {queue} -n {namespace}",
         ]
     else:
         summary = f"{kind} {name} is suspended ({path}: true): it creates no pods."
-        remedy = "Resume it when it should run."
+        fix = "resume"
         commands = [f"kubectl patch {resource} {name} -n {namespace} --type=merge -p '{_patch(path)}'"]
     evidence = [spec_evidence(object_path(context.ref, path), True)]
     if queue:
@@ -82,7 +88,7 @@ def check(context: WorkloadContext) -> Iterator[Finding]:
         context.ref,
         summary,
         evidence=evidence,
-        remedy=remedy,
+        fix=fix,
         commands=commands,
         workload=context.workload or context.ref,
     )

@@ -33,6 +33,12 @@ CODES = declare(
         "A NCCL collective did not complete: a peer rank died or hung, or the network between ranks failed.",
         "Find the first rank that failed (its logs show the real error); check the network between nodes.",
         docs="https://docs.nvidia.com/deeplearning/nccl/user-guide/docs/troubleshooting.html",
+        variants={
+            "first-rank": (
+                "Find the rank that failed first (its log shows the real error, e.g. an OOM or a crash); if "
+                "none did, check the network between the nodes (NCCL_DEBUG=INFO shows the transport)."
+            ),
+        },
     ),
 )
 
@@ -85,10 +91,7 @@ def check(context: PodContext) -> Iterator[Finding]:
             _summary(container.name, line),
             container=container.name,
             evidence=[log_evidence(container.name, line, previous)],
-            remedy=(
-                "Find the rank that failed first (its log shows the real error, e.g. an OOM or a crash); "
-                "if none did, check the network between the nodes (NCCL_DEBUG=INFO shows the transport)."
-            ),
+            fix="first-rank",
             commands=[
                 logs_command(context, container.name, previous),
                 f"kubectl ml doctor -n {context.namespace}",

@@ -38,6 +38,22 @@ CODES = declare(
         "The kernel killed the container because it used more memory than its limit.",
         "Raise limits.memory (kubectl ml rightsize gives a measured value), or use less memory.",
         docs="https://kubernetes.io/docs/tasks/configure-pod-container/assign-memory-resource/",
+        variants={
+            "raise": "Raise limits.memory to at least {proposal}, or lower the memory the process uses.",
+            "raise-shm": (
+                "Raise limits.memory to at least {proposal}, or lower the memory the process uses. "
+                "Memory-backed emptyDir volumes ({volumes}) count against the same limit."
+            ),
+            "no-limit": (
+                "Set requests.memory to what the container really uses so the node reserves it, and a "
+                "limits.memory above its peak."
+            ),
+            "no-limit-shm": (
+                "Set requests.memory to what the container really uses so the node reserves it, and a "
+                "limits.memory above its peak. Memory-backed emptyDir volumes ({volumes}) count against the "
+                "same limit."
+            ),
+        },
     ),
 )
 
@@ -75,7 +91,7 @@ def check(context: PodContext) -> Iterator[Finding]:
             evidence.append(spec_evidence(f"{container.spec_path}.resources.limits.memory", limit_text))
             proposal = format_memory(next_memory_step(limit))
             summary = f"Container {container.name} was killed for exceeding its {limit_text} memory limit{times}."
-            remedy = f"Raise limits.memory to at least {proposal}, or lower the memory the process uses."
+            fix, values = "raise", {"proposal": proposal}
             body = {"resources": {"limits": {"memory": proposal}}}
             requests = (container.spec.get("resources") or {}).get("requests") or {}
             request = try_parse_quantity(requests.get("memory"))
@@ -87,16 +103,13 @@ def check(context: PodContext) -> Iterator[Finding]:
                 f"Container {container.name} was OOM-killed{times} without a memory limit of its own: the "
                 "pod or node ran out of memory."
             )
-            remedy = (
-                "Set requests.memory to what the container really uses so the node reserves it, and a "
-                "limits.memory above its peak."
-            )
+            fix, values = "no-limit", {}
         shm = _memory_backed_volumes(context, container)
         for index, volume in shm:
             evidence.append(spec_evidence(f"spec.volumes[{index}].emptyDir", dict(volume.get("emptyDir") or {})))
         if shm:
             names = ", ".join(str(volume.get("name", "")) for _, volume in shm)
-            remedy += f" Memory-backed emptyDir volumes ({names}) count against the same limit."
+            fix, values = f"{fix}-shm", {**values, "volumes": names}
         running = bool((container.status.get("state") or {}).get("running"))
         recent = terminated_recently(termination, context.now, 3600)
         severity = Severity.WARNING if running and container.status.get("ready") and not recent else None
@@ -106,7 +119,8 @@ def check(context: PodContext) -> Iterator[Finding]:
             summary,
             container=container.name,
             evidence=evidence,
-            remedy=remedy,
+            fix=fix,
+            values=values,
             patch=patch,
             commands=commands,
             severity=severity,

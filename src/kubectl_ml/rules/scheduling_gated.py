@@ -28,6 +28,13 @@ CODES = declare(
         "The pod has schedulingGates, so the scheduler ignores it until a controller (e.g. Kueue) removes them.",
         "Check the controller that owns the gate (its queue, quota or admission).",
         docs="https://kubernetes.io/docs/concepts/scheduling-eviction/pod-scheduling-readiness/",
+        variants={
+            "kueue": (
+                "Kueue has not admitted the workload: check its Workload's QuotaReserved condition and the "
+                "ClusterQueue's quota."
+            ),
+            "other-gate": "Check the controller that added the gate; it removes the gate when its condition is met.",
+        },
     ),
 )
 
@@ -53,11 +60,6 @@ def check(context: PodContext) -> Iterator[Finding]:
         f"Pod {context.name} is held by scheduling gates {', '.join(names)}{where}: the scheduler ignores it until "
         "they are removed.",
         evidence=evidence,
-        remedy=(
-            "Kueue has not admitted the workload: check its Workload's QuotaReserved condition and the "
-            "ClusterQueue's quota."
-            if kueue
-            else "Check the controller that added the gate; it removes the gate when its condition is met."
-        ),
+        fix="kueue" if kueue else "other-gate",
         commands=[f"kubectl get workloads -n {context.namespace}"] if kueue else [],
     )

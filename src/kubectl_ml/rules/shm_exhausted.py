@@ -35,6 +35,15 @@ CODES = declare(
         "Shared memory ran out (the container default is 64Mi); PyTorch DataLoader workers need more.",
         "Mount an emptyDir with medium: Memory at /dev/shm (its size counts against the memory limit).",
         docs="https://kubernetes.io/docs/concepts/storage/volumes/#emptydir",
+        variants={
+            "no-volume": (
+                "Mount an emptyDir with medium: Memory at /dev/shm (for example sizeLimit 8Gi) and keep "
+                "limits.memory above what the process and the shared memory use together."
+            ),
+            "small-volume": (
+                "Raise the /dev/shm emptyDir's sizeLimit (and limits.memory with it), or use fewer DataLoader workers."
+            ),
+        },
     ),
 )
 
@@ -83,10 +92,7 @@ def check(context: PodContext) -> Iterator[Finding]:
         size = ((volume or {}).get("emptyDir") or {}).get("sizeLimit")
         if volume is None:
             summary = f"Container {container.name} ran out of shared memory: /dev/shm is the runtime's 64Mi default."
-            remedy = (
-                "Mount an emptyDir with medium: Memory at /dev/shm (for example sizeLimit 8Gi) and keep "
-                "limits.memory above what the process and the shared memory use together."
-            )
+            fix = "no-volume"
             patch: dict[str, Any] | None = {
                 "spec": {
                     "volumes": [{"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": "8Gi"}}],
@@ -100,9 +106,7 @@ def check(context: PodContext) -> Iterator[Finding]:
                 f"Container {container.name} ran out of shared memory: its /dev/shm volume "
                 f"{volume.get('name')} is limited to {size or 'the memory limit'}."
             )
-            remedy = (
-                "Raise the /dev/shm emptyDir's sizeLimit (and limits.memory with it), or use fewer DataLoader workers."
-            )
+            fix = "small-volume"
             patch = None
         yield finding(
             "shm-exhausted",
@@ -110,6 +114,6 @@ def check(context: PodContext) -> Iterator[Finding]:
             summary,
             container=container.name,
             evidence=evidence,
-            remedy=remedy,
+            fix=fix,
             patch=patch,
         )
