@@ -64,12 +64,10 @@ INLINE_REMEDIES = {
     "rules/crash_loop.py",
     "rules/create_failed.py",
     "rules/cuda_oom.py",
-    "rules/evicted.py",
     "rules/exec_format.py",
     "rules/gpu_runtime.py",
     "rules/image_pull.py",
     "rules/liveness_probe.py",
-    "rules/mount_failed.py",
     "rules/readiness_probe.py",
     "rules/unschedulable.py",
 }

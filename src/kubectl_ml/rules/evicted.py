@@ -31,6 +31,30 @@ CODES = declare(
         "The kubelet evicted the pod because the node ran short of memory, disk or another resource.",
         "Set requests close to real usage so the pod is not the first to go; limit ephemeral storage; check the node.",
         docs="https://kubernetes.io/docs/concepts/scheduling-eviction/node-pressure-eviction/",
+        variants={
+            "container-storage": (
+                "Write large files (checkpoints, datasets, caches) to a volume (a PVC, or an emptyDir with a "
+                "sizeLimit), or raise limits.ephemeral-storage."
+            ),
+            "pod-storage": (
+                "Write large files to a volume (a PVC, or an emptyDir with a sizeLimit), or raise the "
+                "containers' limits.ephemeral-storage."
+            ),
+            "empty-dir": (
+                'Raise the sizeLimit of volume "{volume}", clean it up as the job goes, or use a PVC for data '
+                "that large."
+            ),
+            "node-pressure": (
+                "Set requests.{resource} close to real usage so this pod is not first in line (kubectl ml "
+                "rightsize measures it), and check what fills the node."
+            ),
+            "node-out-of": "Check node {node}: it ran out of {resource}.",
+            "rejected": (
+                "The node was under pressure; a controller places a new pod elsewhere (a bare pod must be "
+                "recreated). Check what fills the node."
+            ),
+            "other": "Check the node's conditions and the pod's requests.",
+        },
     ),
 )
 
@@ -43,15 +67,15 @@ _EMPTY_DIR = re.compile(r'Usage of EmptyDir volume "([^"]+)" exceeds the limit "
 _HAD_CONDITION = re.compile(r"The node had condition: \[([^\]]*)\]")
 
 
-def _classify(message: str, node: str) -> tuple[str, str, str | None]:
-    """(summary, remedy, container) for an eviction message; the kubelet writes one of five shapes."""
+def _classify(message: str, node: str) -> tuple[str, str, dict[str, str], str | None]:
+    """(summary, fix, its values, container) for an eviction message; the kubelet writes one of five shapes."""
     storage = _CONTAINER_STORAGE.search(message)
     if storage:
         return (
             f"Pod was evicted from {node}: container {storage.group(1)} exceeded its {storage.group(2)} "
             "ephemeral storage limit.",
-            "Write large files (checkpoints, datasets, caches) to a volume (a PVC, or an emptyDir with a "
-            "sizeLimit), or raise limits.ephemeral-storage.",
+            "container-storage",
+            {},
             storage.group(1),
         )
     pod_storage = _POD_STORAGE.search(message.strip())
@@ -59,8 +83,8 @@ def _classify(message: str, node: str) -> tuple[str, str, str | None]:
         return (
             f"Pod was evicted from {node}: its containers together exceeded their {pod_storage.group(1)} "
             "ephemeral storage limit.",
-            "Write large files to a volume (a PVC, or an emptyDir with a sizeLimit), or raise the containers' "
-            "limits.ephemeral-storage.",
+            "pod-storage",
+            {},
             None,
         )
     empty_dir = _EMPTY_DIR.search(message)
@@ -68,7 +92,8 @@ def _classify(message: str, node: str) -> tuple[str, str, str | None]:
         volume, size = empty_dir.groups()
         return (
             f'Pod was evicted from {node}: emptyDir volume "{volume}" grew past its {size} sizeLimit.',
-            f'Raise the sizeLimit of volume "{volume}", clean it up as the job goes, or use a PVC for data that large.',
+            "empty-dir",
+            {"volume": volume},
             None,
         )
     low = _LOW_ON.search(message)
@@ -81,15 +106,10 @@ def _classify(message: str, node: str) -> tuple[str, str, str | None]:
             if using
             else ""
         )
-        remedy = (
-            f"Set requests.{resource} close to real usage so this pod is not first in line "
-            "(kubectl ml rightsize measures it), and check what fills the node."
-            if resource in ("memory", "ephemeral-storage")
-            else f"Check node {node}: it ran out of {resource}."
-        )
         return (
             f"Pod was evicted because {node} ran low on {resource}{usage}.",
-            remedy,
+            "node-pressure" if resource in ("memory", "ephemeral-storage") else "node-out-of",
+            {"resource": resource, "node": node},
             using.group(1) if using else None,
         )
     condition = _HAD_CONDITION.search(message)
@@ -97,13 +117,14 @@ def _classify(message: str, node: str) -> tuple[str, str, str | None]:
         # An admission rejection: the pod never ran there ("Pod was rejected: The node had condition: ...").
         return (
             f"Pod was rejected by {node}, which had condition {condition.group(1)} when the pod arrived.",
-            "The node was under pressure; a controller places a new pod elsewhere (a bare pod must be "
-            "recreated). Check what fills the node.",
+            "rejected",
+            {},
             None,
         )
     return (
         f"Pod was evicted from {node}: {message.strip()}",
-        "Check the node's conditions and the pod's requests.",
+        "other",
+        {},
         None,
     )
 
@@ -116,13 +137,14 @@ def check(context: PodContext) -> Iterator[Finding]:
     message = str(status.get("message") or "")
     evidence = [status_evidence("status.reason", "Evicted"), status_evidence("status.message", message)]
     node = (context.pod.get("spec") or {}).get("nodeName") or "its node"
-    summary, remedy, container = _classify(message, node)
+    summary, fix, values, container = _classify(message, node)
     yield finding(
         "evicted",
         context,
         summary,
         container=container,
         evidence=evidence,
-        remedy=remedy,
+        fix=fix,
+        values=values,
         commands=[f"kubectl describe node {node}"] if node != "its node" else [],
     )

@@ -37,6 +37,41 @@ CODES = declare(
         "Follow the message: wait for or force the detach, fix the path or the driver, or use a volume "
         "access mode that fits the pods.",
         docs="https://kubernetes.io/docs/concepts/storage/volumes/",
+        variants={
+            "multi-attach": (
+                "Wait for the old pod to terminate and the volume to detach (about 6 minutes after a node is "
+                "lost), use strategy Recreate for Deployments with ReadWriteOnce volumes, or a ReadWriteMany "
+                "volume for pods on several nodes."
+            ),
+            "host-path": (
+                "Create the path on the nodes, fix hostPath.path/type, or schedule the pod only where it exists."
+            ),
+            "csi-not-registered": (
+                "Check that the driver's node DaemonSet has a running pod on this node (kubectl get pods -A -o "
+                "wide | grep -i {driver_short}) and read its node-driver-registrar container's log; install the"
+                " driver if it is absent."
+            ),
+            "nfs-access-denied": (
+                "Allow the node's address in the server's export (/etc/exports, or the NAS's share "
+                "permissions), then the kubelet retries on its own."
+            ),
+            "nfs-no-such-path": (
+                "Create the directory on the NFS server, or fix the PersistentVolume's nfs.path; with a dynamic"
+                " provisioner, check its pod and the base path it was given."
+            ),
+            "config-cache": (
+                "Check the kubelet's connection to the API server and the object's size; the mount usually "
+                "succeeds on retry."
+            ),
+            "mount-command": (
+                "Fix what the mount command names (the server, the export or share, the credentials, the mount "
+                "helper installed on the node: nfs-common, cifs-utils), then the kubelet retries on its own."
+            ),
+            "attach-timeout": (
+                "Check the PersistentVolumeClaim is Bound, the CSI driver's pods on the node, and the events of"
+                " the PersistentVolume."
+            ),
+        },
     ),
 )
 
@@ -53,61 +88,60 @@ _MOUNT_OUTPUT = re.compile(r"Output: (.+?)\s*$", re.DOTALL)
 _GENERIC = "Unable to attach or mount volumes"
 
 
-def _advice(message: str) -> tuple[str, str]:
-    """(what happened, what to do) for a mount/attach message."""
+def _advice(message: str) -> tuple[str, str, dict[str, str]]:
+    """(what happened, the fix to name, its values) for a mount/attach message."""
     if "Multi-Attach error" in message:
         return (
             "the ReadWriteOnce volume is still attached to another node (the previous pod's)",
-            "Wait for the old pod to terminate and the volume to detach (about 6 minutes after a node is lost), "
-            "use strategy Recreate for Deployments with ReadWriteOnce volumes, or a ReadWriteMany volume for "
-            "pods on several nodes.",
+            "multi-attach",
+            {},
         )
     if "hostPath type check failed" in message:
         return (
             "the hostPath does not exist on the node or is of the wrong type",
-            "Create the path on the nodes, fix hostPath.path/type, or schedule the pod only where it exists.",
+            "host-path",
+            {},
         )
     csi = _CSI_NOT_REGISTERED.search(message)
     if csi:
         driver = csi.group(1)
         return (
             f"CSI driver {driver} is not registered on this node (its node plugin is not running there)",
-            f"Check that the driver's node DaemonSet has a running pod on this node (kubectl get pods -A -o wide | "
-            f"grep -i {driver.split('.')[0]}) and read its node-driver-registrar container's log; install the "
-            "driver if it is absent.",
+            "csi-not-registered",
+            {"driver_short": driver.split(".")[0]},
         )
     if "mount.nfs: access denied by server" in message:
         # kubernetes/kubernetes#108963
         return (
             "the NFS server refused to export the share to this node (mount.nfs: access denied by server)",
-            "Allow the node's address in the server's export (/etc/exports, or the NAS's share permissions), "
-            "then the kubelet retries on its own.",
+            "nfs-access-denied",
+            {},
         )
     if "mount.nfs" in message and "reason given by server: No such file or directory" in message:
         # alibaba/nacos#5203
         return (
             "the NFS export path does not exist on the server (reason given by server: No such file or directory)",
-            "Create the directory on the NFS server, or fix the PersistentVolume's nfs.path; with a dynamic "
-            "provisioner, check its pod and the base path it was given.",
+            "nfs-no-such-path",
+            {},
         )
     if "failed to sync configmap cache" in message or "failed to sync secret cache" in message:
         return (
             "the kubelet could not fetch the ConfigMap/Secret in time",
-            "Check the kubelet's connection to the API server and the object's size; the mount usually "
-            "succeeds on retry.",
+            "config-cache",
+            {},
         )
     output = _MOUNT_OUTPUT.search(message)
     if "mount failed" in message and output:
         said = " ".join(output.group(1).split())
         return (
             f"the node's mount command failed: {said}",
-            "Fix what the mount command names (the server, the export or share, the credentials, the mount "
-            "helper installed on the node: nfs-common, cifs-utils), then the kubelet retries on its own.",
+            "mount-command",
+            {},
         )
     return (
         "the volume could not be attached or mounted in time",
-        "Check the PersistentVolumeClaim is Bound, the CSI driver's pods on the node, and the events of the "
-        "PersistentVolume.",
+        "attach-timeout",
+        {},
     )
 
 
@@ -146,7 +180,7 @@ def check(context: PodContext) -> Iterator[Finding]:
         label = f"volume {name}" if name else "a volume"
         if pod_volume and volume and pod_volume != name:
             label = f"volume {pod_volume} ({name})"
-        what, remedy = _advice(event.message)
+        what, fix, values = _advice(event.message)
         evidence = [event_evidence(event, context.now)]
         if generic and event is not generic[0]:
             evidence.append(event_evidence(generic[0], context.now))
@@ -155,6 +189,7 @@ def check(context: PodContext) -> Iterator[Finding]:
             context,
             f"Pod {context.name} is stuck in ContainerCreating: {label} cannot be mounted: {what}.",
             evidence=evidence,
-            remedy=remedy,
+            fix=fix,
+            values=values,
             commands=[f"kubectl describe pod -n {context.namespace} {context.name}"],
         )
