@@ -42,6 +42,17 @@ CODES = declare(
         "The container's command or entrypoint does not exist in the image (or is not executable).",
         "Fix command/args, or use an image that contains the program.",
         docs="https://kubernetes.io/docs/tasks/inject-data-application/define-command-argument-container/",
+        variants={
+            "not-executable": "Make {what} executable in the image (chmod +x), or run it through its interpreter.",
+            "not-found": (
+                "Fix command/args so {what} names a program that exists in image {image} (use an absolute path,"
+                " or check the image's PATH)."
+            ),
+            "empty": (
+                "Set command (or args) to the program to run: a command of an empty string, a templated value "
+                "that rendered empty, or image {image} without ENTRYPOINT/CMD leaves nothing to start."
+            ),
+        },
     ),
 )
 
@@ -137,20 +148,11 @@ def _diagnose(context: PodContext, container: ContainerView) -> Finding | None:
     what = f"{program!r}" if program else "its command"
     denied = any("permission denied" in str(item.value) for item in evidence)
     problem = "is not executable" if denied else "was not found in the image"
-    remedy = (
-        f"Make {what} executable in the image (chmod +x), or run it through its interpreter."
-        if denied
-        else f"Fix command/args so {what} names a program that exists in image "
-        f"{container.spec.get('image', '')} (use an absolute path, or check the image's PATH)."
-    )
+    fix = "not-executable" if denied else "not-found"
     if program == "":
         # runc was asked to exec an empty string: an empty command, or an image without an entrypoint.
         problem = 'is empty (the runtime was asked to run "")'
-        remedy = (
-            "Set command (or args) to the program to run: a command of an empty string, a templated value that "
-            f"rendered empty, or image {container.spec.get('image', '')} without ENTRYPOINT/CMD leaves nothing "
-            "to start."
-        )
+        fix = "empty"
     image = container.spec.get("image", "")
     return finding(
         "command-not-found",
@@ -158,7 +160,8 @@ def _diagnose(context: PodContext, container: ContainerView) -> Finding | None:
         f"Container {container.name} cannot start: {what} {problem}.",
         container=container.name,
         evidence=evidence,
-        remedy=remedy,
+        fix=fix,
+        values={"what": what, "image": image},
         commands=[f"kubectl run -it --rm debug-{container.name} --image={image} --command -- sh"],
     )
 

@@ -38,6 +38,27 @@ CODES = declare(
         "Build a multi-arch image, or pin the pod to "
         "nodes of the image's architecture with a kubernetes.io/arch nodeSelector.",
         docs="https://kubernetes.io/docs/reference/labels-annotations-taints/#kubernetes-io-arch",
+        variants={
+            "build-for-node": (
+                "Build {image} for {platform} too (docker buildx build --platform {platforms}), or pin the pod "
+                "to nodes of the image's architecture with a kubernetes.io/arch nodeSelector."
+            ),
+            "build-for-node-script": (
+                "Build {image} for {platform} too (docker buildx build --platform {platforms}), or pin the pod "
+                "to nodes of the image's architecture with a kubernetes.io/arch nodeSelector. If {path} is a "
+                "script, check that its first line is a #! interpreter line."
+            ),
+            "build-for-all": (
+                "Build {image} for every CPU architecture of your nodes (docker buildx build --platform "
+                "{platforms}), or pin the pod to nodes of the image's architecture with a kubernetes.io/arch "
+                "nodeSelector."
+            ),
+            "build-for-all-script": (
+                "Build {image} for every CPU architecture of your nodes (docker buildx build --platform "
+                "{platforms}), or pin the pod to nodes of the image's architecture with a kubernetes.io/arch "
+                "nodeSelector. If {path} is a script, check that its first line is a #! interpreter line."
+            ),
+        },
     ),
 )
 
@@ -79,24 +100,18 @@ def _error_evidence(context: PodContext, container: ContainerView) -> Evidence |
 _PLATFORMS = {"arm": "linux/arm/v7", "386": "linux/386"}
 
 
-def _remedy(image: str, node_arch: str, error: str) -> str:
+def _fix(image: str, node_arch: str, error: str) -> tuple[str, dict[str, str]]:
     """What to do: build for the node's architecture or pin the pod; a script may lack its ``#!`` line."""
     # Docker's platform names: 32-bit ARM nodes (nodeInfo.architecture "arm") are linux/arm/v7.
     platform = _PLATFORMS.get(node_arch, f"linux/{node_arch}") if node_arch else ""
     platforms = ",".join(dict.fromkeys(["linux/amd64", "linux/arm64", *([platform] if platform else [])]))
-    if node_arch:
-        build = f"Build {image} for {platform} too"
-    else:
-        build = f"Build {image} for every CPU architecture of your nodes"
-    text = (
-        f"{build} (docker buildx build --platform {platforms}), or pin the pod to nodes of the image's "
-        "architecture with a kubernetes.io/arch nodeSelector."
-    )
+    fix = "build-for-node" if node_arch else "build-for-all"
+    values = {"image": image, "platform": platform, "platforms": platforms}
     path = _EXEC_PATH.search(error)
     if path and path.group(1).endswith(_SCRIPT_SUFFIXES):
         # The kernel gives the same error for a script without a `#!` line: the image may be fine.
-        text += f" If {path.group(1)} is a script, check that its first line is a #! interpreter line."
-    return text
+        fix, values = f"{fix}-script", {**values, "path": path.group(1)}
+    return fix, values
 
 
 def check(context: PodContext) -> Iterator[Finding]:
@@ -118,13 +133,15 @@ def check(context: PodContext) -> Iterator[Finding]:
         else:
             summary = f"Container {container.name}: image {image} was built for another CPU architecture."
         patch = {"spec": {"nodeSelector": {"kubernetes.io/arch": other}}} if other else None
+        fix, values = _fix(image, node_arch, str(error.value))
         yield finding(
             "exec-format-error",
             context,
             summary,
             container=container.name,
             evidence=evidence,
-            remedy=_remedy(image, node_arch, str(error.value)),
+            fix=fix,
+            values=values,
             patch=patch,
             commands=[f"docker manifest inspect {image}"] if image else [],
         )

@@ -50,6 +50,58 @@ CODES = declare(
         "Fix the node's NVIDIA driver/container toolkit (or move the pod to a healthy GPU node); "
         "check the RuntimeClass.",
         docs="https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/troubleshooting.html",
+        variants={
+            "runtime-not-configured": (
+                "Install/configure the NVIDIA container toolkit on the node (the GPU Operator does this), or "
+                "schedule the pod only on nodes where the nvidia RuntimeClass works."
+            ),
+            "driver-mismatch": "Reboot or drain the node so the new driver loads, or reinstall a matching driver.",
+            "no-driver": (
+                "Install the NVIDIA driver on the node (GPU Operator), or keep the pod off nodes without GPUs "
+                "with a GPU request/nodeSelector."
+            ),
+            "node-had-no-gpu": (
+                "Delete the pod so it is scheduled again; do not set nodeName on GPU pods, use a nodeSelector "
+                "or affinity so the scheduler counts the GPUs."
+            ),
+            "topology": (
+                "Request fewer GPUs per pod, or relax the kubelet's topologyManagerPolicy (single-numa-node or "
+                "restricted) on that node pool; delete the pod so it is scheduled again."
+            ),
+            "gpu-lost": (
+                "Cordon and drain the node and reset or reboot it (a lost GPU comes back only then; dmesg shows"
+                " the Xid error); delete the pod so it is scheduled on a healthy node."
+            ),
+            "device-plugin-gone": (
+                "Check the device plugin's pod on that node (its restarts and log: kubectl get pods -A -o wide "
+                "| grep -i device-plugin), then delete this pod so it is admitted again."
+            ),
+            "unhealthy-devices": (
+                "Delete the pod so it is rescheduled; check the node's device health ({tools}) and the device "
+                "plugin's log."
+            ),
+            "nvml-unknown-error": (
+                "Recreate the pod to get the GPU back; to stop it recurring, create the /dev/char symlinks the "
+                "NVIDIA container toolkit documents for this error (nvidia-ctk system create-dev-char-symlinks "
+                "--create-all; the GPU Operator does it), or avoid the static CPU manager policy on GPU nodes."
+            ),
+            "no-nvml-library": (
+                "Make the NVIDIA runtime the node's default (nvidia-ctk runtime configure --set-as-default, "
+                "then restart the container runtime) or give the pod the nvidia RuntimeClass; install the "
+                "driver if the node has none (GPU Operator)."
+            ),
+            "no-kernel-image": (
+                "Use an image (or PyTorch/vLLM wheel) built for this GPU's compute capability "
+                "(TORCH_CUDA_ARCH_LIST when building), or run it on the GPUs it was built for."
+            ),
+            "cuda-driver-too-old": (
+                "Use an image built for the node's CUDA driver version, or upgrade the node's driver."
+            ),
+            "no-cuda-device": (
+                "Request the GPU in resources.limits (e.g. nvidia.com/gpu: 1) and check the NVIDIA runtime."
+            ),
+            "other": "Check the node's NVIDIA driver and container toolkit (the GPU Operator's pods on that node).",
+        },
     ),
 )
 
@@ -73,51 +125,52 @@ _HEALTH_TOOLS = {
 }
 
 
-def _explain(message: str) -> tuple[str, str]:
-    """(what happened, what to do) for a runtime/driver message."""
+def _explain(message: str) -> tuple[str, str, dict[str, str]]:
+    """(what happened, the fix to name, its values) for a runtime/driver message."""
     if _RUNTIME_NOT_CONFIGURED in message:
         return (
             "the node's container runtime has no \"nvidia\" handler for the pod's RuntimeClass",
-            "Install/configure the NVIDIA container toolkit on the node (the GPU Operator does this), "
-            "or schedule the pod only on nodes where the nvidia RuntimeClass works.",
+            "runtime-not-configured",
+            {},
         )
     if "driver/library version mismatch" in message:
         return (
             "the NVIDIA kernel driver and user-space libraries on the node differ (a driver upgrade without a reboot)",
-            "Reboot or drain the node so the new driver loads, or reinstall a matching driver.",
+            "driver-mismatch",
+            {},
         )
     if "libnvidia-ml.so" in message or "driver not loaded" in message:
         return (
             "the node has no working NVIDIA driver (not installed, not loaded, or not a GPU node)",
-            "Install the NVIDIA driver on the node (GPU Operator), or keep the pod off nodes without "
-            "GPUs with a GPU request/nodeSelector.",
+            "no-driver",
+            {},
         )
     if "Node didn't have enough resource" in message:
         return (
             "the node had no free GPU when the kubelet admitted the pod (the pod named its node with nodeName, "
             "bypassing the scheduler, or raced another pod for the last GPU)",
-            "Delete the pod so it is scheduled again; do not set nodeName on GPU pods, use a nodeSelector or "
-            "affinity so the scheduler counts the GPUs.",
+            "node-had-no-gpu",
+            {},
         )
     if "Topology locality" in message:
         return (
             "the kubelet's topology manager found no set of GPUs (with the CPUs) on one NUMA node",
-            "Request fewer GPUs per pod, or relax the kubelet's topologyManagerPolicy (single-numa-node or "
-            "restricted) on that node pool; delete the pod so it is scheduled again.",
+            "topology",
+            {},
         )
     if "GPU is lost" in message:
         # kubernetes/kubernetes#97131: `nvml: GPU is lost`: the GPU dropped off the PCIe bus (Xid 79).
         return (
             "a GPU on the node fell off the bus (the driver reports it lost: a hardware or Xid failure)",
-            "Cordon and drain the node and reset or reboot it (a lost GPU comes back only then; dmesg shows the "
-            "Xid error); delete the pod so it is scheduled on a healthy node.",
+            "gpu-lost",
+            {},
         )
     if "Allocate failed" in message and ("error reading from server" in message or "code = Unavailable" in message):
         # Project-HAMi/HAMi#71: the kubelet's Allocate call found no device plugin answering.
         return (
             "the device plugin stopped answering while the kubelet allocated the GPU (it crashed or restarted)",
-            "Check the device plugin's pod on that node (its restarts and log: kubectl get pods -A -o wide | "
-            "grep -i device-plugin), then delete this pod so it is admitted again.",
+            "device-plugin-gone",
+            {},
         )
     if "requested number of devices unavailable" in message or "cannot allocate unhealthy devices" in message:
         tools = next(
@@ -125,51 +178,52 @@ def _explain(message: str) -> tuple[str, str]:
         )
         return (
             "the device plugin could not allocate the GPUs it had advertised (unhealthy devices or a kubelet restart)",
-            f"Delete the pod so it is rescheduled; check the node's device health ({tools}) and the device "
-            "plugin's log.",
+            "unhealthy-devices",
+            {"tools": tools},
         )
     if "Failed to initialize NVML: Unknown Error" in message:
         # NVIDIA/k8s-device-plugin#145, NVIDIA/nvidia-container-toolkit#48
         return (
             "NVML cannot reach the GPU: the container lost access to its GPU device files (a systemd "
             "daemon-reload, or the kubelet's static CPU manager policy, rewrote its device cgroup)",
-            "Recreate the pod to get the GPU back; to stop it recurring, create the /dev/char symlinks the NVIDIA "
-            "container toolkit documents for this error (nvidia-ctk system create-dev-char-symlinks "
-            "--create-all; the GPU Operator does it), or avoid the static CPU manager policy on GPU nodes.",
+            "nvml-unknown-error",
+            {},
         )
     if "could not load NVML library" in message:
         # NVIDIA/k8s-device-plugin#303
         return (
             "the container found no NVIDIA driver library (NVML, libnvidia-ml.so): the node's default runtime is "
             "not the NVIDIA runtime, or the node has no driver",
-            "Make the NVIDIA runtime the node's default (nvidia-ctk runtime configure --set-as-default, then "
-            "restart the container runtime) or give the pod the nvidia RuntimeClass; install the driver if the "
-            "node has none (GPU Operator).",
+            "no-nvml-library",
+            {},
         )
     if "no kernel image is available for execution on the device" in message:
         return (
             "the image has no kernel image for this GPU's architecture (it was built for other compute capabilities)",
-            "Use an image (or PyTorch/vLLM wheel) built for this GPU's compute capability (TORCH_CUDA_ARCH_LIST "
-            "when building), or run it on the GPUs it was built for.",
+            "no-kernel-image",
+            {},
         )
     if "CUDA driver version is insufficient" in message:
         return (
             "the image's CUDA runtime is newer than the node's driver supports",
-            "Use an image built for the node's CUDA driver version, or upgrade the node's driver.",
+            "cuda-driver-too-old",
+            {},
         )
     if "no CUDA-capable device is detected" in message:
         return (
             "the process sees no GPU (no GPU requested, or the runtime did not inject one)",
-            "Request the GPU in resources.limits (e.g. nvidia.com/gpu: 1) and check the NVIDIA runtime.",
+            "no-cuda-device",
+            {},
         )
     return (
         "the NVIDIA container runtime failed to set up the GPU",
-        "Check the node's NVIDIA driver and container toolkit (the GPU Operator's pods on that node).",
+        "other",
+        {},
     )
 
 
 def _gpu_finding(context: PodContext, message: str, evidence: list[Evidence], container: str | None) -> Finding:
-    what, remedy = _explain(message)
+    what, fix, values = _explain(message)
     node = (context.pod.get("spec") or {}).get("nodeName") or ""
     commands = [f"kubectl describe node {node}"] if node else []
     subject = f"Container {container}" if container else f"Pod {context.name}"
@@ -179,7 +233,8 @@ def _gpu_finding(context: PodContext, message: str, evidence: list[Evidence], co
         f"{subject} cannot use its GPU: {what}.",
         container=container,
         evidence=evidence,
-        remedy=remedy,
+        fix=fix,
+        values=values,
         commands=commands,
     )
 
