@@ -60,9 +60,7 @@ def test_every_fix_and_variant_is_a_sentence_with_named_placeholders(code: str) 
 INLINE_REMEDIES = {
     "model/placement.py",
     "rules/config_missing.py",
-    "rules/crash_loop.py",
     "rules/create_failed.py",
-    "rules/cuda_oom.py",
     "rules/image_pull.py",
     "rules/liveness_probe.py",
     "rules/readiness_probe.py",

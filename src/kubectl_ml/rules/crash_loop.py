@@ -45,6 +45,32 @@ CODES = declare(
         "Read the log tail and the exit code; fix the application error or its configuration.",
         generic=True,
         docs="https://kubernetes.io/docs/tasks/debug/debug-application/debug-running-pod/",
+        variants={
+            "exit-0": (
+                "A Deployment's container must keep running: run one-off work as a Job, or fix the command so "
+                "the server stays in the foreground."
+            ),
+            "no-log": (
+                "No log survived; run the container's command by hand (kubectl debug --copy-to) to see its error."
+            ),
+            "read-log": (
+                "Read the log tail and fix the error it shows; check the command, environment and config files."
+            ),
+            "exit-2": "The program rejected its arguments: check command/args against its usage line in the log.",
+            "exit-126": (
+                "The command exists but is not executable: chmod +x it in the image, or run it through its "
+                "interpreter (sh script.sh)."
+            ),
+            "exit-134": (
+                "The process aborted (an uncaught C++ exception, a failed assertion, or a library abort): the "
+                "log's last lines name it; check the versions of native libraries and the model/config files "
+                "they read."
+            ),
+            "exit-139": (
+                "Native code crashed (segmentation fault): check native extensions and CUDA libraries against "
+                "the image's Python/driver versions, and the files they load."
+            ),
+        },
     ),
 )
 
@@ -113,15 +139,8 @@ _ERROR_WORDS = (
 _ERROR_WINDOW = 20
 
 # Remedies that follow from the exit code alone, where it says more than "read the log".
-_REMEDIES = {
-    2: "The program rejected its arguments: check command/args against its usage line in the log.",
-    126: "The command exists but is not executable: chmod +x it in the image, or run it through its "
-    "interpreter (sh script.sh).",
-    134: "The process aborted (an uncaught C++ exception, a failed assertion, or a library abort): the "
-    "log's last lines name it; check the versions of native libraries and the model/config files they read.",
-    139: "Native code crashed (segmentation fault): check native extensions and CUDA libraries against the "
-    "image's Python/driver versions, and the files they load.",
-}
+# Exit codes whose meaning points at the fix (variants exit-<code>); others read the log.
+_EXIT_CODES_WITH_A_FIX = (2, 126, 134, 139)
 
 
 def _error_line(log: str) -> str | None:
@@ -145,14 +164,13 @@ def _termination_evidence(container: ContainerView) -> list[Evidence]:
 
 
 def _words(kind: str, container: ContainerView, code: Any, quote: str | None) -> tuple[str, str]:
-    """The summary and remedy for a crash with this exit code and quoted log line."""
+    """The summary and the name of the fix for a crash with this exit code and quoted log line."""
     times = f" ({container.restart_count} restarts so far)" if container.restart_count else ""
     if code == 0:
         return (
             f"The {kind} {container.name} exits successfully (code 0) and is restarted{times}: it is not a "
             "long-running process.",
-            "A Deployment's container must keep running: run one-off work as a Job, or fix the command "
-            "so the server stays in the foreground.",
+            "exit-0",
         )
     restarts = f", restarted {container.restart_count} times" if container.restart_count else ""
     if isinstance(code, int) and not isinstance(code, bool):
@@ -165,12 +183,8 @@ def _words(kind: str, container: ContainerView, code: Any, quote: str | None) ->
     if not summary.endswith((".", "!", "?")):
         summary += "."
     if quote is None:
-        return (
-            summary,
-            "No log survived; run the container's command by hand (kubectl debug --copy-to) to see its error.",
-        )
-    fallback = "Read the log tail and fix the error it shows; check the command, environment and config files."
-    return summary, _REMEDIES.get(int(code), fallback) if code is not None else fallback
+        return summary, "no-log"
+    return summary, f"exit-{code}" if code in _EXIT_CODES_WITH_A_FIX else "read-log"
 
 
 def _diagnose(context: PodContext, container: ContainerView) -> Finding | None:
@@ -200,7 +214,7 @@ def _diagnose(context: PodContext, container: ContainerView) -> Finding | None:
             # The error scrolled out of the tail (a stack dump after it): show it too.
             evidence.append(log_evidence(container.name, quote, previous))
     kind = "init container" if container.init and not container.is_sidecar else "container"
-    summary, remedy = _words(kind, container, termination.get("exitCode"), quote)
+    summary, fix = _words(kind, container, termination.get("exitCode"), quote)
     # A restarted container has a previous instance to read, whether or not its log was fetched here (a
     # snapshot may hold none; a live read of a StartError's empty log returns nothing): the same command.
     commands = [logs_command(context, container.name, previous=previous or bool(container.restart_count))]
@@ -216,7 +230,7 @@ def _diagnose(context: PodContext, container: ContainerView) -> Finding | None:
         summary,
         container=container.name,
         evidence=evidence,
-        remedy=remedy,
+        fix=fix,
         commands=commands,
         severity=Severity.ERROR if (waiting or failed_job_pod) else Severity.WARNING,
     )

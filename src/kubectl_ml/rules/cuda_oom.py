@@ -39,6 +39,27 @@ CODES = declare(
         "Lower the batch size, use gradient accumulation or checkpointing, mixed precision, or "
         "shard the model over more GPUs.",
         docs="https://pytorch.org/docs/stable/notes/cuda.html#memory-management",
+        variants={
+            "training": (
+                "Lower the batch size (keep the effective batch with gradient accumulation), enable activation "
+                "checkpointing and mixed precision, or shard the model over more GPUs; a higher memory limit "
+                "will not help."
+            ),
+            "tgi-prefill": (
+                "Lower --max-batch-prefill-tokens (and --max-total-tokens / --max-input-length with it), "
+                "quantize the model (--quantize), or shard it over more GPUs (--num-shard); a higher memory "
+                "limit will not help."
+            ),
+            "vllm-no-cache": (
+                "Raise --gpu-memory-utilization (gpu_memory_utilization, default 0.9) if nothing else uses the "
+                "GPU, or use a smaller or quantized model, or more GPUs (--tensor-parallel-size); a higher "
+                "memory limit will not help."
+            ),
+            "vllm-max-model-len": (
+                "Lower --max-model-len (max_model_len) to what the cache holds, raise --gpu-memory-utilization,"
+                " or use more GPUs (--tensor-parallel-size); a higher memory limit will not help."
+            ),
+        },
     ),
 )
 
@@ -55,10 +76,6 @@ _TRIED = re.compile(r"Tried to allocate ([\d.]+ ?[KMGT]i?B)")
 # "(GPU 0; 15.78 GiB total capacity; ...)" before PyTorch 2.1, "GPU 0 has a total capacity of 8.00 GiB" since;
 # PyTorch 2.1 printed "capacty".
 _TOTAL = re.compile(r"(GPU \d+)(?:;| has a total capaci?ty of) ([\d.]+ ?[KMGT]i?B)(?: total capacity)?")
-_TRAINING_REMEDY = (
-    "Lower the batch size (keep the effective batch with gradient accumulation), enable activation "
-    "checkpointing and mixed precision, or shard the model over more GPUs; a higher memory limit will not help."
-)
 
 
 @dataclass(frozen=True)
@@ -67,7 +84,7 @@ class _Serving:
 
     pattern: re.Pattern[str]
     summary: str
-    remedy: str
+    fix: str  # the name of its fix among cuda-oom's variants
 
 
 # Servers check memory at start-up and say so in their own words, never "CUDA out of memory".
@@ -76,15 +93,13 @@ _SERVING = (
         # huggingface/text-generation-inference#755
         re.compile(r"Not enough memory to handle (\d+) prefill tokens"),
         "the GPU has no room for a warm-up batch of {0} prefill tokens (text-generation-inference)",
-        "Lower --max-batch-prefill-tokens (and --max-total-tokens / --max-input-length with it), quantize the "
-        "model (--quantize), or shard it over more GPUs (--num-shard); a higher memory limit will not help.",
+        "tgi-prefill",
     ),
     _Serving(
         # vllm-project/vllm#2248
         re.compile(r"No available memory for the cache blocks"),
         "the model's weights leave no GPU memory for vLLM's KV cache blocks",
-        "Raise --gpu-memory-utilization (gpu_memory_utilization, default 0.9) if nothing else uses the GPU, or "
-        "use a smaller or quantized model, or more GPUs (--tensor-parallel-size); a higher memory limit will not help.",
+        "vllm-no-cache",
     ),
     _Serving(
         # QwenLM/Qwen3#295
@@ -93,24 +108,23 @@ _SERVING = (
             r"\((\d+)\)"
         ),
         "vLLM's KV cache holds {1} tokens, fewer than the model's max sequence length of {0}",
-        "Lower --max-model-len (max_model_len) to what the cache holds, raise --gpu-memory-utilization, or use more "
-        "GPUs (--tensor-parallel-size); a higher memory limit will not help.",
+        "vllm-max-model-len",
     ),
 )
 
 
 def _serving(log: str) -> tuple[str, str, str] | None:
-    """(line, summary detail, remedy) of a model server's start-up memory check, the last one in the log."""
+    """(line, summary detail, fix) of a model server's start-up memory check, the last one in the log."""
     for line in reversed(log.splitlines()):
         for case in _SERVING:
             match = case.pattern.search(line)
             if match:
-                return line.strip(), case.summary.format(*match.groups()), case.remedy
+                return line.strip(), case.summary.format(*match.groups()), case.fix
     return None
 
 
 def _training(log: str) -> tuple[str, str, str] | None:
-    """(line, summary detail, remedy) of the framework's own out-of-memory error, the last one in the log."""
+    """(line, summary detail, fix) of the framework's own out-of-memory error, the last one in the log."""
     line = find_line(log, NEEDLES)
     if not line or ("CUDA" not in line and "cuda" not in line and "GPU" not in line):
         return None
@@ -121,7 +135,7 @@ def _training(log: str) -> tuple[str, str, str] | None:
         detail = f" while allocating {tried.group(1)}"
     if total:
         detail += f" on {total.group(1)} ({total.group(2)} total)"
-    return line, detail, _TRAINING_REMEDY
+    return line, detail, "training"
 
 
 def check(context: PodContext) -> Iterator[Finding]:
@@ -135,13 +149,13 @@ def check(context: PodContext) -> Iterator[Finding]:
         found = (served[0], f": {served[1]}", served[2]) if served is not None else _training(log)
         if found is None:
             continue
-        line, detail, remedy = found
+        line, detail, fix = found
         yield finding(
             "cuda-oom",
             context,
             f"Container {container.name} ran out of GPU memory{detail}.",
             container=container.name,
             evidence=[log_evidence(container.name, line, previous)],
-            remedy=remedy,
+            fix=fix,
             commands=[logs_command(context, container.name, previous)],
         )
