@@ -36,6 +36,10 @@ CODES = declare(
         "The container references a ConfigMap or Secret (or a key in one) that does not exist in the namespace.",
         "Create the object or key, fix the name, or mark the reference optional.",
         docs="https://kubernetes.io/docs/concepts/configuration/configmap/",
+        variants={
+            "missing-key": "Add key {key} to {kind} {name}, or fix the key name in the pod spec.",
+            "missing-object": "Create {kind} {name} in the namespace, or fix the name in the pod spec.",
+        },
     ),
 )
 
@@ -45,16 +49,16 @@ _MISSING_OBJECT = re.compile(r'(configmap|secret)s? "([^"]+)" not found')
 
 
 def _describe(message: str) -> tuple[str, str, str, str | None] | None:
-    """(kind, name, remedy, key) named by a kubelet message, or None."""
+    """(kind, name, fix, key) named by a kubelet message, or None."""
     key_match = _MISSING_KEY.search(message)
     if key_match:
         key, kind, _namespace, name = key_match.groups()
-        return kind, name, f"Add key {key} to {kind} {name}, or fix the key name in the pod spec.", key
+        return kind, name, "missing-key", key
     object_match = _MISSING_OBJECT.search(message)
     if object_match:
         kind = "ConfigMap" if object_match.group(1) == "configmap" else "Secret"
         name = object_match.group(2)
-        return kind, name, f"Create {kind} {name} in the namespace, or fix the name in the pod spec.", None
+        return kind, name, "missing-object", None
     return None
 
 
@@ -135,7 +139,7 @@ def check(context: PodContext) -> Iterator[Finding]:
             evidence.append(event_evidence(event, context.now))
         if described is None:
             continue
-        kind, name, remedy, key = described
+        kind, name, fix, key = described
         reported.add((kind, name))
         yield finding(
             "config-missing",
@@ -143,7 +147,8 @@ def check(context: PodContext) -> Iterator[Finding]:
             f"Container {container.name} cannot start: {message}.",
             container=container.name,
             evidence=evidence,
-            remedy=remedy,
+            fix=fix,
+            values={"kind": kind, "name": name, "key": key},
             commands=[_fix_command(kind, name, context, key)],
         )
     if not _not_started(context.pod):
@@ -154,13 +159,14 @@ def check(context: PodContext) -> Iterator[Finding]:
         described = _describe(event.message)
         if described is None or described[:2] in reported:
             continue
-        kind, name, remedy, key = described
+        kind, name, fix, key = described
         reported.add((kind, name))
         yield finding(
             "config-missing",
             context,
             f"A volume cannot be mounted because {kind} {name} does not exist.",
             evidence=[event_evidence(event, context.now)],
-            remedy=remedy,
+            fix=fix,
+            values={"kind": kind, "name": name, "key": key},
             commands=[_fix_command(kind, name, context, key)],
         )

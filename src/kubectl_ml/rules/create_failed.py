@@ -38,6 +38,16 @@ CODES = declare(
         "The namespace's ResourceQuota refused to admit the pods.",
         "Lower the pods' requests/limits, raise the quota, or free quota by removing other workloads.",
         docs="https://kubernetes.io/docs/concepts/policy/resource-quotas/",
+        variants={
+            "exceeded": (
+                "Lower the pods' requests/limits, raise ResourceQuota {quota}, or free quota by scaling other "
+                "workloads down."
+            ),
+            "must-specify": (
+                "Set requests and limits for cpu and memory on every container (quotas on a resource make them "
+                "mandatory)."
+            ),
+        },
     ),
     CodeInfo(
         "admission-denied",
@@ -47,6 +57,20 @@ CODES = declare(
         "The API server refused to create the pods (PodSecurity, an admission webhook, or a missing ServiceAccount).",
         "Change the pod template to satisfy the policy, or fix the named object.",
         docs="https://kubernetes.io/docs/reference/access-authn-authz/admission-controllers/",
+        variants={
+            "service-account": (
+                "Create ServiceAccount {name} in the namespace, or fix serviceAccountName in the pod template."
+            ),
+            "pod-security": (
+                "Change the pod template's securityContext to meet the level named in the message "
+                "(runAsNonRoot, no privilege escalation, dropped capabilities, seccompProfile), or change the "
+                "namespace's level."
+            ),
+            "webhook": (
+                "Change the pod template to satisfy the webhook's policy quoted in the message, or ask its "
+                "owners for an exception."
+            ),
+        },
     ),
 )
 
@@ -117,16 +141,16 @@ def missing_pods(controller: Mapping[str, Any]) -> bool:
     return True
 
 
-def _classify(message: str, namespace: str) -> tuple[str, str, str, list[str]] | None:
-    """(code, summary tail, remedy, commands) for a FailedCreate message, or None."""
+def _classify(message: str, namespace: str) -> tuple[str, str, str, dict[str, str], list[str]] | None:
+    """(code, summary tail, fix, its values, commands) for a FailedCreate message, or None."""
     exceeded = _EXCEEDED.search(message)
     if exceeded:
         quota, requested, used, limited = exceeded.groups()
         return (
             "quota-exceeded",
             f"ResourceQuota {quota} refuses the pods: requested {requested}, used {used}, limited {limited}",
-            f"Lower the pods' requests/limits, raise ResourceQuota {quota}, or free quota by scaling other "
-            "workloads down.",
+            "exceeded",
+            {"quota": quota},
             [f"kubectl describe resourcequota {quota} -n {namespace}"],
         )
     failed = _FAILED_QUOTA.search(message)
@@ -135,7 +159,8 @@ def _classify(message: str, namespace: str) -> tuple[str, str, str, list[str]] |
         return (
             "quota-exceeded",
             f"ResourceQuota {quota} requires every container to set {_must_specify(what)}",
-            "Set requests and limits for cpu and memory on every container (quotas on a resource make them mandatory).",
+            "must-specify",
+            {},
             [f"kubectl describe resourcequota {quota} -n {namespace}"],
         )
     account = _SERVICE_ACCOUNT.search(message)
@@ -144,7 +169,8 @@ def _classify(message: str, namespace: str) -> tuple[str, str, str, list[str]] |
         return (
             "admission-denied",
             f"ServiceAccount {name} does not exist",
-            f"Create ServiceAccount {name} in the namespace, or fix serviceAccountName in the pod template.",
+            "service-account",
+            {"name": name},
             [f"kubectl create serviceaccount {name} -n {namespace}"],
         )
     security = _POD_SECURITY.search(message)
@@ -155,8 +181,8 @@ def _classify(message: str, namespace: str) -> tuple[str, str, str, list[str]] |
             "admission-denied",
             f'the pod template violates the namespace\'s Pod Security level "{level}"'
             + (f" ({', '.join(checks)})" if checks else ""),
-            "Change the pod template's securityContext to meet the level named in the message (runAsNonRoot, "
-            "no privilege escalation, dropped capabilities, seccompProfile), or change the namespace's level.",
+            "pod-security",
+            {},
             [f"kubectl get namespace {namespace} --show-labels"],
         )
     webhook = _WEBHOOK.search(message)
@@ -165,8 +191,8 @@ def _classify(message: str, namespace: str) -> tuple[str, str, str, list[str]] |
         return (
             "admission-denied",
             f"admission webhook {name} denied the pods" + (f": {reason.strip()}" if reason else ""),
-            "Change the pod template to satisfy the webhook's policy quoted in the message, or ask its owners for "
-            "an exception.",
+            "webhook",
+            {},
             ["kubectl get validatingwebhookconfigurations,mutatingwebhookconfigurations"],
         )
     return None
@@ -207,7 +233,7 @@ def check(context: WorkloadContext) -> Iterator[Finding]:
             classified = _classify(text, ref.namespace)
             if classified is None:
                 continue
-            code, tail, remedy, commands = classified
+            code, tail, fix, values, commands = classified
             if (code, tail) in found:
                 # One item per object and kind of evidence: the newest event, not each retry's event.
                 if (ref, evidence.source) not in found[(code, tail)]["seen"]:
@@ -220,7 +246,8 @@ def check(context: WorkloadContext) -> Iterator[Finding]:
                 "summary": f"{ref.kind} {ref.name} cannot create its pods: {tail}.",
                 "evidence": [evidence],
                 "seen": {(ref, evidence.source)},
-                "remedy": remedy,
+                "fix": fix,
+                "values": values,
                 "commands": commands,
             }
     for item in found.values():
@@ -229,7 +256,8 @@ def check(context: WorkloadContext) -> Iterator[Finding]:
             item["ref"],
             item["summary"],
             evidence=item["evidence"],
-            remedy=item["remedy"],
+            fix=item["fix"],
+            values=item["values"],
             commands=item["commands"],
             workload=context.workload or context.ref,
         )
