@@ -60,8 +60,6 @@ def test_every_fix_and_variant_is_a_sentence_with_named_placeholders(code: str) 
 INLINE_REMEDIES = {
     "model/placement.py",
     "rules/image_pull.py",
-    "rules/liveness_probe.py",
-    "rules/readiness_probe.py",
     "rules/unschedulable.py",
 }
 

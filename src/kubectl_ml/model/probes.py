@@ -77,8 +77,15 @@ def probe_handler(probe: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return probe.get("httpGet") or probe.get("tcpSocket") or probe.get("grpc") or {}
 
 
-def undeclared_port(container_spec: Mapping[str, Any], probe: Mapping[str, Any] | None) -> str | None:
-    """Advice when the probe targets a port the container does not declare, else None.
+# The fix when a probe targets a port the container does not declare (liveness and readiness alike).
+WRONG_PORT_FIX = (
+    "The probe checks port {port}, but the container declares {noun} {listed}: point the probe at the port the "
+    "server listens on."
+)
+
+
+def undeclared_port(container_spec: Mapping[str, Any], probe: Mapping[str, Any] | None) -> dict[str, str] | None:
+    """The values of :data:`WRONG_PORT_FIX` when the probe targets a port the container does not declare.
 
     Declared ports are informational (a server may listen on others), so this only sharpens the advice
     for a refused connection; named probe ports resolve against the container's port names.
@@ -95,10 +102,7 @@ def undeclared_port(container_spec: Mapping[str, Any], probe: Mapping[str, Any] 
         return None
     listed = ", ".join(str(number) for number in sorted(numbers))
     noun = "port" if len(numbers) == 1 else "ports"
-    return (
-        f"The probe checks port {port}, but the container declares {noun} {listed}: point the probe at the "
-        "port the server listens on."
-    )
+    return {"port": str(port), "noun": noun, "listed": listed}
 
 
 # Where the serving runtimes answer health checks (scaffold-gpu-lint-anchors §2.3), for a 404.

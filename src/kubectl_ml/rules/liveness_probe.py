@@ -26,7 +26,13 @@ from kubectl_ml.model.codes import CodeInfo, declare
 from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.pods import ContainerView, containers
-from kubectl_ml.model.probes import HEALTH_ENDPOINTS, ProbeFailure, classify_probe_failure, undeclared_port
+from kubectl_ml.model.probes import (
+    HEALTH_ENDPOINTS,
+    WRONG_PORT_FIX,
+    ProbeFailure,
+    classify_probe_failure,
+    undeclared_port,
+)
 from kubectl_ml.rules._common import (
     container_patch,
     event_evidence,
@@ -38,6 +44,13 @@ from kubectl_ml.rules._common import (
 
 NEEDS = (Need("events"),)
 
+# What a probe that fails while the server starts looks like, and the startupProbe that lets it load.
+_SLOW = (
+    ", and the liveness probe gives up after {budget}s. If the server needs longer to start (loading a "
+    "model), add a startupProbe covering the load time (the patch allows 10 minutes); otherwise fix the "
+    "endpoint or raise timeoutSeconds/failureThreshold."
+)
+
 CODES = declare(
     CodeInfo(
         "liveness-probe-restarts",
@@ -47,6 +60,30 @@ CODES = declare(
         "The kubelet restarted the container because its liveness probe failed.",
         "Give slow starts a startupProbe, raise timeoutSeconds/failureThreshold, or fix the health endpoint.",
         docs="https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/",
+        variants={
+            "not-found": (
+                f"Point the {{which}} probe at the server's health endpoint ({HEALTH_ENDPOINTS}); {{path}} answers 404."
+            ),
+            "client-error": (
+                "The server refuses the probe with HTTP {status}: a probe sends no credentials, so probe an "
+                "endpoint without authentication, or fix the path and method."
+            ),
+            "wrong-port": WRONG_PORT_FIX,
+            "slow-refused": "Nothing listens on the port yet" + _SLOW,
+            "slow-server-error": "The server answers HTTP {status} (not healthy yet)" + _SLOW,
+            "slow-not-serving": "The server's gRPC health says NOT_SERVING" + _SLOW,
+            "slow-timeout": "The endpoint does not answer within timeoutSeconds" + _SLOW,
+            "slow-other": "The liveness probe fails" + _SLOW,
+            "startup-budget": (
+                "The startup probe gives up after {budget}s: raise its failureThreshold so failureThreshold × "
+                "periodSeconds covers the real start-up time, or fix the endpoint."
+            ),
+            "timeout": (
+                "The endpoint does not answer within timeoutSeconds: raise timeoutSeconds (a server busy on the GPU "
+                "answers health checks late), or serve health checks off the inference path."
+            ),
+            "other": "Check the liveness endpoint and timeoutSeconds; under load a slow reply counts as a failure.",
+        },
     ),
 )
 
@@ -79,7 +116,7 @@ def _remedy(
     probe: Mapping[str, Any] | None,
     failure: ProbeFailure,
     budget: int,
-) -> tuple[str, dict[str, Any] | None]:
+) -> tuple[str, dict[str, object], dict[str, Any] | None]:
     """The fix for what the probe's failure says, and a startupProbe patch only where slowness is the cause.
 
     A 404 is a wrong path (issue 10: a startupProbe would only delay the same kill), a refused
@@ -89,47 +126,25 @@ def _remedy(
     liveness = container.spec.get("livenessProbe")
     startup = container.spec.get("startupProbe")
     if failure.kind == "not-found":
-        return (
-            f"Point the {which} probe at the server's health endpoint ({HEALTH_ENDPOINTS}); "
-            f"{_probed_path(probe)} answers 404.",
-            None,
-        )
+        return "not-found", {"which": which, "path": _probed_path(probe)}, None
     if failure.kind == "client-error":
-        return (
-            f"The server refuses the probe with HTTP {failure.status}: a probe sends no credentials, so probe an "
-            "endpoint without authentication, or fix the path and method.",
-            None,
-        )
+        return "client-error", {"status": failure.status}, None
     if failure.kind == "refused":
         wrong_port = undeclared_port(container.spec, probe)
         if wrong_port:
-            return wrong_port, None
+            return "wrong-port", dict(wrong_port), None
     if which == "liveness" and liveness and not startup:
-        slow = {
-            "refused": "Nothing listens on the port yet",
-            "server-error": f"The server answers HTTP {failure.status} (not healthy yet)",
-            "not-serving": "The server's gRPC health says NOT_SERVING",
-            "timeout": "The endpoint does not answer within timeoutSeconds",
-        }.get(failure.kind, "The liveness probe fails")
+        slow = failure.kind if failure.kind in ("refused", "server-error", "not-serving", "timeout") else "other"
         return (
-            f"{slow}, and the liveness probe gives up after {budget}s. If the server needs longer to start "
-            "(loading a model), add a startupProbe covering the load time (the patch allows 10 minutes); "
-            "otherwise fix the endpoint or raise timeoutSeconds/failureThreshold.",
+            f"slow-{slow}",
+            {"status": failure.status, "budget": budget},
             container_patch(container, {"startupProbe": _startup_probe_from(liveness)}),
         )
     if which == "startup":
-        return (
-            f"The startup probe gives up after {budget}s: raise its failureThreshold so "
-            "failureThreshold × periodSeconds covers the real start-up time, or fix the endpoint.",
-            None,
-        )
+        return "startup-budget", {"budget": budget}, None
     if failure.kind == "timeout":
-        return (
-            "The endpoint does not answer within timeoutSeconds: raise timeoutSeconds (a server busy on the GPU "
-            "answers health checks late), or serve health checks off the inference path.",
-            None,
-        )
-    return "Check the liveness endpoint and timeoutSeconds; under load a slow reply counts as a failure.", None
+        return "timeout", {}, None
+    return "other", {}, None
 
 
 def _diagnose(context: PodContext, container: ContainerView) -> Finding | None:
@@ -190,7 +205,7 @@ def _diagnose(context: PodContext, container: ContainerView) -> Finding | None:
     else:
         summary = f"Container {container.name} was restarted{times} by its failing {which} probe (budget {budget}s)."
     failure = classify_probe_failure(failures[0].message) if failures else ProbeFailure("other")
-    remedy, patch = _remedy(container, which, probe, failure, budget)
+    fix, values, patch = _remedy(container, which, probe, failure, budget)
     if failure.kind == "not-found":
         summary += f" The probe gets HTTP 404 from {_probed_path(probe)}: the path is wrong, not slow."
     elif failure.kind == "client-error":
@@ -201,7 +216,8 @@ def _diagnose(context: PodContext, container: ContainerView) -> Finding | None:
         summary,
         container=container.name,
         evidence=evidence,
-        remedy=remedy,
+        fix=fix,
+        values=values,
         patch=patch,
         severity=Severity.WARNING if probable else None,
     )

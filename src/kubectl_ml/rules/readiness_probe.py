@@ -23,7 +23,7 @@ from kubectl_ml.model.context import PodContext
 from kubectl_ml.model.events import parse_time
 from kubectl_ml.model.findings import Evidence, Finding, Severity
 from kubectl_ml.model.pods import ContainerView, containers
-from kubectl_ml.model.probes import HEALTH_ENDPOINTS, classify_probe_failure, undeclared_port
+from kubectl_ml.model.probes import HEALTH_ENDPOINTS, WRONG_PORT_FIX, classify_probe_failure, undeclared_port
 from kubectl_ml.rules._common import event_evidence, finding, spec_evidence, status_evidence
 
 NEEDS = (Need("events"),)
@@ -37,34 +37,48 @@ CODES = declare(
         "The container runs but its readiness probe fails, so it receives no traffic.",
         "Check the probe's port and path against the server, and how long the model takes to load.",
         docs="https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/",
+        variants={
+            "refused": (
+                "Nothing listens on the probed port yet: check the probe's port against the server's, or whether "
+                "the server is still loading its model (add a startupProbe)."
+            ),
+            "wrong-port": WRONG_PORT_FIX,
+            "not-found": (
+                "The probed path does not exist on the server (HTTP 404): use the runtime's readiness endpoint "
+                f"({HEALTH_ENDPOINTS})."
+            ),
+            "client-error": (
+                "The server refuses the probe (HTTP {status}): a probe sends no credentials, so probe an endpoint "
+                "without authentication, or check the path and method."
+            ),
+            "not-ready": (
+                "The server answers but says it is not ready (often still loading the model, or a failed load)."
+            ),
+            "slow": "The endpoint answers too slowly: raise timeoutSeconds, or check the server's load.",
+            "reset": (
+                "The server dropped the connection mid-answer: check its log for a crash or restart while probed."
+            ),
+            "other": "Check the readiness probe's command/endpoint against the server.",
+            "no-failures-yet": "No probe failures were recorded yet; if it stays unready, check the probe.",
+            "no-events": "Events could not be read; check the probe's endpoint and port.",
+        },
     ),
 )
 
 
-def _advice(message: str) -> str:
+def _fix(message: str) -> tuple[str, dict[str, object]]:
+    """The name of the fix for a readiness probe's failure message, and its values."""
     failure = classify_probe_failure(message)
-    if failure.kind == "refused":
-        return (
-            "Nothing listens on the probed port yet: check the probe's port against the server's, or "
-            "whether the server is still loading its model (add a startupProbe)."
-        )
-    if failure.kind == "not-found":
-        return (
-            "The probed path does not exist on the server (HTTP 404): use the runtime's readiness endpoint "
-            f"({HEALTH_ENDPOINTS})."
-        )
-    if failure.kind == "client-error":
-        return (
-            f"The server refuses the probe (HTTP {failure.status}): a probe sends no credentials, so probe an "
-            "endpoint without authentication, or check the path and method."
-        )
-    if failure.kind in ("server-error", "not-serving"):
-        return "The server answers but says it is not ready (often still loading the model, or a failed load)."
-    if failure.kind == "timeout":
-        return "The endpoint answers too slowly: raise timeoutSeconds, or check the server's load."
-    if failure.kind == "reset":
-        return "The server dropped the connection mid-answer: check its log for a crash or restart while probed."
-    return "Check the readiness probe's command/endpoint against the server."
+    named = {
+        "refused": "refused",
+        "not-found": "not-found",
+        "client-error": "client-error",
+        "server-error": "not-ready",
+        "not-serving": "not-ready",
+        "timeout": "slow",
+        "reset": "reset",
+    }
+    return named.get(failure.kind, "other"), {"status": failure.status}
 
 
 def _still_starting(context: PodContext, container: ContainerView, probe: Mapping[str, Any] | None) -> bool:
@@ -105,19 +119,19 @@ def check(context: PodContext) -> Iterator[Finding]:
         evidence: list[Evidence] = [status_evidence(f"{container.status_path}.ready", False)]
         if failures:
             evidence.append(event_evidence(failures[0], context.now))
-            advice = _advice(failures[0].message)
+            fix, values = _fix(failures[0].message)
             severity = None
             refused = classify_probe_failure(failures[0].message).kind == "refused"
             mismatch = undeclared_port(container.spec, probe) if refused else None
             if mismatch:
-                advice = mismatch
+                fix, values = "wrong-port", dict(mismatch)
                 evidence.append(spec_evidence(f"{container.spec_path}.ports", list(container.spec.get("ports") or [])))
         elif context.available.events:
             # Probe defined, container not ready, and no failure events: it may have just started.
-            advice = "No probe failures were recorded yet; if it stays unready, check the probe."
+            fix, values = "no-failures-yet", {}
             severity = Severity.INFO
         else:
-            advice = "Events could not be read; check the probe's endpoint and port."
+            fix, values = "no-events", {}
             severity = Severity.WARNING
         if probe:
             evidence.append(spec_evidence(f"{container.spec_path}.readinessProbe", dict(probe)))
@@ -127,7 +141,8 @@ def check(context: PodContext) -> Iterator[Finding]:
             f"Container {container.name} is running but not ready: its readiness probe fails.",
             container=container.name,
             evidence=evidence,
-            remedy=advice,
+            fix=fix,
+            values=values,
             commands=[f"kubectl describe pod -n {context.namespace} {context.name}"],
             severity=severity,
         )
