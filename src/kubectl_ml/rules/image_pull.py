@@ -42,6 +42,15 @@ CODES = declare(
         "The registry answered that the repository, tag or digest does not exist.",
         "Correct the image name or tag; list the tags the registry has.",
         docs="https://kubernetes.io/docs/concepts/containers/images/#imagepullbackoff",
+        variants={
+            "never-pull": (
+                "Image {image} is not on {node} and imagePullPolicy is Never: load it onto the nodes first, or "
+                "let the kubelet pull it with imagePullPolicy: IfNotPresent."
+            ),
+            "check-tag": (
+                "Check the repository and tag of {image}: list the tags the registry has and set an existing one."
+            ),
+        },
     ),
     CodeInfo(
         "image-pull-unauthorized",
@@ -53,6 +62,26 @@ CODES = declare(
         "Create a docker-registry Secret and list it in imagePullSecrets (or on the "
         "ServiceAccount); check the repository name.",
         docs="https://kubernetes.io/docs/tasks/configure-pod-container/pull-image-private-registry/",
+        variants={
+            "check-secrets": (
+                "The pod uses imagePullSecrets {secrets}: check that they hold credentials for {registry} with "
+                "read access to this repository, and that the repository name is right."
+            ),
+            "check-secrets-cloud": (
+                "The pod uses imagePullSecrets {secrets}: check that they hold credentials for {registry} with "
+                "read access to this repository, and that the repository name is right. On {cloud}."
+            ),
+            "add-secret": (
+                "The pod has no imagePullSecrets. Create a docker-registry Secret for {registry} and add it to "
+                "the pod template (or to its ServiceAccount); if the image is public, check the repository "
+                "name."
+            ),
+            "add-secret-cloud": (
+                "The pod has no imagePullSecrets. Create a docker-registry Secret for {registry} and add it to "
+                "the pod template (or to its ServiceAccount); if the image is public, check the repository "
+                "name. On {cloud}."
+            ),
+        },
     ),
     CodeInfo(
         "image-pull-rate-limited",
@@ -62,6 +91,17 @@ CODES = declare(
         "The registry throttled the node's pulls (HTTP 429, e.g. Docker Hub's pull limit).",
         "Authenticate pulls with imagePullSecrets, or mirror the image to your own registry.",
         docs="https://docs.docker.com/docker-hub/usage/",
+        variants={
+            "account-limit": (
+                "The pod already pulls with imagePullSecrets {secrets}, so the account's own limit was reached:"
+                " mirror the image to a registry you control, or use an account with a higher limit on "
+                "{registry}."
+            ),
+            "authenticate": (
+                "Authenticate pulls from {registry} (imagePullSecrets raise the limit) or mirror the image to a"
+                " registry you control."
+            ),
+        },
     ),
     CodeInfo(
         "registry-unreachable",
@@ -72,6 +112,30 @@ CODES = declare(
         "TLS certificate it does not trust.",
         "Check the registry host name, the node's DNS and egress, proxies, and the CA the node trusts.",
         docs="https://kubernetes.io/docs/concepts/containers/images/",
+        variants={
+            "plain-http": (
+                "{registry} answers plain HTTP where the runtime speaks HTTPS: serve it over TLS, or declare it"
+                ' an HTTP registry on the nodes (containerd: a hosts.toml for it with server = "http://..."; '
+                "CRI-O: insecure = true in registries.conf)."
+            ),
+            "dns": (
+                "The nodes cannot resolve {registry}: check the host name in the image, and the nodes' DNS (a "
+                "private registry needs a record the nodes' resolver knows)."
+            ),
+            "tls": (
+                "The nodes do not trust {registry}'s TLS certificate (self-signed or a private CA): add its CA "
+                "to the container runtime's trust on every node (containerd: hosts.toml ca; CRI-O: "
+                "/etc/containers/certs.d), or fix the certificate's name."
+            ),
+            "refused": (
+                "{registry} refuses connections on that port: check the registry runs and listens there (HTTPS "
+                "on 443 unless the image names another port), and any proxy in between."
+            ),
+            "timeout": (
+                "The nodes cannot reach {registry} in time (timeout, no route): check the firewall, egress "
+                "rules, NAT and proxy settings of the node pool."
+            ),
+        },
     ),
     CodeInfo(
         "invalid-image-name",
@@ -81,6 +145,13 @@ CODES = declare(
         "The image reference cannot be parsed (upper-case letters, bad characters, a stray space or colon).",
         "Fix the image reference in the pod template.",
         docs="https://kubernetes.io/docs/concepts/containers/images/#image-names",
+        variants={
+            "lowercase": "Write the repository in lower case: {fixed}.",
+            "reference": (
+                "Fix the image reference {image}: lower-case repository, no spaces, "
+                "[registry/]repository[:tag][@sha256:digest]."
+            ),
+        },
     ),
     CodeInfo(
         "image-pull-failed",
@@ -92,6 +163,29 @@ CODES = declare(
         "Watch the next pull attempt's events, or pull the image by hand from a machine with the same access.",
         generic=True,
         docs="https://kubernetes.io/docs/concepts/containers/images/#imagepullbackoff",
+        variants={
+            "registry-server-error": (
+                "Nothing in the pod to change: the kubelet retries on its own. Check the registry's status (Docker "
+                "Hub: www.dockerstatus.com) or, for a registry or pull-through cache you run (Harbor, Nexus, "
+                "Dragonfly), its logs; mirror the images you depend on to a second registry."
+            ),
+            "disk-full": (
+                "Free disk space on the node: remove unused images (crictl rmi --prune) and check what fills "
+                "the runtime's storage; large ML images need tens of GiB free to unpack."
+            ),
+            "content-store": (
+                "Remove the half-unpacked image on the node (crictl rmi <image>) so the next attempt pulls it "
+                "again, or delete the pod so it lands on another node."
+            ),
+            "next-attempt": (
+                "Read the Failed event of the next pull attempt (the kubelet retries within 5 minutes), or pull"
+                " the image by hand from a node with the same credentials."
+            ),
+            "runtime-quoted": (
+                "The runtime's own error is quoted above: fix what it names, or pull the image by hand on the "
+                "pod's node (crictl pull) to see it in full."
+            ),
+        },
     ),
 )
 
@@ -116,12 +210,13 @@ class PullCause:
     Attributes:
         code: the finding code.
         phrase: a short phrase for the summary.
-        remedy: what to do, for causes whose fix is not the code's usual one (node-side failures).
+        fix: the name of its fix among the code's variants, for causes whose fix is not the code's usual
+            one (node-side failures).
     """
 
     code: str
     phrase: str
-    remedy: str = ""
+    fix: str = ""
 
 
 # Failures on the node itself, checked before the registry's answers: the text of an unpack error
@@ -132,8 +227,7 @@ _NODE_FAILURES: tuple[tuple[str, PullCause], ...] = (
         PullCause(
             "image-pull-failed",
             "the node's disk is full (no space left on device)",
-            "Free disk space on the node: remove unused images (crictl rmi --prune) and check what fills "
-            "the runtime's storage; large ML images need tens of GiB free to unpack.",
+            "disk-full",
         ),
     ),
     (
@@ -142,8 +236,7 @@ _NODE_FAILURES: tuple[tuple[str, PullCause], ...] = (
             "image-pull-failed",
             "the node's container runtime lost part of the image in its content store while unpacking it "
             "(the registry has the image)",
-            "Remove the half-unpacked image on the node (crictl rmi <image>) so the next attempt pulls it "
-            "again, or delete the pod so it lands on another node.",
+            "content-store",
         ),
     ),
 )
@@ -272,9 +365,7 @@ def classify_pull_error(text: str) -> PullCause | None:
             "image-pull-failed",
             f"the registry answered with a server error (HTTP {server_error.group(1)} {server_error.group(2)}): "
             "a fault on the registry's side, not the pod's",
-            "Nothing in the pod to change: the kubelet retries on its own. Check the registry's status (Docker "
-            "Hub: www.dockerstatus.com) or, for a registry or pull-through cache you run (Harbor, Nexus, "
-            "Dragonfly), its logs; mirror the images you depend on to a second registry.",
+            "registry-server-error",
         )
     if "context canceled" in body:
         return PullCause("image-pull-failed", "the pull was cancelled (often transient, or a slow registry)")
@@ -333,72 +424,39 @@ def _secret_remedy(registry: str, namespace: str) -> tuple[dict[str, object], st
     return {"spec": {"imagePullSecrets": [{"name": "regcred"}]}}, command
 
 
-def _unauthorized_remedy(
-    registry: str, namespace: str, secrets: list[str]
-) -> tuple[str, dict[str, object] | None, list[str]]:
+# A fix: the name of a variant of the finding's code, its values, a patch, the commands to run.
+_Fix = tuple[str, dict[str, object], "dict[str, object] | None", list[str]]
+
+
+def _unauthorized_remedy(registry: str, namespace: str, secrets: list[str]) -> _Fix:
     cloud = next((hint for suffix, hint in _NODE_IDENTITY_REGISTRIES if suffix in registry), "")
-    cloud_text = f" On {cloud}." if cloud else ""
+    values: dict[str, object] = {"registry": registry, "secrets": ", ".join(secrets), "cloud": cloud}
     if secrets:
-        return (
-            f"The pod uses imagePullSecrets {', '.join(secrets)}: check that they hold credentials for "
-            f"{registry} with read access to this repository, and that the repository name is right.{cloud_text}",
-            None,
-            [f"kubectl get secret {secrets[0]} -n {namespace} -o jsonpath='{{.type}}'"],
-        )
+        command = f"kubectl get secret {secrets[0]} -n {namespace} -o jsonpath='{{.type}}'"
+        return "check-secrets-cloud" if cloud else "check-secrets", values, None, [command]
     patch, command = _secret_remedy(registry, namespace)
-    return (
-        f"The pod has no imagePullSecrets. Create a docker-registry Secret for {registry} and add it to the "
-        f"pod template (or to its ServiceAccount); if the image is public, check the repository name.{cloud_text}",
-        patch,
-        [command],
-    )
+    return "add-secret-cloud" if cloud else "add-secret", values, patch, [command]
 
 
-def _unreachable_remedy(registry: str, text: str) -> tuple[str, dict[str, object] | None, list[str]]:
+def _unreachable_remedy(registry: str, text: str) -> _Fix:
     """The fix for the way the registry could not be reached: its name, its port, its certificate, the path."""
     node = "kubectl debug node/<node> -it --image=busybox --"
+    values: dict[str, object] = {"registry": registry}
     # `dial tcp: lookup <host> on <dns>:53: ... i/o timeout` is the DNS server not answering, not the registry.
     if "server gave http response to https client" in text:
-        return (
-            f"{registry} answers plain HTTP where the runtime speaks HTTPS: serve it over TLS, or declare it an "
-            'HTTP registry on the nodes (containerd: a hosts.toml for it with server = "http://..."; CRI-O: '
-            "insecure = true in registries.conf).",
-            None,
-            [],
-        )
+        return "plain-http", values, None, []
     if (
         "no such host" in text
         or "server misbehaving" in text
         or re.search(r"lookup \S+ on \S+:53", text)
         or re.search(r"dial tcp: lookup \S+: ", text)
     ):
-        return (
-            f"The nodes cannot resolve {registry}: check the host name in the image, and the nodes' DNS "
-            "(a private registry needs a record the nodes' resolver knows).",
-            None,
-            [f"{node} nslookup {registry}"],
-        )
+        return "dns", values, None, [f"{node} nslookup {registry}"]
     if "x509" in text or "certificate" in text:
-        return (
-            f"The nodes do not trust {registry}'s TLS certificate (self-signed or a private CA): add its CA to "
-            "the container runtime's trust on every node (containerd: hosts.toml ca; CRI-O: /etc/containers/"
-            "certs.d), or fix the certificate's name.",
-            None,
-            [f"{node} wget -O- https://{registry}/v2/"],
-        )
+        return "tls", values, None, [f"{node} wget -O- https://{registry}/v2/"]
     if "connection refused" in text:
-        return (
-            f"{registry} refuses connections on that port: check the registry runs and listens there (HTTPS on "
-            "443 unless the image names another port), and any proxy in between.",
-            None,
-            [f"{node} wget -O- https://{registry}/v2/"],
-        )
-    return (
-        f"The nodes cannot reach {registry} in time (timeout, no route): check the firewall, egress rules, "
-        "NAT and proxy settings of the node pool.",
-        None,
-        [f"{node} wget -T 10 -O- https://{registry}/v2/"],
-    )
+        return "refused", values, None, [f"{node} wget -O- https://{registry}/v2/"]
+    return "timeout", values, None, [f"{node} wget -T 10 -O- https://{registry}/v2/"]
 
 
 def _remedy(
@@ -408,70 +466,38 @@ def _remedy(
     image: str,
     reason: str,
     evidence: Sequence[Evidence] = (),
-) -> tuple[str, dict[str, object] | None, list[str]]:
-    """Remedy text, patch and commands for a classified cause."""
+) -> _Fix:
+    """The fix (a variant of the cause's code and its values), patch and commands for a classified cause."""
     registry = registry_of(image)
     namespace = context.namespace
     secrets = [str(item.get("name")) for item in (context.pod.get("spec") or {}).get("imagePullSecrets") or []]
     if reason == "ErrImageNeverPull":
         node = (context.pod.get("spec") or {}).get("nodeName") or "the node"
-        return (
-            f"Image {image} is not on {node} and imagePullPolicy is Never: load it onto the nodes first, or "
-            "let the kubelet pull it with imagePullPolicy: IfNotPresent.",
-            container_patch(container, {"imagePullPolicy": "IfNotPresent"}),
-            [],
-        )
+        patch = container_patch(container, {"imagePullPolicy": "IfNotPresent"})
+        return "never-pull", {"image": image, "node": node}, patch, []
     if cause.code == "image-pull-unauthorized":
         return _unauthorized_remedy(registry, namespace, secrets)
     if cause.code == "image-pull-rate-limited":
+        values: dict[str, object] = {"registry": registry, "secrets": ", ".join(secrets)}
         if secrets:
             # A pod that already authenticates is limited per account: more credentials will not help.
-            return (
-                f"The pod already pulls with imagePullSecrets {', '.join(secrets)}, so the account's own limit "
-                f"was reached: mirror the image to a registry you control, or use an account with a higher "
-                f"limit on {registry}.",
-                None,
-                [],
-            )
+            return "account-limit", values, None, []
         patch, command = _secret_remedy(registry, namespace)
-        return (
-            f"Authenticate pulls from {registry} (imagePullSecrets raise the limit) or mirror the image to a "
-            "registry you control.",
-            patch,
-            [command],
-        )
+        return "authenticate", values, patch, [command]
     if cause.code == "image-not-found":
-        return (
-            f"Check the repository and tag of {image!r}: list the tags the registry has and set an existing one.",
-            None,
-            [f"docker manifest inspect {image}"],
-        )
+        return "check-tag", {"image": repr(image)}, None, [f"docker manifest inspect {image}"]
     if cause.code == "invalid-image-name":
         message = str(container.waiting.get("message") or "")
         fixed = _lowercase_repository(image) if "must be lowercase" in message else ""
         if fixed and fixed != image:
-            return (
-                f"Write the repository in lower case: {fixed!r}.",
-                container_patch(container, {"image": fixed}),
-                [],
-            )
-        return (
-            f"Fix the image reference {image!r}: lower-case repository, no spaces, "
-            "[registry/]repository[:tag][@sha256:digest].",
-            None,
-            [],
-        )
+            return "lowercase", {"fixed": repr(fixed)}, container_patch(container, {"image": fixed}), []
+        return "reference", {"image": repr(image)}, None, []
     if cause.code == "registry-unreachable":
         return _unreachable_remedy(registry, " ".join(str(item.value) for item in evidence).lower())
-    if cause.remedy:
-        return cause.remedy, None, []
+    if cause.fix:
+        return cause.fix, {}, None, []
     # Unknown or transient: the next attempt's Failed event names the cause.
-    return (
-        "Read the Failed event of the next pull attempt (the kubelet retries within 5 minutes), or pull the "
-        "image by hand from a node with the same credentials.",
-        None,
-        [],
-    )
+    return "next-attempt", {}, None, []
 
 
 def _diagnose(context: PodContext, container: ContainerView) -> Finding | None:
@@ -512,12 +538,9 @@ def _diagnose(context: PodContext, container: ContainerView) -> Finding | None:
             evidence.append(event_evidence(events[0], context.now))
             detail = f"the runtime says: {events[0].message.strip().rstrip('.')}"
         cause = PullCause("image-pull-failed", f"the cause is unknown: {detail}")
-    remedy, patch, commands = _remedy(cause, context, container, image, reason, evidence)
+    fix, values, patch, commands = _remedy(cause, context, container, image, reason, evidence)
     if cause.code == "image-pull-failed" and "the runtime says" in cause.phrase:
-        remedy = (
-            "The runtime's own error is quoted above: fix what it names, or pull the image by hand on the pod's "
-            "node (crictl pull) to see it in full."
-        )
+        fix = "runtime-quoted"
         commands = [f"crictl pull {image}"]
     elif cause.code == "image-pull-failed" and "unknown" in cause.phrase:
         commands = [f"kubectl get events -n {context.namespace} --field-selector involvedObject.name={context.name}"]
@@ -527,7 +550,8 @@ def _diagnose(context: PodContext, container: ContainerView) -> Finding | None:
         f"Image {image} of container {container.name} cannot be pulled: {cause.phrase}.",
         container=container.name,
         evidence=evidence,
-        remedy=remedy,
+        fix=fix,
+        values=values,
         patch=patch,
         commands=commands,
     )
