@@ -99,7 +99,6 @@ def make_finding(
     *,
     container: str | None = None,
     evidence: Iterable[Evidence] = (),
-    remedy: str | None = None,
     fix: str | None = None,
     values: Mapping[str, object] | None = None,
     patch: Mapping[str, Any] | None = None,
@@ -109,8 +108,8 @@ def make_finding(
 ) -> Finding:
     """A finding with the code's registered severity and fix: the usual one, or the variant ``fix`` names.
 
-    ``values`` fill the fix's placeholders. ``remedy`` (a text written at the call) is being retired:
-    the modules that still pass one are listed in tests/test_registry.py, and the list only shrinks.
+    ``values`` fill the fix's placeholders. There is no way to write a fix at the call: a new case is a
+    new variant of the code, so docs/codes.md shows every fix a user can read.
 
     A pod-template patch that the owning workload takes as is comes with its ``kubectl patch`` command
     first among ``commands``, so ``-o json`` has it as the text output does.
@@ -122,7 +121,7 @@ def make_finding(
         severity=severity or info.severity,
         object=subject,
         summary=summary,
-        remedy=remedy or info.fix_text(fix, values),
+        remedy=info.fix_text(fix, values),
         container=container,
         evidence=tuple(evidence),
         patch=dict(patch) if patch is not None else None,

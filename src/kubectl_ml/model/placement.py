@@ -55,6 +55,16 @@ SCHEDULING_CODES = declare(
         "A node could hold the pod, but none has enough free CPU, memory or GPUs now.",
         "Wait for capacity, free it, lower the requests, or add nodes.",
         docs="https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/",
+        variants={
+            "cordoned": "Uncordon the nodes when their maintenance is over, or add nodes.",
+            "wait-gpu": (
+                "Wait for running pods to finish, free GPUs (kubectl ml gpu shows who holds them), lower the "
+                "request, or add nodes (autoscaler limits)."
+            ),
+            "wait": (
+                "Wait for running pods to finish, free capacity, lower the requests, or add nodes (autoscaler limits)."
+            ),
+        },
     ),
     CodeInfo(
         "request-exceeds-node-capacity",
@@ -64,6 +74,13 @@ SCHEDULING_CODES = declare(
         "The pod requests more than the allocatable capacity of every node it may run on.",
         "Lower the request to what one node has, or add a node pool with larger machines.",
         docs="https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/",
+        variants={
+            "lower-gpu-request": (
+                "Lower the request to what one node has (e.g. fewer GPUs per pod and more workers), or add a "
+                "node pool with larger machines."
+            ),
+            "lower-request": "Lower the request to what one node has, or add a node pool with larger machines.",
+        },
     ),
     CodeInfo(
         "untolerated-taint",
@@ -73,6 +90,31 @@ SCHEDULING_CODES = declare(
         "The nodes the pod needs are tainted and the pod has no matching toleration.",
         "Add the toleration for the named taint (only where the pod should run there).",
         docs="https://kubernetes.io/docs/concepts/scheduling-eviction/taint-and-toleration/",
+        variants={
+            "message-taint": (
+                "Add this toleration to the pod template (only if the pod is meant to run on those "
+                "nodes); the message does not show the taint's effect, so check it is NoSchedule with "
+                "kubectl describe node."
+            ),
+            "gpu-barrier-message": (
+                "Add a node pool without GPUs for this pod; tolerate the GPU taint only if it really "
+                "must share GPU nodes."
+            ),
+            "list-taints": (
+                "List the nodes' taints and add a toleration for those of the nodes the pod should run on."
+            ),
+            "system-taints": (
+                "Do not tolerate system taints; fix or replace the unhealthy nodes, or add worker capacity."
+            ),
+            "add-toleration": (
+                "Add the toleration to the pod template, if it is meant to run on those nodes (the patch keeps "
+                "the tolerations it already has: a strategic-merge patch replaces the whole list)."
+            ),
+            "gpu-barrier": (
+                "Add a node pool without GPUs for this pod (or relax its selector); tolerate the GPU taint only"
+                " if it really must share GPU nodes."
+            ),
+        },
     ),
     CodeInfo(
         "node-selector-mismatch",
@@ -82,6 +124,11 @@ SCHEDULING_CODES = declare(
         "No node has the labels the pod's nodeSelector or required node affinity asks for.",
         "Fix the selector to match real node labels, or label the nodes.",
         docs="https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/",
+        variants={
+            "change-selector": "Change the selector to labels real nodes have, or label the intended nodes.",
+            "select-value": "Select a label value the nodes have: {labels}, or label the nodes.",
+            "select-label": "Select a label value the nodes have, or label the nodes.",
+        },
     ),
     CodeInfo(
         "gpu-resource-unknown",
@@ -94,6 +141,18 @@ SCHEDULING_CODES = declare(
         "Use a resource name the GPU nodes advertise (kubectl ml gpu lists them).",
         docs="https://kubernetes.io/docs/tasks/manage-gpus/scheduling-gpus/",
         variants={
+            "use-advertised": ("Use the name the GPU nodes advertise (nvidia.com/gpu, or their MIG/shared names)."),
+            "fix-name": "Fix the resource name: {renames}.",
+            "advertised-name": (
+                "Request a name the nodes advertise ({offered}; a MIG profile on MIG nodes, "
+                "nvidia.com/gpu.shared on time-sliced ones), or change the nodes' device plugin "
+                "configuration (MIG strategy, time-slicing renameByDefault)."
+            ),
+            "no-device-plugin": (
+                "The device plugin is not running on any node (or the GPU nodes are not ready): check "
+                "its DaemonSet (kubectl get ds -A | grep -i -E 'device-plugin|gpu-operator') and the "
+                "nodes' drivers; or add a GPU node pool."
+            ),
             "rename": "Rename {resource} to {typo} (kubectl ml gpu lists the names the nodes advertise).",
             "no-domain-close": "Use {close} (kubectl ml gpu lists the names the nodes advertise).",
             "no-domain": (
@@ -225,25 +284,18 @@ def _unknown(case: _Case) -> Finding | None:
     body = rename_resources(subject.spec, {name: new for name, new in renames.items() if new})
     patch = subject.patch(body) if body and all(renames.values()) else None
     if patch:
-        remedy = "Fix the resource name: " + ", ".join(f"{name} -> {new}" for name, new in renames.items()) + "."
+        fix, values = "fix-name", {"renames": ", ".join(f"{name} -> {new}" for name, new in renames.items())}
     elif offered:
-        remedy = (
-            "Request a name the nodes advertise (" + ", ".join(offered) + "; a MIG profile on MIG nodes, "
-            "nvidia.com/gpu.shared on time-sliced ones), or change the nodes' device plugin configuration "
-            "(MIG strategy, time-slicing renameByDefault)."
-        )
+        fix, values = "advertised-name", {"offered": ", ".join(offered)}
     else:
         # Not one node advertises an accelerator: no other name would help.
-        remedy = (
-            "The device plugin is not running on any node (or the GPU nodes are not ready): check its "
-            "DaemonSet (kubectl get ds -A | grep -i -E 'device-plugin|gpu-operator') and the nodes' drivers; "
-            "or add a GPU node pool."
-        )
+        fix, values = "no-device-plugin", {}
     return case.build(
         "gpu-resource-unknown",
         f"{subject.noun} requests {', '.join(missing)}{offer}.",
         evidence,
-        remedy=remedy,
+        fix=fix,
+        values=values,
         patch=patch,
         commands=[case.gpu_command()],
     )
@@ -294,9 +346,8 @@ def _selector(case: _Case) -> Finding:
         f"{subject.noun} can run on no node: none matches its nodeSelector/affinity"
         + (f" (nodes that could hold it have {seen})." if seen else "."),
         evidence,
-        remedy="Select a label value the nodes have"
-        + (": " + ", ".join(f"{key}={value}" for key, value in fixed.items()) if fixed else "")
-        + ", or label the nodes.",
+        fix="select-value" if fixed else "select-label",
+        values={"labels": ", ".join(f"{key}={value}" for key, value in fixed.items())},
         patch=patch,
         commands=[f"kubectl get nodes -L {','.join(keys)}" if keys else "kubectl get nodes --show-labels"],
     )
@@ -338,12 +389,7 @@ def _capacity(case: _Case, usable: Sequence[NodeFit]) -> Finding:
         "request-exceeds-node-capacity",
         f"{case.subject.noun} can never be scheduled: {what}.",
         evidence,
-        remedy=(
-            "Lower the request to what one node has (e.g. fewer GPUs per pod and more workers), or add a node "
-            "pool with larger machines."
-            if case.wants_gpu
-            else "Lower the request to what one node has, or add a node pool with larger machines."
-        ),
+        fix="lower-gpu-request" if case.wants_gpu else "lower-request",
         commands=[case.nodes_command()],
     )
 
@@ -384,7 +430,7 @@ def _taints(case: _Case, selectable: Sequence[NodeFit], full_elsewhere: bool) ->
             else f"{subject.noun} {lead}: the only nodes that could hold it carry system taints "
             f"({', '.join(by_taint)}): they are not ready, unreachable, control-plane or being removed.",
             evidence,
-            remedy="Do not tolerate system taints; fix or replace the unhealthy nodes, or add worker capacity.",
+            fix="system-taints",
             commands=["kubectl get nodes"],
         )
     names = ", ".join(f"{key} (on {plural(len(nodes), 'node')})" for key, (_taint, nodes) in actionable.items())
@@ -393,8 +439,7 @@ def _taints(case: _Case, selectable: Sequence[NodeFit], full_elsewhere: bool) ->
         "untolerated-taint",
         f"{subject.noun} {lead}: the nodes that could hold it are tainted {names} and it does not tolerate that.",
         evidence,
-        remedy="Add the toleration to the pod template, if it is meant to run on those nodes (the patch keeps "
-        "the tolerations it already has: a strategic-merge patch replaces the whole list).",
+        fix="add-toleration",
         patch=subject.patch({"tolerations": tolerations_with(tolerations, added)}),
         commands=[case.nodes_command()] if case.wants_gpu else [],
     )
@@ -407,8 +452,7 @@ def _gpu_barrier(case: _Case, blocked: Sequence[NodeFit]) -> Finding:
         "untolerated-taint",
         f"{case.subject.noun} can run on no node: it requests no GPU, and the only nodes it may use are GPU "
         f"nodes tainted {', '.join(sorted(taints))} to keep such pods off.",
-        remedy="Add a node pool without GPUs for this pod (or relax its selector); tolerate the GPU taint only "
-        "if it really must share GPU nodes.",
+        fix="gpu-barrier",
         commands=["kubectl get nodes -o custom-columns=NAME:.metadata.name,TAINTS:.spec.taints"],
     )
 
@@ -425,7 +469,7 @@ def _cordoned(case: _Case, selectable: Sequence[NodeFit]) -> Finding | None:
         f"{case.subject.noun} can run on no node now: the nodes that could hold it are cordoned "
         f"({', '.join(cordoned)}).",
         [Evidence("node", f"nodes/{name}.spec.unschedulable", True) for name in cordoned],
-        remedy="Uncordon the nodes when their maintenance is over, or add nodes.",
+        fix="cordoned",
         commands=[f"kubectl uncordon {name}" for name in cordoned],
     )
 
@@ -494,10 +538,7 @@ def insufficient(
         "insufficient-resources",
         f"{subject.noun} is Pending: no node has {'; '.join(parts)} free right now{room}.{note}",
         found,
-        remedy="Wait for running pods to finish, free GPUs (kubectl ml gpu shows who holds them), lower the "
-        "request, or add nodes (autoscaler limits)."
-        if case.wants_gpu
-        else "Wait for running pods to finish, free capacity, lower the requests, or add nodes (autoscaler limits).",
+        fix="wait-gpu" if case.wants_gpu else "wait",
         commands=[case.gpu_command() if case.wants_gpu else "kubectl describe nodes | grep -A8 'Allocated resources'"],
     )
 

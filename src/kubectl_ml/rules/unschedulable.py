@@ -62,6 +62,12 @@ CODES = SCHEDULING_CODES + declare(
         "A PersistentVolumeClaim the pod mounts is missing or not bound to a volume.",
         "Create the claim, fix its StorageClass, or provision a volume.",
         docs="https://kubernetes.io/docs/concepts/storage/persistent-volumes/",
+        variants={
+            "create-or-bind": (
+                "Create the claim, or make it bindable: an existing StorageClass with a working provisioner, or"
+                " a matching PersistentVolume."
+            ),
+        },
     ),
     CodeInfo(
         "scheduling-constraint",
@@ -72,8 +78,36 @@ CODES = SCHEDULING_CODES + declare(
         "topology spread, host ports, volume zone or node name.",
         "Relax the named constraint, or add nodes that satisfy it.",
         docs="https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#affinity-and-anti-affinity",
+        variants={
+            "follow-message": (
+                "Do what the scheduler's message asks (it names the constraint or the resource), or add nodes "
+                "that satisfy it."
+            ),
+            "relax": "Relax the constraint the scheduler names, or add nodes that satisfy it.",
+            "pod-affinity": (
+                "Make the pod affinity/anti-affinity preferred instead of required, or add nodes where it holds"
+                " (a required anti-affinity needs one node or zone per replica)."
+            ),
+            "topology": (
+                "Relax the topology spread constraint (maxSkew, whenUnsatisfiable: ScheduleAnyway), or add "
+                "nodes in the missing zones."
+            ),
+            "ports": "Drop the hostPort, or let fewer replicas share a node.",
+            "volume-affinity": (
+                "The pod's volume is tied to a zone or node where no usable node is: add nodes there, or "
+                "recreate the volume where the nodes are (a StorageClass with volumeBindingMode: "
+                "WaitForFirstConsumer avoids it)."
+            ),
+            "unschedulable": "Uncordon the nodes (kubectl uncordon) when their maintenance is over, or add nodes.",
+            "node-name": "Remove spec.nodeName or set it to an existing node.",
+            "too-many-pods": "The nodes hold their maximum number of pods: add nodes, or raise the kubelet's maxPods.",
+            "storage": "No node has enough free local storage for the volume: free it, or add nodes.",
+            "node-pressure": "The nodes report pressure: free memory/disk on them, or add nodes.",
+        },
     ),
 )
+# The scheduler's constraint categories that have a fix of their own (scheduling-constraint's variants).
+_CONSTRAINT_FIXES = next(info for info in CODES if info.code == "scheduling-constraint").variants
 
 
 def _scheduler_message(context: PodContext) -> tuple[SchedulingMessage | None, Evidence | None, Event | None]:
@@ -246,8 +280,7 @@ def _message_taint_finding(
             context,
             f"Pod {context.name} is Pending: nodes carry taints it does not tolerate ({_taint_names(intended)}).",
             evidence=base,
-            remedy="Add this toleration to the pod template (only if the pod is meant to run on those nodes); the "
-            "message does not show the taint's effect, so check it is NoSchedule with kubectl describe node.",
+            fix="message-taint",
             patch=_message_taint_patch(context, intended),
             commands=[f"kubectl ml gpu -n {context.namespace}"] if wants_gpu else [],
         )
@@ -267,7 +300,7 @@ def _message_taint_finding(
             f"Pod {context.name} is Pending: every node carries a system taint ({_taint_names(keyed)}): they are "
             "not ready, unreachable or control-plane nodes.",
             evidence=base,
-            remedy="Do not tolerate system taints; fix or replace the unhealthy nodes, or add worker capacity.",
+            fix="system-taints",
             commands=["kubectl get nodes"],
         )
     if keyed and len(keyed) == len(taints) and not wants_gpu:
@@ -277,8 +310,7 @@ def _message_taint_finding(
             f"Pod {context.name} is Pending: it requests no GPU, and the nodes carry GPU taints "
             f"({_taint_names(keyed)}) that keep such pods off.",
             evidence=base,
-            remedy="Add a node pool without GPUs for this pod; tolerate the GPU taint only if it really must share "
-            "GPU nodes.",
+            fix="gpu-barrier-message",
             commands=["kubectl get nodes -o custom-columns=NAME:.metadata.name,TAINTS:.spec.taints"],
         )
     return finding(
@@ -287,7 +319,7 @@ def _message_taint_finding(
         f"Pod {context.name} is Pending: every node carries a taint it does not tolerate; the scheduler's "
         "message does not name them.",
         evidence=base,
-        remedy="List the nodes' taints and add a toleration for those of the nodes the pod should run on.",
+        fix="list-taints",
         commands=["kubectl get nodes -o custom-columns=NAME:.metadata.name,TAINTS:.spec.taints"],
     )
 
@@ -308,11 +340,8 @@ def _from_message(context: PodContext, message: SchedulingMessage, base: list[Ev
             f"Pod {context.name} requests {', '.join(misspelled)}, which is not a GPU resource any device plugin "
             "advertises.",
             evidence=[*base, *(item for name in misspelled for item in resource_evidence(subject, name))],
-            remedy=(
-                "Fix the resource name: " + ", ".join(f"{old} -> {new}" for old, new in fixed.items()) + "."
-                if len(fixed) == len(misspelled)
-                else "Use the name the GPU nodes advertise (nvidia.com/gpu, or their MIG/shared names)."
-            ),
+            fix="fix-name" if len(fixed) == len(misspelled) else "use-advertised",
+            values={"renames": ", ".join(f"{old} -> {new}" for old, new in fixed.items())},
             patch=subject.patch(rename_resources(subject.spec, fixed)) if len(fixed) == len(misspelled) else None,
             commands=[f"kubectl ml gpu -n {context.namespace}"],
         )
@@ -342,7 +371,7 @@ def _from_message(context: PodContext, message: SchedulingMessage, base: list[Ev
             context,
             f"Pod {context.name} is Pending: no node matches its node selector or required node affinity.",
             evidence=_selector_evidence(spec, base),
-            remedy="Change the selector to labels real nodes have, or label the intended nodes.",
+            fix="change-selector",
             commands=[
                 f"kubectl get nodes -L {','.join(keys)}" if (keys := selector_keys(spec)) else "kubectl get nodes"
             ],
@@ -388,8 +417,7 @@ def _pvc_finding(context: PodContext, message: SchedulingMessage, base: list[Evi
         context,
         f"Pod {context.name} is Pending: {what}.",
         evidence=evidence,
-        remedy="Create the claim, or make it bindable: an existing StorageClass with a working provisioner, or "
-        "a matching PersistentVolume.",
+        fix="create-or-bind",
         commands=[
             f"kubectl describe pvc -n {context.namespace} {claims[0]}"
             if claims and not missing
@@ -427,27 +455,10 @@ def check(context: PodContext) -> Iterator[Finding]:
                 context,
                 f"Pod {context.name} is Pending; the scheduler says: {str(evidence.value).strip()}",
                 evidence=base,
-                remedy="Do what the scheduler's message asks (it names the constraint or the resource), or add "
-                "nodes that satisfy it.",
+                fix="follow-message",
             )
         )
     yield from found
-
-
-_CONSTRAINT_REMEDIES = {
-    "pod-affinity": "Make the pod affinity/anti-affinity preferred instead of required, or add nodes where it holds "
-    "(a required anti-affinity needs one node or zone per replica).",
-    "topology": "Relax the topology spread constraint (maxSkew, whenUnsatisfiable: ScheduleAnyway), or add nodes in "
-    "the missing zones.",
-    "ports": "Drop the hostPort, or let fewer replicas share a node.",
-    "volume-affinity": "The pod's volume is tied to a zone or node where no usable node is: add nodes there, or "
-    "recreate the volume where the nodes are (a StorageClass with volumeBindingMode: WaitForFirstConsumer avoids it).",
-    "unschedulable": "Uncordon the nodes (kubectl uncordon) when their maintenance is over, or add nodes.",
-    "node-name": "Remove spec.nodeName or set it to an existing node.",
-    "too-many-pods": "The nodes hold their maximum number of pods: add nodes, or raise the kubelet's maxPods.",
-    "storage": "No node has enough free local storage for the volume: free it, or add nodes.",
-    "node-pressure": "The nodes report pressure: free memory/disk on them, or add nodes.",
-}
 
 
 # Pre-1.18 predicate names (`MatchInterPodAffinity`) said in words, so the summary reads for a person.
@@ -477,7 +488,7 @@ def _constraint_finding(context: PodContext, message: SchedulingMessage, base: l
         for reason in message.reasons
     )
     ranked = sorted(
-        (reason for reason in message.reasons if reason.category in _CONSTRAINT_REMEDIES),
+        (reason for reason in message.reasons if reason.category in _CONSTRAINT_FIXES),
         key=lambda reason: -(reason.count or 0),
     )
     return finding(
@@ -485,7 +496,5 @@ def _constraint_finding(context: PodContext, message: SchedulingMessage, base: l
         context,
         f"Pod {context.name} is Pending: {reasons or message.raw}.",
         evidence=base,
-        remedy=_CONSTRAINT_REMEDIES[ranked[0].category]
-        if ranked
-        else "Relax the constraint the scheduler names, or add nodes that satisfy it.",
+        fix=ranked[0].category if ranked else "relax",
     )
