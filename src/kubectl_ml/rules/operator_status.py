@@ -111,6 +111,19 @@ def _condition_evidence(context: WorkloadContext, index: int, item: Mapping[str,
     return evidence
 
 
+def _replica_failure(context: WorkloadContext, obj: Mapping[str, Any], *types: str) -> Iterator[Finding]:
+    """``workload-not-ready`` when a condition of one of ``types`` (a ReplicaFailure) is True."""
+    failure = next((found for kind in types if (found := _is_true(obj, kind)) is not None), None)
+    if failure is not None:
+        index, item = failure
+        yield _said(
+            "workload-not-ready",
+            context,
+            f"{_noun(context)} cannot create its pods: {item.get('message') or item.get('reason')}",
+            evidence=_condition_evidence(context, index, item),
+        )
+
+
 def _noun(context: WorkloadContext) -> str:
     kind = context.entry.kind if context.entry else context.ref.kind
     return f"{kind} {context.ref.name}"
@@ -188,15 +201,7 @@ def _ray(context: WorkloadContext) -> Iterator[Finding]:
         )
         return
     # The Go constant is RayClusterReplicaFailure; the condition's type is ReplicaFailure (STATUS-NOTES §5).
-    replica_failure = _is_true(obj, "ReplicaFailure") or _is_true(obj, "RayClusterReplicaFailure")
-    if replica_failure is not None:
-        index, item = replica_failure
-        yield _said(
-            "workload-not-ready",
-            context,
-            f"{_noun(context)} cannot create its pods: {item.get('message') or item.get('reason')}",
-            evidence=_condition_evidence(context, index, item),
-        )
+    yield from _replica_failure(context, obj, "ReplicaFailure", "RayClusterReplicaFailure")
     head = find_condition(obj, "HeadPodReady")
     if kind == "RayCluster" and not context.pods and head is not None and head[1].get("status") == "False":
         index, item = head
@@ -323,15 +328,7 @@ def _available(context: WorkloadContext) -> Iterator[Finding]:
             evidence=_condition_evidence(context, index, item),
         )
         return
-    replica_failure = _is_true(obj, "ReplicaFailure")
-    if replica_failure is not None:
-        index, item = replica_failure
-        yield _said(
-            "workload-not-ready",
-            context,
-            f"{_noun(context)} cannot create its pods: {item.get('message') or item.get('reason')}",
-            evidence=_condition_evidence(context, index, item),
-        )
+    yield from _replica_failure(context, obj, "ReplicaFailure")
 
 
 def _volcano(context: WorkloadContext) -> Iterator[Finding]:

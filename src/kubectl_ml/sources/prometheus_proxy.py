@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from kubectl_ml.errors import ApiError, ForbiddenError, NotFoundError, SourceError, UsageError
+from kubectl_ml.sources.base import Source
 from kubectl_ml.sources.documents import decode_json
 from kubectl_ml.sources.prometheus import PrometheusSource
 
@@ -46,19 +47,8 @@ _NOT_FOUND_HINT = (
 
 
 @runtime_checkable
-class ClusterReader(Protocol):
-    """What the proxy needs from the live source: list Services and GET any path."""
-
-    def list(
-        self,
-        kind: str,
-        namespace: str | None,
-        *,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-    ) -> list[dict[str, Any]]:
-        """Every object of a kind in a namespace (None: all namespaces)."""
-        ...
+class ClusterReader(Source, Protocol):
+    """What the proxy needs: a source that can also GET any path of the API server (the live one)."""
 
     def get_raw(self, path: str, query: Mapping[str, str] | None = None) -> bytes:
         """The body of a GET of ``path``; API errors raised as for any request."""
