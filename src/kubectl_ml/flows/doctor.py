@@ -21,6 +21,9 @@ from kubectl_ml.sources.gather import check_namespace, gather_pod, gather_scan, 
 from kubectl_ml.sources.kinds import CONTROLLER_KINDS, OPERATOR_KINDS
 from kubectl_ml.sources.view import ClusterView
 
+# What the registered rules read beyond the objects themselves: the gather step fetches exactly that.
+_NEEDS = needs_of(RULES)
+
 
 def _sort_key(finding: Finding) -> tuple[Any, ...]:
     workload = finding.workload or finding.object
@@ -68,7 +71,7 @@ def _filter_container(findings: list[Finding], container: str | None) -> list[Fi
 
 def doctor_pod(source: Source, namespace: str, name: str, container: str | None = None) -> Report:
     """Diagnose one pod, whatever its state."""
-    view, pod = gather_pod(source, namespace, name, needs_of(RULES))
+    view, pod = gather_pod(source, namespace, name, _NEEDS)
     if container and find_container(pod, container) is None:
         names = [item.name for item in containers(pod)]
         raise NotFoundError(
@@ -82,14 +85,14 @@ def doctor_pod(source: Source, namespace: str, name: str, container: str | None 
 
 def doctor_workload(source: Source, namespace: str, kind: str, name: str) -> Report:
     """Diagnose a workload: its pods, and the controller itself (quota, admission, suspension)."""
-    view, _controller = gather_workload(source, namespace, kind, name, needs_of(RULES))
+    view, _controller = gather_workload(source, namespace, kind, name, _NEEDS)
     findings, notes = _diagnose_view(view, kinds=(kind,))
     return _report(view, source, findings, len(view.pods), notes)
 
 
 def doctor_scan(source: Source, namespace: str | None) -> Report:
     """Scan a namespace (or all) for unhealthy pods and stuck controllers."""
-    view = gather_scan(source, namespace, needs_of(RULES))
+    view = gather_scan(source, namespace, _NEEDS)
     notes = []
     if namespace and not view.pods and not any(view.controllers.values()):
         check_namespace(source, namespace)

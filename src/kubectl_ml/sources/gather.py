@@ -494,8 +494,14 @@ def gather_workload(
     return view, controller
 
 
-def _load_workloads(source: Source, view: ClusterView, namespace: str | None, consequence: str) -> None:
-    """Every object with pod templates, by kind, into ``view.controllers``.
+def _load_workloads(
+    source: Source,
+    view: ClusterView,
+    namespace: str | None,
+    consequence: str = "",
+    kinds: Iterable[str] = (*CONTROLLER_KINDS, *OPERATOR_KINDS),
+) -> None:
+    """Every object of ``kinds`` (by default, every kind with pod templates) into ``view.controllers``.
 
     Built-in controllers, and the operator kinds the server serves: a live source asks discovery once
     which operator groups exist, so a cluster without Kubeflow or KubeRay costs no request (and no
@@ -503,7 +509,7 @@ def _load_workloads(source: Source, view: ClusterView, namespace: str | None, co
     costs (``consequence``); a kind of a served group that this release of its operator does not have
     (a 404) is no loss.
     """
-    for kind in (*CONTROLLER_KINDS, *OPERATOR_KINDS):
+    for kind in kinds:
         if kind in OPERATOR_KINDS and not source.serves(kind):
             continue
         read = partial(source.list, kind, namespace)
@@ -551,21 +557,7 @@ def gather_rightsize(source: Source, namespace: str | None) -> ClusterView:
 
 def _list_operator_objects(source: Source, view: ClusterView, namespace: str | None, queues: bool) -> None:
     """The operator kinds the server serves (one discovery request says which), and (``queues``) Kueue's."""
-    for kind in OPERATOR_KINDS:
-        if not source.serves(kind):
-            continue
-        try:
-            items, _ok = _optional(
-                view,
-                KINDS[kind].resource,
-                _scope(namespace),
-                partial(source.list, kind, namespace),
-                not_found_raises=True,
-            )
-        except NotFoundError:
-            continue  # the group is served, but not this kind (an older operator release)
-        if items:
-            view.controllers[kind] = items
+    _load_workloads(source, view, namespace, kinds=OPERATOR_KINDS)
     if not queues or not source.serves("Workload"):
         return
     scopes = (("Workload", namespace), ("LocalQueue", namespace), ("ClusterQueue", None))
