@@ -495,3 +495,16 @@ def test_rightsize_reads_workloads_through_the_view_and_says_what_failed(tmp_pat
         )
     assert any(note.startswith("deployments: the API server failed (503") for note in report.notes), report.notes
     assert report.recommendations, "the pods were still sized"
+
+
+def test_no_green_when_a_read_failed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A namespace without findings, but whose Deployments could not be read, is not "No problems found"."""
+    with ApiServer.from_snapshot(FIXTURES / "demo", tls=True) as server:
+        server.fail("deployments.apps", 503)
+        kubeconfig = str(server.write_kubeconfig(tmp_path))
+        gpu = run(capsys, "gpu", "-n", "kube-system", "--kubeconfig", kubeconfig)
+        doctor = run(capsys, "doctor", "-n", "kube-system", "--kubeconfig", kubeconfig)
+    for result in (gpu, doctor):
+        assert "✔ No problems found" not in result.out, result.out
+        assert "not everything could be read: see Skipped below" in result.out
+        assert "deployments: the API server failed (503" in result.out

@@ -141,8 +141,14 @@ def render_report(
     """
     console.print(Text(title, style="bold"))
     checked = checked or f"{_plural(report.checked, 'pod')} checked"
-    if not report.findings:
+    if not report.findings and not report.skipped:
         console.print(Text(f"✔ No problems found in {checked}.", style="green"))
+    elif not report.findings:
+        # Something in scope could not be read (listed under Skipped): not a green.
+        console.print(
+            Text(f"No problems found in {checked}, but not everything could be read: see Skipped below."),
+            soft_wrap=not console.is_terminal,  # piped: one line, for grep
+        )
     groups = _group(report.findings)
     if sum(len(blocks) for _workload, blocks in groups) >= 4:
         console.print()
