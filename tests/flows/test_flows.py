@@ -88,3 +88,19 @@ def test_a_saved_snapshot_gives_the_same_diagnosis(tmp_path: Path) -> None:
     assert [finding.as_dict() for finding in after.findings] == [finding.as_dict() for finding in before.findings]
     with pytest.raises(UsageError, match="not empty"):
         save_snapshot(source, target, "ml-training")
+
+
+def test_a_gpu_count_that_is_a_template_placeholder_is_said_not_passed(tmp_path: Path) -> None:
+    """An envsubst template's `nvidia.com/gpu: "${TP_SIZE}"` read as "no GPU" gave a green."""
+    manifest = tmp_path / "serve.yaml.tpl"
+    manifest.write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: vllm, namespace: serving}\nspec:\n"
+        "  selector: {matchLabels: {app: vllm}}\n  template:\n    metadata: {labels: {app: vllm}}\n"
+        "    spec:\n      nodeSelector: {cloud.google.com/gke-accelerator: nvidia-l4}\n      containers:\n"
+        "      - name: vllm\n        image: vllm/vllm-openai:v0.11.0\n"
+        '        resources: {limits: {nvidia.com/gpu: "${TP_SIZE}"}}\n',
+        encoding="utf-8",
+    )
+    report = gpu_flow.gpu_report(SnapshotSource(DEMO), None, [str(manifest)])
+    assert report.checked == 1
+    assert any("nvidia.com/gpu is '${TP_SIZE}', not a count" in line for line in report.skipped), report.skipped

@@ -506,5 +506,5 @@ def test_no_green_when_a_read_failed(tmp_path: Path, capsys: pytest.CaptureFixtu
         doctor = run(capsys, "doctor", "-n", "kube-system", "--kubeconfig", kubeconfig)
     for result in (gpu, doctor):
         assert "✔ No problems found" not in result.out, result.out
-        assert "not everything could be read: see Skipped below" in result.out
+        assert "not everything could be checked: see Skipped below" in result.out
         assert "deployments: the API server failed (503" in result.out

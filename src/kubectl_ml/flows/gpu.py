@@ -6,12 +6,13 @@ and never prints.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kubectl_ml.gpu import run_gpu_checks
 from kubectl_ml.model.findings import Report
-from kubectl_ml.model.subjects import name_of
+from kubectl_ml.model.resources import unquantified_accelerators
+from kubectl_ml.model.subjects import name_of, pod_subject, template_subjects
 from kubectl_ml.model.workloads import is_unknown_workload, kind_key, not_checked_note, workload_kind
 from kubectl_ml.sources.base import Source
 from kubectl_ml.sources.gather import check_namespace, gather_gpu
@@ -22,6 +23,20 @@ from kubectl_ml.sources.manifests import load_manifests
 def unknown_kinds_note(objects: list[dict[str, Any]]) -> list[str]:
     """A ``skipped`` line naming the objects that hold containers but are of kinds the plugin does not know."""
     return not_checked_note([f"{kind_key(item)}/{name_of(item)}" for item in objects if is_unknown_workload(item)])
+
+
+def _unquantified_notes(objects: Sequence[Mapping[str, Any]]) -> list[str]:
+    """A ``skipped`` line per pod or template whose GPU count is not a number: its placement was not checked."""
+    notes = []
+    for obj in objects:
+        subjects = [pod_subject(obj)] if obj.get("kind") == "Pod" else template_subjects(obj)
+        for subject in subjects:
+            for container, resource, raw in unquantified_accelerators(subject.spec):
+                notes.append(
+                    f"{subject.noun}, container {container}: {resource} is {raw!r}, not a count (a template "
+                    "placeholder?); where it fits was not checked"
+                )
+    return notes
 
 
 def gpu_report(source: Source, namespace: str | None, manifest_paths: Sequence[str] | None = None) -> Report:
@@ -45,6 +60,7 @@ def gpu_report(source: Source, namespace: str | None, manifest_paths: Sequence[s
         workloads = [item for item in workloads if item.get("kind") != "Pod"]
         nodes_view, findings = run_gpu_checks(view.nodes, view.pods + pods_in_scope, workloads)
         checked = len(pods_in_scope) + len(workloads)
+        skipped += _unquantified_notes([*pods_in_scope, *workloads])
         findings = [
             finding for finding in findings if finding.object.kind != "Node" and _from_manifest(finding, manifests)
         ]
@@ -57,6 +73,7 @@ def gpu_report(source: Source, namespace: str | None, manifest_paths: Sequence[s
         # What was checked is the pods and workload templates in scope; the nodes are what they are
         # checked against (issue 10: "N pods checked" counted nodes).
         checked = len(in_scope if namespace else view.pods) + len(workloads)
+        skipped += _unquantified_notes([*(in_scope if namespace else view.pods), *workloads])
         findings = [
             finding
             for finding in findings

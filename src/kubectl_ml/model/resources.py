@@ -128,6 +128,22 @@ def accelerator_requests(pod: Mapping[str, Any]) -> Resources:
     return {name: value for name, value in pod_requests(pod).items() if looks_like_accelerator(name) and value > 0}
 
 
+def unquantified_accelerators(spec: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
+    """(container, resource, value) of every accelerator request or limit that is not a quantity.
+
+    A template placeholder (``"${TP_SIZE}"``, ``GPU_COUNT``) is not a count: nothing can be said of where
+    such a pod fits, and a check that ignored it would pass it as a pod without GPUs.
+    """
+    found: dict[tuple[str, str], Any] = {}  # a limit and a request with the same placeholder: said once
+    for _key, _index, container in spec_containers(spec):
+        requests, limits = container_resources(container)
+        for values in (limits, requests):
+            for name, raw in values.items():
+                if looks_like_accelerator(name) and try_parse_quantity(raw) is None:
+                    found.setdefault((str(container.get("name", "")), name), raw)
+    return [(container, name, raw) for (container, name), raw in found.items()]
+
+
 def rename_resources(spec: Mapping[str, Any], renames: Mapping[str, str]) -> dict[str, list[dict[str, Any]]]:
     """The containers part of a strategic-merge patch renaming resource keys (``null`` deletes the old key).
 

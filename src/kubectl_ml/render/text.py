@@ -146,7 +146,7 @@ def render_report(
     elif not report.findings:
         # Something in scope could not be read (listed under Skipped): not a green.
         console.print(
-            Text(f"No problems found in {checked}, but not everything could be read: see Skipped below."),
+            Text(f"No problems found in {checked}, but not everything could be checked: see Skipped below."),
             soft_wrap=not console.is_terminal,  # piped: one line, for grep
         )
     groups = _group(report.findings)
